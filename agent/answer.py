@@ -1,0 +1,316 @@
+"""ask: retrieve passages, have the model write cited sentences, check every citation, or refuse.
+
+The model only proposes. What is shown is decided here, deterministically:
+a citation stands only if its quote is verbatim at its span in the stored
+article and shares the sentence's names and content words; a sentence with no
+standing citation is dropped; an answer with no sentence left is a refusal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from pydantic import BaseModel, Field
+
+from agent.chunking import split_sentences
+from agent.embeddings import embed
+from agent.extract import _NLP_LOCK
+from agent.frames import SentenceFrames
+from agent.nlp import parser
+from agent.errors import DossierError
+from agent.llm import LLM
+from agent.models import Answer, Article, Citation
+from agent.retrieval import Hit, Retriever, tokens
+from agent.safety import looks_like_instruction
+from agent.store import Store
+from agent.prompts import load as load_prompt
+
+REFUSAL = "The articles do not say."
+MAX_QUESTION_CHARS = 1000
+MAX_PASSAGES = 6
+_QUESTION_WORDS = frozenset(
+    "who whom whose what when where which why how did does do is are was were has have can could "
+    "will would should tell list name give".split()
+)
+
+
+class CitedSentence(BaseModel):
+    text: str = Field(description="One sentence of the answer, without citation markers.")
+    sources: list[int] = Field(description="Numbers of the passages that state this sentence.")
+
+
+class AnswerDraft(BaseModel):
+    """The answer, as sentences with their sources; empty when the passages do not answer."""
+
+    sentences: list[CitedSentence] = Field(default_factory=list, max_length=6)
+
+
+@dataclass(frozen=True)
+class Passage:
+    n: int
+    article: Article
+    start: int
+    end: int
+
+    @property
+    def quote(self) -> str:
+        return self.article.text[self.start : self.end]
+
+
+def check_question(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise DossierError("the question is empty: ask something, e.g. ask \"Who supports whom?\"")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise DossierError(f"the question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS}")
+    if not re.search(r"\w", question):
+        raise DossierError(f"the question {question!r} has no words in it")
+    return question
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised words and acronyms: the proper names a sentence or question rests on.
+
+    A capitalised first word counts only when it is not a question word or a common opener.
+    """
+    names = []
+    for match in re.finditer(r"[A-Z][\w\-]*", text):
+        word = match.group()
+        if word.lower() in _QUESTION_WORDS or len(word) < 2:
+            continue
+        if match.start() == len(text) - len(text.lstrip()) and word.lower() in _COMMON_STARTS:
+            continue
+        names.append(word)
+    return names
+
+
+_COMMON_STARTS = frozenset(
+    "the a an in on at after before since while but and yes no this that these those its it they "
+    "both all some many".split()
+)
+
+
+def _stem(name: str) -> str:
+    # 'Turkish' should find 'Turkey', 'Russian' 'Russia': compare on a prefix.
+    return name[: max(4, len(name) - 3)].lower() if len(name) > 4 else name.lower()
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"\b{re.escape(_stem(name))}", text, re.IGNORECASE) is not None
+
+
+def build_passages(store: Store, hits: list[Hit], question: str, limit: int = MAX_PASSAGES) -> list[Passage]:
+    """The sentences of the retrieved chunks most similar to the question, best first.
+
+    Sentences, not whole chunks: a small model reads six short passages faster and
+    cites them more precisely. Instruction-like sentences are left out (see `safety`).
+    """
+    candidates: list[Passage] = []
+    articles: dict[str, Article] = {}
+    for hit in hits:
+        article = articles.get(hit.chunk.article_id) or store.article(hit.chunk.article_id)
+        if article is None:
+            continue
+        articles[article.id] = article
+        for start, end in split_sentences(hit.chunk.text):
+            sentence = hit.chunk.text[start:end]
+            if looks_like_instruction(sentence) or len(tokens(sentence)) < 3:
+                continue
+            candidates.append(Passage(0, article, hit.chunk.start + start, hit.chunk.start + end))
+    if not candidates:
+        return []
+    vectors = embed([question] + [p.quote for p in candidates])
+    scores = vectors[1:] @ vectors[0]
+    # Lexical overlap breaks ties the small embedding model blurs (names, numbers).
+    asked = set(tokens(question))
+    ranked = sorted(
+        range(len(candidates)),
+        key=lambda i: -(float(scores[i]) + 0.1 * len(asked & set(tokens(candidates[i].quote)))),
+    )
+    return [replace(candidates[i], n=rank + 1) for rank, i in enumerate(ranked[:limit])]
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@dataclass(frozen=True)
+class StanceQuery:
+    """'Who backs X?' asks for holders; 'Whom does X back?' for targets."""
+
+    relation: str
+    ask_for: str  # "holders" | "targets"
+    names: tuple[str, ...]
+
+
+_WH = {"who", "whom", "which", "what"}
+
+
+def stance_query(question: str) -> StanceQuery | None:
+    """Read a who-supports-whom question off its grammar, or None for any other question."""
+    with _NLP_LOCK:
+        doc = parser()(question)
+    for frame in SentenceFrames(doc[:], 0).frames():
+        if frame.relation == "calls_for":
+            continue
+        has_wh = any(t.lower_ in _WH for t in doc)
+        if not has_wh:
+            return None
+        if frame.targets and not frame.holders:
+            return StanceQuery(frame.relation, "holders", tuple(m.text for m in frame.targets))
+        if frame.holders and not frame.targets:
+            return StanceQuery(frame.relation, "targets", tuple(m.text for m in frame.holders))
+    return None
+
+
+def _same_actor(a: str, b: str) -> bool:
+    from rapidfuzz import fuzz
+
+    a, b = _fold(a), _fold(b)
+    if not a or not b:
+        return False
+    if a == b or re.search(rf"\b{re.escape(a)}\b", b) or re.search(rf"\b{re.escape(b)}\b", a):
+        return True
+    # Transliterations: 'Hifter' and 'Haftar', 'al-Sarraj' and 'al-Serraj'.
+    return any(fuzz.ratio(x, y) >= 80 for x in a.split() for y in b.split() if len(x) > 4 and len(y) > 4)
+
+
+def _fold(name: str) -> str:
+    name = re.sub(r"['’]s\b", "", name.lower())
+    return re.sub(r"^the\s+", "", " ".join(name.split()))
+
+
+def answer_from_stances(query: StanceQuery, passages: list[Passage]) -> AnswerDraft:
+    """Compose the answer from the stances read off the passages: one cited sentence per
+    passage that states one, hedged or denied ones said to be so."""
+    family = {"supports"} if query.relation == "supports" else {"opposes", "condemns"}
+    with _NLP_LOCK:
+        docs = list(parser().pipe(p.quote for p in passages))
+    sentences: list[CitedSentence] = []
+    seen: set[str] = set()
+    for passage, doc in zip(passages, docs):
+        for frame in SentenceFrames(doc[:], 0).frames():
+            if frame.relation not in family or not frame.holders or not frame.targets:
+                continue
+            asked, other = (frame.targets, frame.holders) if query.ask_for == "holders" else (frame.holders, frame.targets)
+            if not any(_same_actor(m.text, name) for m in asked for name in query.names):
+                continue
+            holders = _join(list(dict.fromkeys(m.text for m in frame.holders)))
+            targets = _join(list(dict.fromkeys(m.text for m in frame.targets)))
+            verb = frame.relation if len(frame.holders) == 1 else frame.relation[:-1]
+            text = f"{holders} {verb} {targets}."
+            if frame.status != "stated":
+                text = f"It is {frame.status} that {holders} {frame.relation} {targets}."
+            if text not in seen:
+                seen.add(text)
+                sentences.append(CitedSentence(text=text, sources=[passage.n]))
+    return AnswerDraft(sentences=sentences[:5])
+
+
+def render_passages(passages: list[Passage]) -> str:
+    lines = []
+    for p in passages:
+        when = p.article.published.isoformat() if p.article.published else "undated"
+        lines.append(f"[{p.n}] ({p.article.outlet or p.article.id}, {when}) {p.quote}")
+    return "\n".join(lines)
+
+
+def supports(sentence: str, quote: str) -> bool:
+    """A cited passage must carry the sentence's names and share its content words."""
+    names = names_in(sentence)
+    if any(not _mentions(quote, name) for name in names):
+        return False
+    sentence_words = {_stem(w) for w in tokens(sentence)}
+    quote_words = {_stem(w) for w in tokens(quote)}
+    return len(sentence_words & quote_words) >= min(2, len(sentence_words))
+
+
+def ask(question: str, store: Store, retriever: Retriever, llm: LLM, top_k: int = 6) -> Answer:
+    question = check_question(question)
+    refusal = Answer(question=question, answer=REFUSAL, refused=True)
+
+    # A name the corpus never mentions cannot be answered from it: refuse without a model call.
+    missing = [name for name in names_in(question) if not retriever.mentions(_stem(name))]
+    if missing:
+        return refusal.model_copy(update={"answer": f"The articles do not mention {', '.join(missing)}."})
+
+    query = stance_query(question)
+    if query is not None:
+        # Stance questions are answered from the stance graph read off a wider set of
+        # passages: grammar gets the direction right where a small model does not.
+        passages = build_passages(store, retriever.search(question, 3 * top_k), question, limit=40)
+        draft = answer_from_stances(query, passages)
+        if draft.sentences:
+            return check_citations(question, draft, passages, store)
+    passages = build_passages(store, retriever.search(question, top_k), question)
+    if not passages:
+        return refusal
+    draft = llm.structured(
+        AnswerDraft,
+        [
+            {"role": "system", "content": load_prompt("answer_system")},
+            {
+                "role": "user",
+                "content": load_prompt("answer_user").format(
+                    passages=render_passages(passages),
+                    question=question,
+                ),
+            },
+        ],
+        max_tokens=256,
+    )
+    return check_citations(question, draft, passages, store)
+
+
+def check_citations(question: str, draft: AnswerDraft, passages: list[Passage], store: Store) -> Answer:
+    """Keep each sentence with the citations that verify and support it; renumber in reading order."""
+    by_n = {p.n: p for p in passages}
+    citations: dict[int, Citation] = {}  # passage number -> citation shown
+    kept: list[str] = []
+    dropped: list[str] = []
+    for sentence in draft.sentences:
+        text = " ".join(re.sub(r"\[\d+\]", "", sentence.text).split())
+        if not text:
+            continue
+        valid = []
+        for n in dict.fromkeys(sentence.sources):
+            passage = by_n.get(n)
+            if passage is None or not _verbatim(store, passage) or not supports(text, passage.quote):
+                continue
+            if n not in citations:
+                citations[n] = _citation(len(citations) + 1, passage)
+            valid.append(citations[n].n)
+        if valid:
+            marks = " ".join(f"[{m}]" for m in valid)
+            kept.append(f"{text.rstrip()} {marks}")
+        else:
+            dropped.append(text)
+    if not kept:
+        return Answer(question=question, answer=REFUSAL, refused=True, dropped=dropped)
+    return Answer(
+        question=question,
+        answer=" ".join(kept),
+        refused=False,
+        citations=sorted(citations.values(), key=lambda c: c.n),
+        dropped=dropped,
+    )
+
+
+def _verbatim(store: Store, passage: Passage) -> bool:
+    stored = store.article(passage.article.id)
+    return stored is not None and stored.text[passage.start : passage.end] == passage.quote
+
+
+def _citation(n: int, passage: Passage) -> Citation:
+    article = passage.article
+    return Citation(
+        n=n,
+        article=article.id,
+        title=article.title,
+        outlet=article.outlet,
+        date=article.published.isoformat() if article.published else None,
+        start=passage.start,
+        end=passage.end,
+        quote=passage.quote,
+    )

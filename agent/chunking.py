@@ -1,0 +1,73 @@
+"""Article text -> sentences and chunks that keep their character offsets.
+
+Every span satisfies `text[start:end] == chunk.text`, so a citation can always
+point back into the original article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from agent.models import Article, Chunk
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before
+# whitespace and an opening capital/quote/digit, or at a blank line. Common
+# abbreviations ("U.N.", "Gen.", "Jan.") are not sentence ends.
+_BOUNDARY = re.compile(r"""(?<=[.!?])["'”’»)\]]*\s+(?=["'“‘«(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[#*\-\u2022])""")
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Prof|Sen|Rep|Gov|St|Jan|Feb|Mar|Apr|"
+    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|vs|etc|approx)\.)$"
+)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans over `text`, trimmed of surrounding whitespace, in order."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        before = text[start : match.start()].rstrip()
+        if _ABBREVIATIONS.search(before) and "\n" not in match.group():
+            continue
+        # A blank line inside a sentence (wrapped or mangled copy: "support\n\nfrom the ...")
+        # does not end it: the next line starts in lower case and this one has no final stop.
+        after = text[match.end() : match.end() + 1]
+        if "\n" in match.group() and after.islower() and not before.endswith((".", "!", "?", ":")):
+            continue
+        _append_trimmed(text, start, match.start(), spans)
+        start = match.end()
+    _append_trimmed(text, start, len(text), spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    # Lines inside one sentence span are fine; a single newline inside a sentence
+    # (a wrapped paragraph) stays, offsets stay exact.
+    left = start + (len(piece) - len(piece.lstrip()))
+    spans.append((left, left + len(stripped)))
+
+
+def chunk_article(article: Article, max_chars: int = 600) -> list[Chunk]:
+    """Pack consecutive sentences into chunks of up to `max_chars` (a longer sentence stands alone)."""
+    chunks: list[Chunk] = []
+    group: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        start, end = group[0][0], group[-1][1]
+        text = article.text[start:end]
+        digest = hashlib.sha256(f"{article.content_hash}:{start}:{end}".encode()).hexdigest()[:16]
+        chunks.append(Chunk(id=digest, article_id=article.id, start=start, end=end, text=text))
+        group.clear()
+
+    for span in split_sentences(article.text):
+        if group and span[1] - group[0][0] > max_chars:
+            flush()
+        group.append(span)
+    flush()
+    return chunks

@@ -1,0 +1,628 @@
+"""Finding date expressions in article text and resolving them against the publication date.
+
+Deterministic: regular expressions and calendar arithmetic, no model and never
+the system clock. The only anchor is `Article.published`.
+
+What is found (`find_date_mentions`), each with its exact span in the text:
+
+- weekdays: "on Wednesday", "late on Wednesday", "Tuesday afternoon", "last Monday",
+  "next Friday", "the night from Saturday to Sunday", "Monday, January 6, 2020";
+- deictic words: "yesterday", "today", "tonight", "tomorrow", "three days ago";
+- "last/this/next week|month|year" (not "the last month", which is a duration);
+- month and day, with or without a year: "January 12", "12 January", "Jan. 12",
+  "January 12th", "January 19, 2020", "12 January 2020";
+- month and year: "April 2019", "in November last year", "April this year";
+- a month after a preposition or modifier: "in April", "Since April", "mid-March"
+  (a bare "May"/"March" without such a cue is never a date: it may be a verb);
+- a year after a temporal cue: "in 2011", "since 2014", "late 2016", "the end of 2019",
+  "from 2011 to 2014", "between 2015 and 2018" (a bare number, "Resolution 2510",
+  "370 kilometers", "until 2200 GMT" is not a date);
+- ISO dates: "2020-01-08".
+
+A leading preposition or modifier ("on", "in", "since", "late", "last") belongs to
+the span, so `text` reads as written ("on Sunday", "since 2014"). Expressions inside
+URLs and datelines (a line holding only the publication date, or "date 2020-01-08
+CITY –") are skipped: they date the article, not an event in it.
+
+How a mention resolves (`resolve`), against the anchor (the publication date):
+
+- Absolute expressions resolve without an anchor: "January 19, 2020" -> 2020-01-19
+  (day), "April 2019" -> 2019-04 (month), "in 2011" -> 2011 (year). The anchor is
+  not recorded for them, since it was not used.
+- Day and month without a year: with an anchor, the year that puts the date nearest
+  the anchor (the anchor's own year unless that is more than half a year away);
+  without one, "--01-12" at day precision (a year is never invented).
+- A month without a year ("in April"): with an anchor, the most recent such month
+  on or before the anchor's month ("in April" in January 2020 -> 2019-04), or the
+  next one on or after it when the sentence marks the event as future (see below);
+  without an anchor, "--04" at month precision. "November last year" uses the
+  anchor's year minus one, or "--11" without an anchor.
+- A weekday: the most recent such day on or before the publication date (the news
+  convention: "said on Monday" in a Wednesday paper is two days earlier), unless
+  the sentence marks it as future, then the first such day after the anchor.
+  "last Monday" is strictly before the anchor, "next Monday" strictly after.
+  "The night from Saturday to Sunday" is dated by its first day, like "Saturday night".
+- Future marking, one small general rule: the expression itself says "next",
+  "coming", "starting", "beginning", "as of" or "effective"; or the part of the
+  sentence before it (up to 400 characters back, after the last reporting verb such as "said", which the date
+  would attach to instead) holds a modal or plan word ("will", "shall", "must", "is
+  due to", "plans to", "scheduled", "starting"), or a directive verb followed by an
+  infinitive in the date's own clause ("urged the parties on Wednesday *to declare*
+  a ceasefire on Sunday", "called ... *to start* the ceasefire on Saturday night").
+  Anything else is past. With an explicit weekday and a month-day ("Monday,
+  January 6"), the year that makes the weekday true is preferred.
+- "yesterday", "today", "tomorrow", "N days ago": the anchor shifted by days (day).
+  "last/this/next month|year": month or year precision.
+- "last/this/next week": a week is not a day. It resolves to the month (month
+  precision) only when the whole Monday-to-Sunday week lies inside one month;
+  otherwise it stays unresolved (value None) rather than pretend to a precision
+  it does not have.
+- Without an anchor, every relative expression (weekdays, "yesterday", "last week",
+  "last year") is unresolved: value None, precision None, `unresolved=True`.
+
+`anchor` on a `DateMention` is the publication date when the value was computed
+from it, and None otherwise. `unresolved` is True exactly when `value` is None.
+
+`dateparser` is used where it helps and nowhere else: `parse_published` falls back
+to it for publication strings in other formats or languages, and `resolve` falls
+back to it for absolute dates the English grammar here does not read ("12 janvier
+2020"); always with its relative-date parsers off and a fixed base date, so the
+system clock never leaks into a value.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+
+from agent.chunking import split_sentences
+from agent.models import Article, DateMention, Evidence
+
+__all__ = ["find_date_mentions", "parse_published", "resolve"]
+
+EVENT_MAX_CHARS = 300
+_WINDOW_CHARS = 400  # how much of the sentence before an expression can mark it as future
+
+# --- vocabulary --------------------------------------------------------------------
+
+_MONTHS: dict[str, int] = {}
+for _i, _name in enumerate(calendar.month_name):
+    if _name:
+        _MONTHS[_name.lower()] = _i
+        _MONTHS[_name[:3].lower()] = _i
+_MONTHS["sept"] = 9
+
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}  # Monday == 0
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+
+# --- grammar -----------------------------------------------------------------------
+
+# Whitespace inside an expression: spaces, at most one line break (a wrapped line).
+# Possessive, so a long run of blanks cannot make the matcher backtrack.
+_S = r"(?:[ \t\u00a0]++(?:\n[ \t\u00a0]*+)?|\n[ \t\u00a0]*+)"
+_MONTH_FULL = "|".join(n for n in calendar.month_name if n)
+_MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+# Month names are matched case-sensitively (capitalised), so "may" and "march" never are.
+_MONTH = rf"(?P<month>(?:{_MONTH_FULL})|{_MONTH_ABBR})(?![a-z])"
+_MONTH_ONLY_FULL = rf"(?P<month>{_MONTH_FULL})(?![a-z])"
+_WEEKDAY = r"(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?![a-z])"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:.,]\d|\d)"
+_YEAR = r"(?P<year>(?:1[89]|20)\d\d)(?![\d])(?![.,:]\d)(?!-\d)"
+_PART_OF_DAY = r"(?:morning|afternoon|evening|night|midday|noon)"
+
+# Prepositions and modifiers that belong to the expression when directly before it.
+_MODIFIER = r"(?:late|early|mid|earlier|later)"
+_PREP = (
+    r"(?:on|in|since|from|until|till|by|during|before|after|through|throughout|"
+    r"starting(?:[ \t]+(?:on|from))?|beginning(?:[ \t]+on)?|as[ \t]+of|effective|"
+    r"(?:the[ \t]+)?(?:end|start|beginning|middle)[ \t]+of)"
+)
+_PRE_GENERAL = rf"(?<!\w)(?P<pre>(?i:(?:{_MODIFIER}[ \t-]+(?:(?:on|in)[ \t]+)?|{_PREP}[ \t]+)))?"
+_PRE_WEEKDAY = rf"(?<!\w)(?P<pre>(?i:(?:{_MODIFIER}[ \t-]+(?:on[ \t]+)?|{_PREP}[ \t]+|(?:last|next|this(?:[ \t]+coming)?|coming)[ \t]+)))?"
+# A bare month needs one of these before it ("in April", not "April" alone).
+_PRE_MONTH = rf"(?<!\w)(?P<pre>(?i:(?:(?:in|by|until|since)[ \t]+)?{_MODIFIER}[ \t-]+(?:in[ \t]+)?|{_PREP}[ \t]+|(?:last|next|this)[ \t]+))"
+_PRE_YEAR = (
+    rf"(?<!\w)(?P<pre>(?i:(?:(?:in|by|until|since)[ \t]+)?{_MODIFIER}[ \t-]+(?:in[ \t]+)?|"
+    r"(?:in|since|by|until|till|from|between|during|before|after|through|throughout|"
+    r"(?:the[ \t]+)?(?:end|start|beginning|middle)[ \t]+of|"
+    r"(?:(?:the|in)[ \t]+)?(?:spring|summer|autumn|fall|winter)(?:[ \t]+of)?)[ \t]+))"
+)
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    kind: str
+    parts: dict[str, str | None] = field(default_factory=dict)
+
+
+def _c(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+# Each rule: (kind, compiled pattern). All candidates are collected, then the
+# longest non-overlapping ones win ("Monday, January 6, 2020" over "Monday").
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", _c(rf"{_PRE_GENERAL}(?<![\w/.-])(?P<iso>(?P<year>\d{{4}})-(?P<mm>\d{{2}})-(?P<dd>\d{{2}}))(?![\w/-])")),
+    (
+        "mdy",
+        _c(
+            rf"{_PRE_GENERAL}(?:(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?{_S})?"
+            rf"{_MONTH}{_S}{_DAY}(?:,?{_S}{_YEAR})?"
+        ),
+    ),
+    (
+        "dmy",
+        _c(
+            rf"{_PRE_GENERAL}(?:(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?{_S}(?:the{_S})?)?"
+            rf"(?<![\d,.])(?:the{_S})?{_DAY}{_S}(?:of{_S})?{_MONTH}(?:,?{_S}{_YEAR})?"
+        ),
+    ),
+    ("my", _c(rf"{_PRE_GENERAL}{_MONTH},?{_S}(?:of{_S})?{_YEAR}")),
+    ("mrel", _c(rf"{_PRE_GENERAL}{_MONTH_ONLY_FULL}{_S}(?:of{_S})?(?P<rel>(?i:last|this|next)){_S}(?i:year)(?![a-z])")),
+    ("month", _c(rf"{_PRE_MONTH}{_MONTH_ONLY_FULL}")),
+    (
+        "night",
+        _c(
+            rf"(?P<pre>(?i:(?:on|during|in|over)[ \t]+))?(?i:the{_S}night{_S}(?:from|of|between){_S})"
+            rf"{_WEEKDAY}{_S}(?i:to|and|into){_S}(?P<wd2>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?![a-z])"
+        ),
+    ),
+    ("weekday", _c(rf"{_PRE_WEEKDAY}{_WEEKDAY}(?:{_S}(?P<part>{_PART_OF_DAY})(?![a-z]))?")),
+    ("deictic", _c(r"(?<![\w-])(?P<pre>(?i:(?:earlier|later)[ \t]+))?(?P<word>(?i:the\s+day\s+before\s+yesterday|yesterday|today|tonight|tomorrow))(?![\w-])")),
+    ("ago", _c(rf"(?<![\w-])(?P<n>\d{{1,3}}|(?i:{'|'.join(_NUMBER_WORDS)})){_S}(?i:days?){_S}(?i:ago)(?![a-z])")),
+    ("rel", _c(r"(?<![\w-])(?P<pre>(?i:(?:earlier|later)[ \t]+))?(?P<which>(?i:last|this|next))[ \t]+(?P<unit>(?i:week|month|year))(?![\w-])")),
+    ("year", _c(rf"{_PRE_YEAR}(?<![\d,.]){_YEAR}")),
+    # The second year of a range: "from 2011 to 2014", "between 2011 and 2014".
+    ("year", _c(rf"(?<=\d{{4}})[ \t]*(?P<pre>(?i:to|and|until|through)[ \t]+|[–-][ \t]*){_YEAR}")),
+]
+
+_YEAR_FOLLOWED_BY_UNIT = re.compile(
+    r"\s*(?:%|percent|per\s*cent|km\b|kilomet|metres?\b|meters?\b|miles?\b|troops|soldiers|people|"
+    r"fighters|men\b|dollars|euros|barrels|tons|tonnes|units|cases|votes|"
+    r"GMT|UTC|hrs\b|hours\b|h\b|local\s+time)",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"<?(?:https?://|www\.)[^\s>)\]]+>?|\]\([^)\s]*\)|\b[\w-]+(?:\.[\w-]+)+/[^\s]*", re.IGNORECASE)
+_DATELINE_LABEL = re.compile(r"(?i)^\s*(?:date|dated|published|posted|updated|last\s+updated)?\s*:?\s*$")
+_DATELINE_TAIL = re.compile(r"^\s*(?:$|\d{1,2}:\d{2}\b|[-–—|,]?\s*[A-Z]{3,}\b)")
+_CAPITALISED_WORD_BEFORE = re.compile(r"(?:^|[\s(\"'“‘])([A-Z][a-z]+)[ \t]+$")
+
+# --- future marking ----------------------------------------------------------------
+
+_FUTURE_PRE = re.compile(r"(?i)^(?:next|coming|this\s+coming|starting|beginning|as\s+of|effective)\b")
+_PAST_PRE = re.compile(r"(?i)^(?:last|earlier)\b")
+_REPORTING = re.compile(
+    r"(?i)\b(?:said|says|told|announced|added|stated|reported|confirmed|noted|warned|"
+    r"quoted|wrote|tweeted|according\s+to)\b"
+)
+_MODAL = re.compile(
+    r"(?i)\b(?:will|shall|won't|must|deadline)\b|'ll\b|\b(?:is|are|was|were|be)\s+(?:due|set|scheduled|expected|"
+    r"going|slated|poised)\s+to\b|\bscheduled\b|\bupcoming\b|\b(?:plans?|planned|planning|"
+    r"intends?|intended)\s+to\b|\b(?:starting|effective)\b"
+)
+_DIRECTIVE = re.compile(
+    r"(?i)\b(?:urge[ds]?|urging|call(?:s|ed|ing)?|appeal(?:s|ed|ing)?|ask(?:s|ed|ing)?|"
+    r"demand(?:s|ed|ing)?|press(?:es|ed|ing)|propos(?:e|es|ed|ing)|agree(?:s|d|ing)?|"
+    r"decid(?:e|es|ed|ing)|invit(?:e|es|ed|ing)|pledg(?:e|es|ed|ing)|promis(?:e|es|ed|ing)|"
+    r"vow(?:s|ed|ing)?|threaten(?:s|ed|ing)?|prepar(?:e|es|ed|ing)|want(?:s|ed|ing)?|"
+    r"hop(?:e|es|ed|ing)|aim(?:s|ed|ing)?|order(?:s|ed|ing)?|seek(?:s|ing)?|sought|ready|"
+    r"expect(?:s|ed|ing)?)\b"
+)
+_NOT_A_VERB_AFTER_TO = (
+    "the|a|an|his|her|its|their|our|my|your|this|that|these|those|all|some|any|each|every|"
+    "both|no|one|two|three|four|five|six|seven|eight|nine|ten|them|him|us|me|it|date|"
+    "day|night|morning|midnight|noon"
+)
+_INFINITIVE = re.compile(rf"\bto\s+(?!(?:{_NOT_A_VERB_AFTER_TO})\b)[a-z]+\b")
+
+
+def _marked_future(pre: str, window: str) -> bool:
+    """Whether the expression (its own modifier `pre`, the sentence before it `window`) is future."""
+    pre = (pre or "").strip()
+    if _FUTURE_PRE.match(pre):
+        return True
+    if _PAST_PRE.match(pre):
+        return False
+    reporting = list(_REPORTING.finditer(window))
+    if reporting:
+        window = window[reporting[-1].end() :]
+    if _MODAL.search(window):
+        return True
+    # "urged X on Wednesday to declare a truce on Sunday": a directive verb, then an
+    # infinitive in the same clause as the date (so "agreed to withdraw, after talks on
+    # Friday" stays past).
+    clause_start = max(window.rfind(c) for c in ",;:()") + 1
+    directive = _DIRECTIVE.search(window)
+    if directive and _INFINITIVE.search(window, max(clause_start, directive.end())):
+        return True
+    return False
+
+
+# --- candidates --------------------------------------------------------------------
+
+
+def _candidates(text: str) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for kind, pattern in _RULES:
+        for m in pattern.finditer(text):
+            parts = m.groupdict()
+            if not _plausible(kind, text, m):
+                continue
+            start = m.start() + len(m.group()) - len(m.group().lstrip())  # a range's leading space
+            found.append(_Candidate(start, m.end(), kind, parts))
+    # Longest first; then leftmost. Keep those that overlap nothing kept already.
+    found.sort(key=lambda c: (-(c.end - c.start), c.start))
+    starts: list[int] = []  # kept spans, sorted and disjoint
+    kept: list[_Candidate] = []
+    for cand in found:
+        i = bisect.bisect_right(starts, cand.start)
+        if i > 0 and kept[i - 1].end > cand.start:
+            continue
+        if i < len(kept) and kept[i].start < cand.end:
+            continue
+        starts.insert(i, cand.start)
+        kept.insert(i, cand)
+    return kept
+
+
+def _plausible(kind: str, text: str, m: re.Match[str]) -> bool:
+    parts = m.groupdict()
+    if parts.get("day") is not None and not 1 <= int(parts["day"]) <= 31:
+        return False
+    if kind in {"mdy", "dmy"} and parts.get("day") is not None:
+        month = _month_number(parts["month"])
+        year = int(parts["year"]) if parts.get("year") else 2000  # 2000: leap year, allows 29 Feb
+        if int(parts["day"]) > calendar.monthrange(year, month)[1]:
+            return False
+    if kind == "iso":
+        try:
+            date.fromisoformat(parts["iso"])
+        except ValueError:
+            return False
+    if kind == "year":
+        if _YEAR_FOLLOWED_BY_UNIT.match(text, m.end()):
+            return False
+        if parts["pre"] and parts["pre"].strip() in {"-", "–"} and not _looks_like_year_before(text, m.start()):
+            return False
+        if m.re.pattern.startswith("(?<=") and not _looks_like_year_before(text, m.start()):
+            return False
+    if kind == "weekday" and not parts.get("pre"):
+        # "Bloody Sunday", "Super Tuesday", "Good Friday": a name, not a date.
+        before = text[max(0, m.start() - 40) : m.start()]
+        word = _CAPITALISED_WORD_BEFORE.search(before)
+        if word and word.group(1).lower() not in {"on", "last", "next", "this", "since", "by", "until"}:
+            return False
+    if kind == "rel":
+        before = text[max(0, m.start() - 12) : m.start()].lower()
+        if re.search(r"\b(?:the|this|that|its|their|our|his|her)\s+$", before):
+            return False  # "in the last month": a duration, not a date
+    return True
+
+
+def _looks_like_year_before(text: str, pos: int) -> bool:
+    """For a range's second year: the four digits just before are a year that a cue introduced."""
+    head = text[max(0, pos - 40) : pos]
+    return bool(re.search(r"(?i)\b(?:from|between|in|since)[ \t]+(?:1[89]|20)\d\d[ \t]*$", head))
+
+
+def _month_number(name: str) -> int:
+    return _MONTHS[name.rstrip(".").lower()]
+
+
+# --- resolution --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Resolution:
+    value: str | None
+    precision: str | None
+    used_anchor: bool = False
+
+
+_UNRESOLVED = _Resolution(None, None)
+
+
+def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _Resolution:
+    p = cand.parts
+    pre = (p.get("pre") or "").strip()
+    kind = cand.kind
+
+    if kind == "iso":
+        return _Resolution(p["iso"], "day")
+
+    if kind in {"mdy", "dmy"}:
+        month, day = _month_number(p["month"]), int(p["day"])
+        if p.get("year"):
+            return _Resolution(date(int(p["year"]), month, day).isoformat(), "day")
+        if anchor is None:
+            return _Resolution(f"--{month:02d}-{day:02d}", "day")
+        weekday = _WEEKDAYS[p["wd"].lower()] if p.get("wd") else None
+        return _Resolution(_nearest_year(anchor, month, day, weekday).isoformat(), "day", True)
+
+    if kind == "my":
+        return _Resolution(f"{int(p['year']):04d}-{_month_number(p['month']):02d}", "month")
+
+    if kind == "mrel":
+        month = _month_number(p["month"])
+        if anchor is None:
+            return _Resolution(f"--{month:02d}", "month")
+        shift = {"last": -1, "this": 0, "next": 1}[p["rel"].lower()]
+        return _Resolution(f"{anchor.year + shift:04d}-{month:02d}", "month", True)
+
+    if kind == "month":
+        month = _month_number(p["month"])
+        if anchor is None:
+            return _Resolution(f"--{month:02d}", "month")
+        word = pre.lower().split()[0] if pre else ""
+        if word == "this":
+            year = anchor.year
+        elif word == "last":
+            year = anchor.year if month < anchor.month else anchor.year - 1
+        elif word == "next" or _marked_future(pre, window):
+            strictly = word == "next"
+            year = anchor.year if (month > anchor.month or (month == anchor.month and not strictly)) else anchor.year + 1
+        else:
+            year = anchor.year if month <= anchor.month else anchor.year - 1
+        return _Resolution(f"{year:04d}-{month:02d}", "month", True)
+
+    if kind in {"weekday", "night"}:
+        if anchor is None:
+            return _UNRESOLVED
+        target = _WEEKDAYS[p["wd"].lower()]
+        word = pre.lower().split()[0] if pre else ""
+        if word == "last":
+            delta = (anchor.weekday() - target) % 7 or 7
+            day = anchor - timedelta(days=delta)
+        elif _marked_future(pre, window):
+            delta = (target - anchor.weekday()) % 7 or 7
+            day = anchor + timedelta(days=delta)
+        else:
+            day = anchor - timedelta(days=(anchor.weekday() - target) % 7)
+        return _Resolution(day.isoformat(), "day", True)
+
+    if kind == "deictic":
+        if anchor is None:
+            return _UNRESOLVED
+        word = re.sub(r"\s+", " ", p["word"].lower())
+        shift = {"the day before yesterday": -2, "yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}[word]
+        return _Resolution((anchor + timedelta(days=shift)).isoformat(), "day", True)
+
+    if kind == "ago":
+        if anchor is None:
+            return _UNRESOLVED
+        n = p["n"].lower()
+        days = int(n) if n.isdigit() else _NUMBER_WORDS[n]
+        return _Resolution((anchor - timedelta(days=days)).isoformat(), "day", True)
+
+    if kind == "rel":
+        if anchor is None:
+            return _UNRESOLVED
+        shift = {"last": -1, "this": 0, "next": 1}[p["which"].lower()]
+        unit = p["unit"].lower()
+        if unit == "year":
+            return _Resolution(f"{anchor.year + shift:04d}", "year", True)
+        if unit == "month":
+            index = anchor.year * 12 + anchor.month - 1 + shift
+            return _Resolution(f"{index // 12:04d}-{index % 12 + 1:02d}", "month", True)
+        monday = anchor - timedelta(days=anchor.weekday()) + timedelta(weeks=shift)
+        sunday = monday + timedelta(days=6)
+        if (monday.year, monday.month) == (sunday.year, sunday.month):
+            return _Resolution(f"{monday.year:04d}-{monday.month:02d}", "month", True)
+        return _UNRESOLVED
+
+    if kind == "year":
+        return _Resolution(f"{int(p['year']):04d}", "year")
+
+    return _UNRESOLVED
+
+
+def _nearest_year(anchor: date, month: int, day: int, weekday: int | None = None) -> date:
+    """The date with this month and day nearest the anchor (its own year unless > ~6 months away).
+
+    When the text also names the weekday ("Monday, January 6"), a year in which the
+    date falls on that weekday is preferred among the anchor's year and its neighbours.
+    """
+    options = []
+    for year in (anchor.year, anchor.year - 1, anchor.year + 1):
+        try:
+            options.append(date(year, month, day))
+        except ValueError:  # 29 February outside a leap year
+            continue
+    if weekday is not None and any(d.weekday() == weekday for d in options):
+        options = [d for d in options if d.weekday() == weekday]
+    return min(options, key=lambda d: (abs((d - anchor).days), d.year != anchor.year))
+
+
+# --- public API --------------------------------------------------------------------
+
+
+def resolve(expression: str, anchor: date | None, sentence: str = "") -> tuple[str | None, str | None]:
+    """Resolve one date expression to `(value, precision)`; `(None, None)` when it cannot be.
+
+    `sentence` is the sentence the expression occurs in; the part before the
+    expression decides whether a weekday or month is future (see the module doc).
+    Never uses today's date.
+    """
+    expression = expression.strip()
+    if not expression:
+        return None, None
+    cands = _candidates(expression)
+    if cands:
+        best = max(cands, key=lambda c: c.end - c.start)
+        window = sentence
+        if sentence:
+            at = sentence.find(expression)
+            window = sentence[:at] if at >= 0 else sentence
+        window += expression[: best.start]
+        res = _resolve_candidate(best, anchor, window)
+        return res.value, res.precision
+    return _resolve_with_dateparser(expression, anchor)
+
+
+def find_date_mentions(article: Article, *, include_datelines: bool = False) -> list[DateMention]:
+    """All date expressions in `article.text`, resolved against `article.published`.
+
+    Each mention's evidence is the expression's exact span (`text[start:end] == quote`);
+    its `event` is the sentence around it (whitespace folded, at most ~300 characters).
+    """
+    text = article.text
+    anchor = article.published
+    urls = [m.span() for m in _URL.finditer(text)]
+    sentences = split_sentences(text)
+    mentions: list[DateMention] = []
+    for cand in _candidates(text):
+        if any(cand.start < u_end and cand.end > u_start for u_start, u_end in urls):
+            continue
+        if not include_datelines and _is_dateline(text, cand):
+            continue
+        s_start, s_end = _sentence_around(sentences, cand.start, cand.end)
+        window = text[max(s_start, cand.start - _WINDOW_CHARS) : cand.start]
+        res = _resolve_candidate(cand, anchor, window)
+        quote = text[cand.start : cand.end]
+        mentions.append(
+            DateMention(
+                text=quote,
+                event=_event_text(text, s_start, s_end, cand.start, cand.end),
+                value=res.value,
+                precision=res.precision,  # type: ignore[arg-type]
+                anchor=anchor if (res.used_anchor and res.value is not None) else None,
+                unresolved=res.value is None,
+                evidence=Evidence(article=article.id, start=cand.start, end=cand.end, quote=quote),
+            )
+        )
+    return mentions
+
+
+_PUBLISHED_PATTERNS = [
+    re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<mm>\d{1,2})-(?P<dd>\d{1,2})(?!\d)"),
+    re.compile(
+        rf"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?(?P<month>(?:{_MONTH_FULL})|{_MONTH_ABBR})(?![a-z])"
+        r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})(?!\d)"
+    ),
+    re.compile(
+        rf"(?<!\d)(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>(?:{_MONTH_FULL})|{_MONTH_ABBR})(?![a-z])"
+        r",?\s+(?P<year>\d{4})(?!\d)"
+    ),
+]
+
+
+def parse_published(text: str | None) -> date | None:
+    """A publication date from a string such as "January 08, 2020", "2020-01-08", "8 Jan 2020".
+
+    Also reads ISO timestamps, RFC 2822 dates ("Wed, 08 Jan 2020 10:00:00 GMT") and,
+    through `dateparser` (absolute dates only, never relative to today), other
+    formats and languages ("8 janvier 2020"). Returns None when no full date
+    (day, month and year) is stated, or when a numeric date is ambiguous
+    ("03/04/2020").
+    """
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    for pattern in _PUBLISHED_PATTERNS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        try:
+            month = int(m["mm"]) if "mm" in m.groupdict() else _month_number(m["month"])
+            day = int(m["dd"]) if "dd" in m.groupdict() else int(m["day"])
+            return date(int(m["year"]), month, day)
+        except (ValueError, KeyError):
+            continue
+    try:
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        pass
+    numeric = re.fullmatch(r"\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*", text)
+    if numeric:
+        a, b, year = (int(g) for g in numeric.groups())
+        if a <= 12 and b <= 12 and a != b:
+            return None  # 03/04/2020: March 4 or 3 April? Do not guess.
+    parsed = _dateparser_parse(text, ("day", "month", "year"))
+    return parsed.date() if parsed else None
+
+
+# --- helpers -----------------------------------------------------------------------
+
+_FIXED_BASE = datetime(2000, 1, 1)  # a leap year; only ever fills parts we then ignore
+
+
+@lru_cache(maxsize=1024)
+def _dateparser_parse(text: str, parts: tuple[str, ...]) -> datetime | None:
+    try:
+        import dateparser
+    except ImportError:  # pragma: no cover - dateparser is a declared dependency
+        return None
+    settings = {
+        "PARSERS": ["absolute-time"],
+        "RELATIVE_BASE": _FIXED_BASE,
+        "REQUIRE_PARTS": list(parts),
+        "PREFER_DAY_OF_MONTH": "first",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    try:
+        return dateparser.parse(text, settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input
+        return None
+
+
+def _resolve_with_dateparser(expression: str, anchor: date | None) -> tuple[str | None, str | None]:
+    """Absolute dates in formats or languages the grammar above does not read."""
+    if not (re.search(r"\d", expression) and re.search(r"[^\W\d_]{3,}", expression)):
+        # Needs a number and a month word: names alone are relative (the grammar's job),
+        # and all-numeric forms such as "03/04" are ambiguous between day and month orders.
+        return None, None
+    full = _dateparser_parse(expression, ("day", "month", "year"))
+    if full:
+        return full.date().isoformat(), "day"
+    day_month = _dateparser_parse(expression, ("day", "month"))
+    if day_month:
+        if anchor is None:
+            return f"--{day_month.month:02d}-{day_month.day:02d}", "day"
+        return _nearest_year(anchor, day_month.month, day_month.day).isoformat(), "day"
+    month_year = _dateparser_parse(expression, ("month", "year"))
+    if month_year:
+        return f"{month_year.year:04d}-{month_year.month:02d}", "month"
+    return None, None
+
+
+def _is_dateline(text: str, cand: _Candidate) -> bool:
+    """A date standing alone on its line, or after a "date:" label before a CITY: the article's date."""
+    if cand.kind not in {"iso", "mdy", "dmy"} or not cand.parts.get("year") or cand.parts.get("pre"):
+        return False
+    line_start = text.rfind("\n", 0, cand.start) + 1
+    line_end = text.find("\n", cand.end)
+    line_end = len(text) if line_end < 0 else line_end
+    head, tail = text[line_start : cand.start], text[cand.end : line_end]
+    return bool(_DATELINE_LABEL.match(head) and _DATELINE_TAIL.match(tail))
+
+
+def _sentence_around(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    if i >= 0 and spans[i][0] <= start < spans[i][1]:
+        return spans[i][0], max(spans[i][1], end)
+    return start, end
+
+
+def _event_text(text: str, s_start: int, s_end: int, start: int, end: int) -> str:
+    sentence = text[s_start:s_end]
+    if len(sentence) > EVENT_MAX_CHARS:
+        # Keep a window around the expression, cut at word boundaries.
+        half = max(0, (EVENT_MAX_CHARS - (end - start)) // 2)
+        lo, hi = max(s_start, start - half), min(s_end, end + half)
+        while lo > s_start and not text[lo - 1].isspace():
+            lo += 1
+        while hi < s_end and not text[hi].isspace():
+            hi -= 1
+        sentence = ("… " if lo > s_start else "") + text[lo:hi] + (" …" if hi < s_end else "")
+    return re.sub(r"\s+", " ", sentence).strip()

@@ -1,0 +1,80 @@
+"""Records out: JSON Lines, CSV and pandas DataFrames. Files are written whole or not at all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import TypeAdapter
+
+from agent.models import Record
+
+_RECORD = TypeAdapter(Record)
+CSV_COLUMNS = [
+    "type", "name", "actor_type", "aliases", "holder", "relation", "target", "status", "attribution",
+    "text", "event", "value", "precision", "anchor", "unresolved",
+    "article", "start", "end", "quote",
+]
+
+
+def record_from_dict(data: dict) -> Record:
+    return _RECORD.validate_python(data)
+
+
+def flat(record: Record) -> dict:
+    """One flat row: the record's fields plus its evidence (article, start, end, quote)."""
+    row = record.model_dump(mode="json")
+    evidence = row.pop("evidence")
+    if "aliases" in row:
+        row["aliases"] = "; ".join(row["aliases"])
+    return {**row, **evidence}
+
+
+def write_records(records: Iterable[Record], path: Path, fmt: str = "jsonl") -> int:
+    """Write atomically (temp file + rename): a crash never leaves half a file behind."""
+    buffer = io.StringIO()
+    count = 0
+    if fmt == "jsonl":
+        for record in records:
+            buffer.write(json.dumps(record.model_dump(mode="json"), ensure_ascii=False) + "\n")
+            count += 1
+    elif fmt == "csv":
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for record in records:
+            writer.writerow(flat(record))
+            count += 1
+    else:
+        raise ValueError(f"unknown format {fmt!r}: use jsonl or csv")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(buffer.getvalue())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return count
+
+
+def read_records(path: Path) -> list[Record]:
+    records = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                records.append(record_from_dict(json.loads(line)))
+            except ValueError as exc:
+                raise ValueError(f"{path}:{number}: not a Dossier record ({exc})") from exc
+    return records
+
+
+def records_frame(records: Iterable[Record]):
+    """A pandas DataFrame with one row per record (pandas is an optional dependency)."""
+    import pandas as pd
+
+    return pd.DataFrame([flat(r) for r in records], columns=CSV_COLUMNS)

@@ -1,0 +1,330 @@
+"""Extraction: article -> Actor, Stance and DateMention records, each with verified evidence.
+
+The work is cut into small steps, and the model only makes closed decisions:
+1. parse each sentence (spaCy) and read candidate stances off the grammar (`frames`);
+2. the model types the names (state, armed group, place, ...) - places and
+   non-actors cannot hold or receive a stance;
+3. the model checks each candidate against its sentence with a yes/no answer,
+   the direction spelled out ("X supports Y");
+4. dates are found and resolved deterministically (`dates`);
+5. every record's quote must stand verbatim at its offsets, or it is dropped.
+Results are cached per article content, pipeline, prompts and model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from threading import Lock
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from agent.chunking import split_sentences
+from agent.dates import find_date_mentions
+from agent.frames import GENERIC_ACTOR_NOUNS, Frame, Mention, SentenceFrames
+from agent.models import Actor, ActorType, Article, DateMention, Evidence, Record, Stance
+from agent.nlp import parser
+from agent.prompts import load as load_prompt
+from agent.safety import looks_like_instruction
+
+log = logging.getLogger(__name__)
+
+# Bump when rules change; prompts and schemas are hashed in automatically.
+PIPELINE_VERSION = "3"
+_PROMPTS = ("actor_types_system", "actor_types_user", "stance_check_system", "stance_check_user")
+_NLP_LOCK = Lock()  # spaCy pipelines are not safe to share across threads
+
+NameType = Literal["state", "government", "armed_group", "international_organisation", "person", "place", "other"]
+_NOT_ACTORS = {"place", "other"}
+_FIXED_TYPES: dict[str, ActorType] = {"NORP": "state", "PERSON": "person"}
+_RELATION_WORDS = {"supports": "supports", "opposes": "opposes", "condemns": "condemns"}
+
+
+class Structured(Protocol):
+    def structured(self, response_model, messages: list[dict], max_tokens: int | None = None): ...
+
+
+class NameKind(BaseModel):
+    type: NameType
+
+
+class Verdict(BaseModel):
+    answer: Literal["yes", "no"]
+
+
+def cache_version() -> str:
+    """Changes whenever the pipeline, a prompt or a record schema changes."""
+    parts = [PIPELINE_VERSION, *(load_prompt(p) for p in _PROMPTS)]
+    parts += [json.dumps(m.model_json_schema(), sort_keys=True) for m in (Actor, Stance, DateMention)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def cache_key(article: Article, model: str) -> str:
+    return hashlib.sha256(f"{article.content_hash}|{cache_version()}|{model}".encode()).hexdigest()
+
+
+@dataclass
+class _Candidate:
+    frame: Frame
+    sentence: tuple[int, int]
+
+
+@dataclass
+class ArticleResult:
+    article: Article
+    records: list[Record] = field(default_factory=list)
+    seconds: float = 0.0
+    cached: bool = False
+    rejected: int = 0  # records dropped by the grounding check
+
+
+def extract_article(article: Article, llm: Structured) -> ArticleResult:
+    started = time.perf_counter()
+    candidates, mentions = _read_frames(article)
+    types = _type_names(article, mentions, llm)
+    records: list[Record] = []
+    records += _actors(article, mentions, types)
+    records += _stances(article, candidates, types, llm)
+    records += find_date_mentions(article)
+    grounded = [r for r in records if _grounded(article, r.evidence)]
+    return ArticleResult(article, grounded, time.perf_counter() - started, rejected=len(records) - len(grounded))
+
+
+# --- 1. frames from grammar -------------------------------------------------------------
+
+
+def _read_frames(article: Article) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]]]:
+    spans = [s for s in split_sentences(article.text) if not looks_like_instruction(article.text[s[0] : s[1]])]
+    with _NLP_LOCK:
+        docs = list(parser().pipe(article.text[a:b] for a, b in spans))
+    candidates: list[_Candidate] = []
+    previous: list[Frame] = []
+    for (start, end), doc in zip(spans, docs):
+        sentence = SentenceFrames(doc[:], start)
+        frames = sentence.frames()
+        for frame in frames:
+            # "There were also claims of support from X": the target is the previous sentence's.
+            if frame.holders and not frame.targets and frame.relation != "calls_for":
+                same = [f for f in previous if f.relation == frame.relation and len(f.targets) == 1]
+                if len(same) == 1 and re.search(r"\b(also|too|as well)\b", doc.text, re.IGNORECASE):
+                    frame.targets = list(same[0].targets)
+            if frame.holders and (frame.targets or frame.demand):
+                candidates.append(_Candidate(frame, (start, end)))
+        previous = frames or previous
+    # Only names that hold or receive a stance are typed: that is where a place or a
+    # newspaper must not slip in, and it keeps the model's work small.
+    found: dict[Mention, tuple[int, int]] = {}
+    for candidate in candidates:
+        for mention in candidate.frame.holders + candidate.frame.targets:
+            found.setdefault(mention, candidate.sentence)
+    return candidates, found
+
+
+# --- 2. what each name is ----------------------------------------------------------------
+
+
+def _type_names(article: Article, mentions: dict[Mention, tuple[int, int]], llm: Structured) -> dict[str, ActorType | str]:
+    """Type each name once per article: from the parser where it is sure (a demonym is a
+    state, a person a person, a country name a state, a descriptive phrase by its head
+    noun), else one closed choice by the model, with the name's sentence as context."""
+    types: dict[str, ActorType | str] = {}
+    for mention in mentions:
+        key = mention.text.lower()
+        if key in types:
+            continue
+        known = _known_type(mention)
+        if known is not None:
+            types[key] = known
+            continue
+        result = llm.structured(
+            NameKind,
+            [
+                {"role": "system", "content": load_prompt("actor_types_system")},
+                {"role": "user", "content": load_prompt("actor_types_user").format(
+                    sentence=article.text[slice(*mentions[mention])], name=mention.text)},
+            ],
+            max_tokens=24,
+        )
+        types[key] = result.type
+    return types
+
+
+def _known_type(mention: Mention) -> str | None:
+    if mention.label in _FIXED_TYPES:
+        return _FIXED_TYPES[mention.label]
+    if mention.label == "NP":
+        head = mention.text.split()[-1].lower()
+        return GENERIC_ACTOR_NOUNS.get(head, "other")
+    if mention.label == "GPE" and _is_country(mention.text):
+        return "state"
+    return None
+
+
+def _is_country(name: str) -> bool:
+    import pycountry
+
+    try:
+        pycountry.countries.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _is_actor(types: dict, mention: Mention) -> bool:
+    return types.get(mention.text.lower(), "other") not in _NOT_ACTORS
+
+
+# --- 3. records --------------------------------------------------------------------------
+
+
+def _actors(article: Article, mentions: dict[Mention, tuple[int, int]], types: dict) -> list[Actor]:
+    """One Actor per name typed as an actor; acronyms in brackets and short forms of a
+    longer name in the same article become its aliases."""
+    names: dict[str, Mention] = {}
+    for mention in mentions:
+        if _is_actor(types, mention):
+            names.setdefault(mention.text.lower(), mention)
+    canonical = {key: key for key in names}
+    for key, mention in names.items():
+        longer = [k for k in names if k != key and _short_form(mention.text, names[k].text, article.text)]
+        if longer:
+            canonical[key] = max(longer, key=len)
+    actors: dict[str, Actor] = {}
+    for key, mention in names.items():
+        head = canonical[key]
+        while canonical[head] != head:
+            head = canonical[head]
+        main = names[head]
+        actor = actors.get(head)
+        if actor is None:
+            actor = actors[head] = Actor(
+                name=main.text,
+                actor_type=types[head],
+                evidence=Evidence(article=article.id, start=main.start, end=main.end, quote=article.text[main.start : main.end]),
+            )
+        if mention.text != main.text and mention.text not in actor.aliases:
+            actor.aliases.append(mention.text)
+    return list(actors.values())
+
+
+def _short_form(short: str, long: str, text: str) -> bool:
+    """'LNA' for 'Libyan National Army (LNA)'; 'Serraj' for 'Fayez al-Serraj'."""
+    if short == long or len(short) >= len(long):
+        return False
+    if short.isupper() and f"{long} ({short})" in text:
+        return True
+    return len(short) > 3 and long.lower().endswith(short.lower()) and long[-len(short) - 1] in " -"
+
+
+def _stances(article: Article, candidates: list[_Candidate], types: dict, llm: Structured) -> list[Stance]:
+    stances: dict[tuple[str, str, str, str], Stance] = {}
+    for candidate in candidates:
+        frame = candidate.frame
+        holders = [m for m in frame.holders if _is_actor(types, m)]
+        if frame.relation == "calls_for":
+            targets_text = [frame.demand or ""]
+        else:
+            targets = [m for m in frame.targets if _is_actor(types, m)]
+            targets_text = [m.text for m in targets]
+        # Self-stances come from parse slips ("X's forces backed by X"): never a claim worth keeping.
+        pairs = [(h.text, t) for h in holders for t in targets_text if t and h.text.lower() != t.lower()]
+        if not pairs:
+            continue
+        start, end = candidate.sentence
+        sentence = article.text[start:end]
+        # Only plain statements are checked: a hedged or denied claim is, by design, not stated.
+        if frame.relation != "calls_for" and frame.status == "stated" and not _confirmed(sentence, frame.relation, pairs, llm):
+            continue
+        for holder, target in pairs:
+            key = (holder.lower(), frame.relation, target.lower(), frame.status)
+            stances.setdefault(
+                key,
+                Stance(
+                    holder=holder,
+                    relation=frame.relation,  # type: ignore[arg-type]
+                    target=target,
+                    status=frame.status,  # type: ignore[arg-type]
+                    attribution=frame.attribution,
+                    evidence=Evidence(article=article.id, start=start, end=end, quote=sentence),
+                ),
+            )
+    return list(stances.values())
+
+
+def _confirmed(sentence: str, relation: str, pairs: list[tuple[str, str]], llm: Structured) -> bool:
+    """One yes/no question per frame, direction spelled out: 'A, B and C support T'."""
+    by_target: dict[str, list[str]] = {}
+    for holder, target in pairs:
+        by_target.setdefault(target, []).append(holder)
+    claims = []
+    for target, holders in by_target.items():
+        subject = holders[0] if len(holders) == 1 else ", ".join(holders[:-1]) + " and " + holders[-1]
+        verb = _RELATION_WORDS[relation] if len(holders) == 1 else _RELATION_WORDS[relation][:-1]
+        claims.append(f"{subject} {verb} {target}.")
+    verdict = llm.structured(
+        Verdict,
+        [
+            {"role": "system", "content": load_prompt("stance_check_system")},
+            {"role": "user", "content": load_prompt("stance_check_user").format(sentence=sentence, claim=" ".join(claims))},
+        ],
+        max_tokens=24,
+    )
+    return verdict.answer == "yes"
+
+
+def _grounded(article: Article, evidence: Evidence) -> bool:
+    return (
+        evidence.article == article.id
+        and 0 <= evidence.start < evidence.end <= len(article.text)
+        and article.text[evidence.start : evidence.end] == evidence.quote
+    )
+
+
+# --- batch ---------------------------------------------------------------------------------
+
+
+def run_batch(
+    articles: Iterable[Article],
+    extract: Callable[[Article], ArticleResult],
+    cached: Callable[[Article], ArticleResult | None],
+    save: Callable[[ArticleResult], None],
+    workers: int = 1,
+    on_done: Callable[[ArticleResult], None] | None = None,
+) -> list[ArticleResult]:
+    """Extract every article not already cached; each result is saved as soon as it is done,
+    so an interrupted batch resumes where it stopped."""
+    results: dict[str, ArticleResult] = {}
+    todo: list[Article] = []
+    order = []
+    for article in articles:
+        order.append(article.id)
+        hit = cached(article)
+        if hit is not None:
+            results[article.id] = hit
+            if on_done:
+                on_done(hit)
+        else:
+            todo.append(article)
+
+    def work(article: Article) -> ArticleResult:
+        result = extract(article)
+        save(result)
+        if on_done:
+            on_done(result)
+        return result
+
+    if workers <= 1:
+        for article in todo:
+            results[article.id] = work(article)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(work, todo):
+                results[result.article.id] = result
+    return [results[i] for i in order]

@@ -1,0 +1,381 @@
+"""Candidate stances from grammar: who supports, opposes or condemns whom, with direction
+read off the dependency tree rather than guessed by a model.
+
+A cue (a verb such as "back", a noun such as "support", the preposition
+"alongside") opens a frame; its holder and target come from grammatical roles:
+- active verbs: subject -> object ("X backs Y");
+- passives and participles: the "by" agent -> the subject or modified noun
+  ("Y is backed by X", "Y, backed by X");
+- nouns: "Y has/received the support of/from X", "X's support for Y",
+  "in support of Y", "their opposition to Y";
+- coordinated lists ("X, W and Z") give one holder each, so countries merely
+  listed together are never linked to each other.
+Hedges ("claims of", "believed to", "allegedly") mark a frame claimed; a denial
+of a claim marks it denied; "not" marks it denied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+ACTOR_LABELS = {"GPE", "NORP", "ORG", "PERSON"}
+MAYBE_ACTOR_LABELS = {"LOC", "PRODUCT", "FAC"}  # the small parser mislabels some countries
+
+SUPPORT_VERBS = {"support", "back", "assist", "aid", "help", "arm", "fund", "finance", "sponsor", "endorse", "reinforce", "bolster", "defend", "equip"}
+OPPOSE_VERBS = {"oppose", "fight", "attack", "battle", "combat", "resist", "besiege", "bomb", "shell", "confront", "invade", "counter"}
+CONDEMN_VERBS = {"condemn", "criticize", "criticise", "denounce", "decry", "censure", "slam"}
+CALL_VERBS = {"urge", "demand", "call", "press", "appeal"}
+
+SUPPORT_NOUNS = {"support", "backing", "assistance", "aid", "help", "protection"}
+SUPPORTER_NOUNS = {"backer", "supporter", "ally", "sponsor", "patron"}
+OPPOSE_NOUNS = {"opposition", "hostility", "resistance"}
+CONDEMN_NOUNS = {"condemnation", "criticism", "denunciation"}
+ATTACK_NOUNS = {"offensive", "attack", "assault", "campaign", "war", "strike", "airstrike", "bombardment"}
+
+RECEIVE_VERBS = {"have", "receive", "get", "enjoy", "gain", "win", "secure", "obtain", "accept", "welcome"}
+GIVE_VERBS = {"give", "provide", "offer", "lend", "extend", "pledge", "send", "express", "voice", "stress", "reiterate", "declare", "announce", "reaffirm", "show"}
+HEDGES = {"claim", "allege", "allegation", "rumor", "rumour", "accuse", "accusation", "suspect", "believe", "purport"}
+HEDGE_ADVERBS = {"reportedly", "allegedly", "purportedly", "apparently", "supposedly"}
+DENIALS = {"deny", "denial", "refute", "dismiss"}
+SPEECH_VERBS = {"say", "tell", "report", "state", "announce", "quote", "write", "claim", "allege"}
+GENERIC_ACTOR_NOUNS = {
+    "government": "government", "administration": "government", "authorities": "government",
+    "parliament": "government", "cabinet": "government", "ministry": "government",
+    "army": "armed_group", "forces": "armed_group", "militia": "armed_group", "militias": "armed_group",
+    "rebels": "armed_group", "fighters": "armed_group", "troops": "armed_group",
+}
+PRONOUNS = {"it", "they", "he", "she", "its", "their", "his", "her", "them", "which", "who", "that", "this"}
+RELATIVE = {"which", "who", "that"}
+_TRANSPARENT = {"compound", "amod", "det", "punct", "cc", "dep", "flat", "nmod", "case", "nummod", "quantmod", "advmod"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    text: str
+    start: int  # character offsets into the article
+    end: int
+    label: str  # spaCy entity label, or "NP" for a descriptive noun phrase ("the Tripoli-based government")
+
+
+@dataclass
+class Frame:
+    holders: list[Mention]
+    relation: str  # supports | opposes | condemns | calls_for
+    targets: list[Mention]
+    cue: str
+    status: str = "stated"
+    attribution: str | None = None
+    # calls_for names a demand, not an actor: "a ceasefire".
+    demand: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class SentenceFrames:
+    """Frames of one parsed sentence. `offset` turns sentence positions into article offsets."""
+
+    def __init__(self, sent: Span, offset: int) -> None:
+        self.sent = sent
+        self.offset = offset
+        self.mentions: dict[int, Mention] = {}
+        for ent in sent.ents:
+            if ent.label_ in ACTOR_LABELS or (ent.label_ in MAYBE_ACTOR_LABELS and ent.root.pos_ == "PROPN"):
+                self._add(ent, ent.label_)
+        # Proper nouns the entity recogniser missed ("Cyprus", garbled names) are candidates too.
+        run: list[Token] = []
+        for token in list(sent) + [None]:  # type: ignore[list-item]
+            if token is not None and token.pos_ == "PROPN" and token.i not in self.mentions and token.ent_type_ not in {"DATE", "TIME", "CARDINAL"}:
+                run.append(token)
+                continue
+            if run:
+                self._add(sent.doc[run[0].i : run[-1].i + 1], "PROPN")
+                run = []
+
+    def _add(self, span: Span, label: str) -> None:
+        tokens = [t for t in span if not (t.dep_ == "case" or t.lower_ in {"the", "'s", "’s"})]
+        if not tokens:
+            return
+        first, last = tokens[0], tokens[-1]
+        start, end = first.idx, last.idx + len(last.text)
+        mention = Mention(self.sent.doc.text[start:end], self.offset + start, self.offset + end, label)
+        for token in span:
+            self.mentions[token.i] = mention
+
+    # --- arguments ------------------------------------------------------------------
+
+    def actors(self, head: Token | None) -> list[Mention]:
+        """One actor per conjunct of the phrase headed by `head`."""
+        if head is None:
+            return []
+        found: list[Mention] = []
+        for conjunct in _conjuncts(head):
+            for mention in self._actor_of(conjunct, depth=0):
+                if mention not in found:
+                    found.append(mention)
+        return found
+
+    def _actor_of(self, head: Token, depth: int) -> list[Mention]:
+        if depth > 4:
+            return []
+        if head.lower_ in PRONOUNS:
+            return []
+        generic = head.lemma_.lower() in GENERIC_ACTOR_NOUNS or head.lower_ in GENERIC_ACTOR_NOUNS
+        if head.i in self.mentions and not generic:
+            return [self.mentions[head.i]]
+        children = list(head.children)
+        for child in children:
+            if child.dep_ == "appos":
+                found = self.actors(child)
+                if found:
+                    return found
+        for child in children:
+            # "ministers of X and Y", "forces loyal to X", "the government of X"
+            if child.dep_ == "prep" and child.lower_ == "of" and head.lemma_.lower() not in SUPPORT_NOUNS | ATTACK_NOUNS:
+                found = [m for p in _pobjs(child) for m in self.actors(p)]
+                if found:
+                    return found
+            if (child.dep_ == "amod" and child.lemma_.lower() in {"loyal", "aligned", "allied", "close"}) or (
+                child.dep_ == "acl" and child.lemma_.lower() in {"align", "ally"}
+            ):
+                found = [m for prep in child.children if prep.dep_ == "prep" for p in _pobjs(prep) for m in self.actors(p)]
+                if found:
+                    return found
+        possessors = [m for c in children if c.dep_ == "poss" for m in self.actors(c)]
+        if generic:
+            # "the Tripoli government", "the self-styled X army": the phrase names the actor;
+            # "X's militia" is X's.
+            left = [t for t in head.subtree if t.i <= head.i and t.dep_ not in {"det", "punct"} and t.lower_ not in PRONOUNS]
+            span = self.sent.doc[min(t.i for t in left) : head.i + 1]
+            name = "".join(t.text_with_ws for t in span if t.dep_ != "case" and t.text not in {"'s", "’s"}).strip()
+            begin = span.start_char
+            return [Mention(name, self.offset + begin, self.offset + begin + len(span.text), "NP")]
+        modifiers = [
+            self.mentions[c.i] for child in children if child.dep_ in {"amod", "compound", "nmod"}
+            for c in _conjuncts(child) if c.i in self.mentions and c.lower_ not in PRONOUNS
+        ]
+        found = list(dict.fromkeys(modifiers + possessors))
+        if not found and depth == 0:
+            # "in support of the commander in the east, General X": the name hangs deeper in the parse.
+            for token in head.subtree:
+                if token.dep_ == "appos" and token.i in self.mentions and not any(a.dep_ == "relcl" for a in token.ancestors):
+                    return self.actors(token)
+        return found
+
+    def subject(self, verb: Token, depth: int = 0) -> list[Mention]:
+        """The actors doing `verb`, climbing through infinitives, conjoined verbs and pronouns,
+        with their companions ("X, along with Y, backs Z")."""
+        found = self._subject(verb, depth)
+        if not found and depth == 0 and verb is not self.sent.root and verb.dep_ in {"conj", "advcl", "xcomp"}:
+            found = self._antecedent(verb)
+        if found:
+            for anchor in (verb, *[c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]):
+                found = found + [m for m in self._companions(anchor) if m not in found]
+        return found
+
+    def _companions(self, token: Token) -> list[Mention]:
+        out = []
+        for child in token.children:
+            if child.dep_ == "prep" and child.lower_ in {"along", "together"}:
+                out += [m for w in child.children if w.lower_ == "with" for p in _pobjs(w) for m in self.actors(p)]
+            elif child.dep_ == "prep" and child.lower_ == "with" and child.head.lower_ in {"along", "together"}:
+                out += [m for p in _pobjs(child) for m in self.actors(p)]
+        return out
+
+    def _subject(self, verb: Token, depth: int = 0) -> list[Mention]:
+        for child in verb.children:
+            if child.dep_ in {"nsubj", "nsubjpass", "csubj"}:
+                if child.lower_ in RELATIVE and verb.dep_ == "relcl":
+                    return self.actors(verb.head)
+                if child.lower_ in PRONOUNS:
+                    return self._antecedent(verb)
+                found = self.actors(child)
+                if found:
+                    return found
+        if verb.dep_ == "relcl":
+            return self.actors(verb.head)
+        if verb.dep_ in {"xcomp", "advcl", "conj", "ccomp", "pcomp", "acl"} and depth < 3 and verb.head is not verb:
+            if verb.dep_ == "pcomp" or verb.head.pos_ not in {"VERB", "AUX"}:
+                return []
+            holders = self._subject(verb.head, depth + 1)
+            if verb.head.lemma_.lower() == "join":  # "X joined Y and Z to support W"
+                holders += [m for c in verb.head.children if c.dep_ == "dobj" for m in self.actors(c)]
+            return holders
+        return []
+
+    def _antecedent(self, verb: Token) -> list[Mention]:
+        """'it'/'they' in a clause: the subject of the sentence's main verb, if that is an actor."""
+        root = self.sent.root
+        if root is verb:
+            return []
+        for child in root.children:
+            if child.dep_ in {"nsubj", "nsubjpass"} and child.lower_ not in PRONOUNS:
+                return self.actors(child)
+        return []
+
+    # --- frames ---------------------------------------------------------------------
+
+    def frames(self) -> list[Frame]:
+        frames: list[Frame] = []
+        for token in self.sent:
+            lemma = token.lemma_.lower()
+            frame = None
+            if token.pos_ in {"VERB", "AUX"} or token.tag_.startswith("VB"):
+                if lemma in SUPPORT_VERBS:
+                    frame = self._verb_frame(token, "supports", {"with"})
+                elif lemma in OPPOSE_VERBS:
+                    frame = self._verb_frame(token, "opposes", {"against", "with"})
+                elif lemma in CONDEMN_VERBS:
+                    frame = self._verb_frame(token, "condemns", set())
+                elif lemma in CALL_VERBS:
+                    frame = self._call_frame(token)
+            elif token.pos_ in {"NOUN", "PROPN"}:
+                if lemma in SUPPORT_NOUNS:
+                    frame = self._noun_frame(token, "supports", holder_preps={"of", "from", "by"}, target_preps={"for", "to"})
+                elif lemma in SUPPORTER_NOUNS:
+                    frame = self._supporter_frame(token)
+                elif lemma in OPPOSE_NOUNS:
+                    frame = self._noun_frame(token, "opposes", holder_preps={"by", "from"}, target_preps={"to", "against", "of"})
+                elif lemma in CONDEMN_NOUNS:
+                    frame = self._noun_frame(token, "condemns", holder_preps={"by", "from"}, target_preps={"of", "against"})
+                elif lemma in ATTACK_NOUNS:
+                    frame = self._noun_frame(token, "opposes", holder_preps={"by"}, target_preps={"against", "on"})
+            elif token.dep_ == "prep" and token.lower_ == "alongside":
+                frame = Frame(self.subject(token.head), "supports", [m for p in _pobjs(token) for m in self.actors(p)], token.text)
+            if frame is not None and (frame.holders or frame.targets):
+                self._qualify(frame, token)
+                frames.append(frame)
+        return frames
+
+    def _verb_frame(self, verb: Token, relation: str, target_preps: set[str]) -> Frame:
+        if verb.dep_ == "amod":  # "the Turkish-backed government": too compressed to read reliably
+            return Frame([], relation, [], verb.text)
+        passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children) or (verb.dep_ == "acl" and verb.tag_ == "VBN")
+        if passive:
+            holders = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self.actors(p)]
+            subjects = [c for c in verb.children if c.dep_ == "nsubjpass"]
+            if subjects:
+                targets = self.actors(subjects[0]) if subjects[0].lower_ not in PRONOUNS else self._antecedent(verb)
+            elif verb.dep_ == "acl":
+                targets = self.actors(verb.head)
+            else:
+                targets = []
+            return Frame(holders, relation, targets, verb.text)
+        holders = self.subject(verb)
+        targets = [m for c in verb.children if c.dep_ in {"dobj", "obj"} for m in self.actors(c)]
+        if not targets:
+            targets = [m for c in verb.children if c.dep_ == "prep" and c.lower_ in target_preps for p in _pobjs(c) for m in self.actors(p)]
+        if not targets and holders and not any(c.dep_ in {"dobj", "obj"} for c in verb.children):
+            targets = self._first_actor_after(verb)
+        return Frame(holders, relation, targets, verb.text)
+
+    def _first_actor_after(self, verb: Token) -> list[Mention]:
+        """When the parse loses the object ("backs X's Tripoli-based, recognised Government"),
+        take the first actor after the verb, before its clause ends."""
+        stop = {c.i for c in verb.children if c.dep_ in {"cc", "conj", "ccomp", "relcl"}}
+        for token in self.sent:
+            if token.i <= verb.i or token.i - self.sent.start > 40:
+                continue
+            if token.i in stop or token.text in {";", ":"} or token.dep_ == "mark" or (token.pos_ == "VERB" and any(c.dep_ == "nsubj" for c in token.children)):
+                return []
+            if token.i in self.mentions:
+                return self.actors(token)
+        return []
+
+    def _noun_frame(self, noun: Token, relation: str, holder_preps: set[str], target_preps: set[str]) -> Frame:
+        head = noun.head
+        holders = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in holder_preps for p in _pobjs(c) for m in self.actors(p)]
+        targets = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in target_preps for p in _pobjs(c) for m in self.actors(p)]
+        possessor = [c for c in noun.children if c.dep_ == "poss"]
+        if noun.dep_ in {"dobj", "obj", "attr", "nsubj"} and head.lemma_.lower() in RECEIVE_VERBS:
+            # "Y has the support of X", "Y received support from X"
+            targets = targets or self.subject(head)
+            holders = holders or [m for c in head.children if c.dep_ == "prep" and c.lower_ in {"from", "of"} for p in _pobjs(c) for m in self.actors(p)]
+        elif relation == "supports" and noun.dep_ == "pobj" and _support_prep(head):
+            verb = head.head.head if head.lower_ == "to" else head.head
+            counterpart = self.subject(verb) if verb.pos_ in {"VERB", "AUX"} else self.actors(verb)
+            of_actors = [m for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c) for m in self.actors(p)]
+            if head.lower_ == "in":  # "X deployed in support of Y"; else "Y won with/thanks to the support of X"
+                holders, targets = counterpart, of_actors or targets
+            else:  # "Y advanced with the support of X"
+                holders, targets = of_actors or holders, counterpart
+        else:
+            if possessor and possessor[0].lower_ not in PRONOUNS:
+                holders = holders or self.actors(possessor[0])
+            elif noun.dep_ in {"dobj", "obj"} and head.lemma_.lower() in GIVE_VERBS | {"launch", "wage", "begin", "start", "step", "continue", "voice"}:
+                holders = holders or self.subject(head)
+                targets = targets or [m for c in head.children if c.dep_ in {"prep", "dative"} and c.lower_ in target_preps | {"to"} for p in _pobjs(c) for m in self.actors(p)]
+        return Frame(holders, relation, targets, noun.text)
+
+    def _supporter_frame(self, noun: Token) -> Frame:
+        # "X is a key backer of Y", "Y's allies X and Z"
+        targets = [m for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c) for m in self.actors(p)]
+        targets += [m for c in noun.children if c.dep_ == "poss" for m in self.actors(c)]
+        holders = [m for c in noun.children if c.dep_ == "appos" for m in self.actors(c)]
+        if noun.dep_ == "attr":
+            holders = holders or self.subject(noun.head)
+        return Frame(holders, "supports", targets, noun.text)
+
+    def _call_frame(self, verb: Token) -> Frame | None:
+        demand = None
+        for child in verb.children:
+            if child.dep_ == "prep" and child.lower_ == "for":
+                objects = list(_pobjs(child))
+                if objects:
+                    demand = _phrase(objects[0])
+            elif child.dep_ in {"dobj", "xcomp", "ccomp"} and verb.lemma_.lower() != "call":
+                demand = _phrase(child)
+        if verb.lemma_.lower() == "call" and demand is None:
+            return None
+        if demand is None:
+            return None
+        return Frame(self.subject(verb), "calls_for", [], verb.text, demand=demand)
+
+    def _qualify(self, frame: Frame, cue: Token) -> None:
+        chain = [cue, *cue.ancestors]
+        if any(t.dep_ == "neg" for c in chain[:2] for t in c.children):
+            frame.status = "denied"
+        hedged = any(t.lemma_.lower() in HEDGES for t in chain) or any(
+            t.lower_ in HEDGE_ADVERBS for c in chain for t in c.children
+        )
+        if hedged and frame.status == "stated":
+            frame.status = "claimed"
+            if any(t.lemma_.lower() in DENIALS for t in self.sent):
+                frame.status = "denied"
+        for token in self.sent:
+            if token.lower_ == "according" and token.nbor(1).lower_ == "to" if token.i + 1 < len(token.doc) else False:
+                sources = [m.text for p in _pobjs(token.nbor(1)) for m in self.actors(p)]
+                if sources:
+                    frame.attribution = ", ".join(sources)
+        for ancestor in cue.ancestors:
+            if ancestor.lemma_.lower() in SPEECH_VERBS and frame.attribution is None:
+                speakers = [m.text for c in ancestor.children if c.dep_ == "nsubj" for m in self.actors(c)]
+                if speakers:
+                    frame.attribution = ", ".join(speakers)
+                break
+
+
+def _support_prep(prep: Token) -> bool:
+    if prep.lower_ in {"in", "with"}:
+        return prep.head is not prep
+    return prep.lower_ == "to" and prep.head.lower_ in {"thanks", "due", "owing"} and prep.head.head is not prep.head
+
+
+def _conjuncts(token: Token) -> list[Token]:
+    out = [token]
+    for child in token.children:
+        if child.dep_ == "conj":
+            out.extend(_conjuncts(child))
+    return out
+
+
+def _pobjs(prep: Token):
+    for child in prep.children:
+        if child.dep_ in {"pobj", "pcomp"}:
+            yield child
+
+
+def _phrase(token: Token) -> str:
+    tokens = [t for t in token.subtree if t.dep_ not in {"relcl", "acl"}]
+    start, end = min(t.i for t in tokens), max(t.i for t in tokens)
+    return token.doc[start : end + 1].text

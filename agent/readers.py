@@ -1,0 +1,255 @@
+"""Files -> `Article`s: one reader per format (.txt, .md, .html, .jsonl).
+
+Readers never raise on a bad file: they yield a `Skipped` naming the file and the
+reason, so one bad file never stops a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from agent.dates import parse_published
+from agent.models import Article
+
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
+    """Expand folders (recursively, sorted) into supported files; report what is left out."""
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            yield Skipped(str(path), "no such file or directory")
+        elif path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.name.startswith("."):
+                    continue
+                if child.suffix.lower() in SUPPORTED:
+                    yield child
+                else:
+                    yield Skipped(str(child), f"unsupported file type '{child.suffix or child.name}'")
+        elif path.suffix.lower() in SUPPORTED:
+            yield path
+        else:
+            yield Skipped(str(path), f"unsupported file type '{path.suffix or path.name}'")
+
+
+def read_paths(paths: Iterable[str | Path], max_bytes: int) -> Iterator[Article | Skipped]:
+    """Every article under `paths`, plus a `Skipped` for each file or line that could not be read."""
+    seen: dict[str, str] = {}  # content hash -> first article id with that text
+    for item in iter_files(paths):
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        for result in read_file(item, max_bytes):
+            if isinstance(result, Article):
+                first = seen.setdefault(result.content_hash, result.id)
+                if first != result.id:
+                    yield Skipped(result.path, f"same text as {first}")
+                    continue
+            yield result
+
+
+def read_file(path: Path, max_bytes: int) -> Iterator[Article | Skipped]:
+    size = path.stat().st_size
+    if size > max_bytes:
+        yield Skipped(str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+        return
+    raw = path.read_bytes()
+    if not raw.strip():
+        yield Skipped(str(path), "file is empty")
+        return
+    if b"\x00" in raw[:8192]:
+        yield Skipped(str(path), "binary file (contains NUL bytes), not text")
+        return
+    text = _decode(raw)
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        yield from _read_jsonl(path, text)
+        return
+    if suffix in {".html", ".htm"}:
+        body, meta = _html_to_text(text)
+    else:
+        body, meta = text, {}
+    yield from _article(path, path.name, body, meta)
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Old newswire files are often Windows-1252 / Latin-1; every byte decodes in latin-1.
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+
+def _article(path: Path, article_id: str, text: str, meta: dict[str, str | None]) -> Iterator[Article | Skipped]:
+    if not re.search(r"\w{2,}", text):
+        yield Skipped(f"{path}", "no readable text")
+        return
+    title = meta.get("title") or _title(text)
+    published = parse_published(meta["date"]) if meta.get("date") else _published(text)
+    yield Article(
+        id=article_id,
+        path=str(path),
+        text=text,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        title=title,
+        outlet=meta.get("outlet") or _outlet(text),
+        url=meta.get("url") or _url(text),
+        published=published,
+    )
+
+
+# --- metadata stated in plain text -------------------------------------------------
+
+_DATE_LINE = re.compile(
+    r"^\s*(?:date[:\s]+)?(\d{4}-\d{2}-\d{2}|[A-Z][a-z]+\.? \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]+\.? \d{4})\b",
+    re.MULTILINE,
+)
+_URL_LINE = re.compile(r"(?:original\s+url|source|url)\s*:\s*<?\s*(https?://[^\s>]+)", re.IGNORECASE)
+_BYLINE = re.compile(r"^\s*By\s+\[?([A-Z][\w&.' -]{1,60}?)\]?(?:\(.*?\))?\s*$", re.MULTILINE)
+
+
+def _title(text: str) -> str | None:
+    """The first line, when it reads like a headline (short, no sentence-final period)."""
+    for line in text.splitlines():
+        line = line.strip().strip("#").strip()
+        if not line:
+            continue
+        if len(line) <= 160 and not line.endswith((".", "?", "!")) and not _DATE_LINE.match(line):
+            return line
+        return None
+    return None
+
+
+def _published(text: str) -> object:
+    # Only the head of the article: a date deep in the body dates an event, not the article.
+    match = _DATE_LINE.search(text[:600])
+    return parse_published(match.group(1)) if match else None
+
+
+def _outlet(text: str) -> str | None:
+    match = _BYLINE.search(text[:600])
+    return match.group(1).strip() if match else None
+
+
+def _url(text: str) -> str | None:
+    match = _URL_LINE.search(text.replace("\n", " "))
+    return match.group(1) if match else None
+
+
+# --- JSON Lines --------------------------------------------------------------------
+
+_TEXT_KEYS = ("text", "content", "body", "article")
+
+
+def _read_jsonl(path: Path, text: str) -> Iterator[Article | Skipped]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Skipped(where, f"malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(obj, dict):
+            yield Skipped(where, "line is not a JSON object")
+            continue
+        body = next((obj[k] for k in _TEXT_KEYS if isinstance(obj.get(k), str)), None)
+        if body is None:
+            yield Skipped(where, f"no text field (expected one of {', '.join(_TEXT_KEYS)})")
+            continue
+        meta = {
+            "title": _str(obj.get("title")),
+            "outlet": _str(obj.get("outlet") or obj.get("source")),
+            "url": _str(obj.get("url")),
+            "date": _str(obj.get("date") or obj.get("published")),
+        }
+        article_id = _str(obj.get("id")) or f"{path.name}:{number}"
+        yield from _article(Path(where), article_id, body, meta)
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+# --- HTML --------------------------------------------------------------------------
+
+
+class _HTMLText(HTMLParser):
+    """Visible text of an HTML page; scripts, styles and comments never reach the index."""
+
+    _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+    _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "article", "section", "blockquote"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.meta: dict[str, str | None] = {}
+        self._skipping = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        if tag == "title":
+            self._in_title = True
+        if tag == "meta":
+            a = dict(attrs)
+            key = (a.get("property") or a.get("name") or "").lower()
+            content = a.get("content")
+            for field, keys in {
+                "date": ("article:published_time", "date", "pubdate", "dc.date"),
+                "outlet": ("og:site_name",),
+                "url": ("og:url",),
+                "title": ("og:title",),
+            }.items():
+                if key in keys and content and not self.meta.get(field):
+                    self.meta[field] = content
+        if tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skipping:
+            self._skipping -= 1
+        if tag == "title":
+            self._in_title = False
+        if tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title and not self.meta.get("title"):
+            self.meta["title"] = data.strip() or None
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def _html_to_text(source: str) -> tuple[str, dict[str, str | None]]:
+    parser = _HTMLText()
+    parser.feed(source)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r" *\n[\n ]*\n *", "\n\n", text).strip()
+    if parser.meta.get("date"):
+        parser.meta["date"] = parser.meta["date"][:10]
+    return text, parser.meta

@@ -1,0 +1,123 @@
+"""Finding passages: the Chroma collection (dense), BM25 over the same chunks (lexical),
+and reciprocal-rank fusion of the two.
+
+Dense search finds paraphrases ("backs" ~ "has the support of"); lexical search
+finds rare names and numbers the small embedding model blurs. Fusing ranks, not
+scores, needs no tuning across the two scales.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import chromadb
+
+from agent.errors import IndexUnavailable
+from agent.embeddings import EMBEDDING_NAME, MiniLMEmbedding
+from agent.models import Chunk
+from agent.settings import Settings
+from agent.store import Store
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+def open_collection(settings: Settings) -> chromadb.Collection:
+    if settings.chroma_host:
+        try:
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises several types for an unreachable server
+            raise IndexUnavailable(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}: {exc}"
+            ) from exc
+    else:
+        settings.index_path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(
+            path=str(settings.index_path),
+            settings=chromadb.Settings(anonymized_telemetry=False),
+        )
+    collection = client.get_or_create_collection(
+        settings.collection,
+        embedding_function=MiniLMEmbedding(),
+        metadata={"embedding_model": EMBEDDING_NAME, "hnsw:space": "cosine"},
+    )
+    built_with = (collection.metadata or {}).get("embedding_model")
+    if built_with != EMBEDDING_NAME:
+        raise IndexUnavailable(
+            f"the index '{settings.collection}' was built with embedding model {built_with!r}, "
+            f"not {EMBEDDING_NAME!r}: re-ingest into a new index path or collection"
+        )
+    return collection
+
+
+def add_chunks(collection: chromadb.Collection, chunks: list[Chunk]) -> None:
+    if not chunks:
+        return
+    collection.upsert(
+        ids=[c.id for c in chunks],
+        documents=[c.text for c in chunks],
+        metadatas=[{"article_id": c.article_id, "start": c.start, "end": c.end} for c in chunks],
+    )
+
+
+def delete_chunks(collection: chromadb.Collection, ids: list[str]) -> None:
+    if ids:
+        collection.delete(ids=ids)
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset(
+    "a an and are as at be by did do does for from had has have he her his how in is it its of on or "
+    "she that the their they this to was were what when where which who whom why will with".split()
+)
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text.lower()) if t not in _STOP]
+
+
+class Retriever:
+    """Hybrid search over everything in the store. Build once per process; cheap to query."""
+
+    def __init__(self, store: Store, collection: chromadb.Collection) -> None:
+        import bm25s
+
+        self.collection = collection
+        self.chunks = store.chunks()
+        self._by_id = {c.id: c for c in self.chunks}
+        self._bm25 = None
+        if self.chunks:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index([tokens(c.text) or ["_"] for c in self.chunks], show_progress=False)
+
+    def dense(self, query: str, k: int) -> list[str]:
+        if not self.chunks:
+            return []
+        result = self.collection.query(query_texts=[query], n_results=min(k, len(self.chunks)))
+        return [i for i in result["ids"][0] if i in self._by_id]
+
+    def lexical(self, query: str, k: int) -> list[str]:
+        terms = tokens(query)
+        if self._bm25 is None or not terms:
+            return []
+        docs, scores = self._bm25.retrieve([terms], k=min(k, len(self.chunks)), show_progress=False)
+        return [self.chunks[int(d)].id for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def search(self, query: str, k: int = 6) -> list[Hit]:
+        """Reciprocal-rank fusion (k=60, the usual constant) of dense and lexical rankings."""
+        fused: dict[str, float] = {}
+        for ranking in (self.dense(query, 3 * k), self.lexical(query, 3 * k)):
+            for rank, chunk_id in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (60 + rank)
+        best = sorted(fused.items(), key=lambda item: -item[1])[:k]
+        return [Hit(self._by_id[i], s) for i, s in best]
+
+    def mentions(self, term: str) -> bool:
+        """Whether any chunk contains `term` as a word prefix (so 'Turk' finds 'Turkish')."""
+        pattern = re.compile(rf"\b{re.escape(term)}", re.IGNORECASE)
+        return any(pattern.search(c.text) for c in self.chunks)

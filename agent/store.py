@@ -1,0 +1,173 @@
+"""SQLite beside the index: articles and chunks (for citations and lexical search),
+the extraction cache, and a log of questions asked. Schema changes are migrations.
+
+Chroma holds vectors; this file holds the text every citation is checked against.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from agent.models import Article, Chunk
+
+MIGRATIONS: list[str] = [
+    # 1: articles, chunks, extraction cache, question log
+    """
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        title TEXT, outlet TEXT, url TEXT, published TEXT,
+        text TEXT NOT NULL,
+        ingested_at REAL NOT NULL
+    );
+    CREATE TABLE chunks (
+        id TEXT PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX chunks_article ON chunks(article_id);
+    CREATE TABLE extractions (
+        cache_key TEXT PRIMARY KEY,
+        article_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        records TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE questions (
+        id INTEGER PRIMARY KEY,
+        asked_at REAL NOT NULL,
+        question TEXT NOT NULL,
+        model TEXT,
+        answer TEXT NOT NULL,
+        seconds REAL NOT NULL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # isolation_level=None: we open transactions ourselves, so a batch commits whole or not at all.
+        self.db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA busy_timeout=60000")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- meta -----------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # --- articles and chunks --------------------------------------------------------
+
+    def article_hash(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def chunk_ids(self, article_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+
+    def put_article(self, article: Article, chunks: list[Chunk]) -> None:
+        """Replace the article and its chunks in one transaction."""
+        with self.transaction():
+            self.db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
+            self.db.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.id, article.path, article.content_hash, article.title, article.outlet,
+                    article.url, article.published.isoformat() if article.published else None,
+                    article.text, time.time(),
+                ),
+            )
+            self.db.executemany(
+                'INSERT INTO chunks(id, article_id, start, "end", text) VALUES (?, ?, ?, ?, ?)',
+                [(c.id, c.article_id, c.start, c.end, c.text) for c in chunks],
+            )
+
+    def article(self, article_id: str) -> Article | None:
+        row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return _article(row) if row else None
+
+    def articles(self) -> list[Article]:
+        return [_article(r) for r in self.db.execute("SELECT * FROM articles ORDER BY id")]
+
+    def chunks(self) -> list[Chunk]:
+        rows = self.db.execute('SELECT id, article_id, start, "end", text FROM chunks ORDER BY article_id, start')
+        return [Chunk(id=r[0], article_id=r[1], start=r[2], end=r[3], text=r[4]) for r in rows]
+
+    def counts(self) -> tuple[int, int]:
+        articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return articles, chunks
+
+    # --- extraction cache -----------------------------------------------------------
+
+    def cached_records(self, cache_key: str) -> tuple[list[dict], float] | None:
+        """The records cached under `cache_key` and the seconds they took to make."""
+        row = self.db.execute("SELECT records, seconds FROM extractions WHERE cache_key = ?", (cache_key,)).fetchone()
+        return (json.loads(row[0]), row[1]) if row else None
+
+    def cache_records(self, cache_key: str, article_id: str, model: str, records: list[dict], seconds: float) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?)",
+                (cache_key, article_id, model, json.dumps(records), seconds, time.time()),
+            )
+
+    # --- question log ---------------------------------------------------------------
+
+    def log_question(self, question: str, model: str | None, answer: str, seconds: float) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO questions(asked_at, question, model, answer, seconds) VALUES (?, ?, ?, ?, ?)",
+                (time.time(), question, model, answer, seconds),
+            )
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"], path=row["path"], text=row["text"], content_hash=row["content_hash"],
+        title=row["title"], outlet=row["outlet"], url=row["url"],
+        published=date.fromisoformat(row["published"]) if row["published"] else None,
+    )

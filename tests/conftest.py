@@ -1,0 +1,96 @@
+"""Shared fixtures. Model calls replay VCR cassettes recorded from the real embedded server.
+
+`make test` replays (record mode `none`): a request that does not match its
+cassette fails. `make record` starts the embedded model and re-records.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from agent.corpus import Corpus
+from agent.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "libya"
+# Replays never reach this address; a test that misses its cassette fails instead of hanging.
+REPLAY_URL = "http://127.0.0.1:9/v1"
+SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "set-cookie"]
+
+
+def _scrub_response(response: dict) -> dict:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in SECRET_HEADERS:
+            del headers[name]
+    return response
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict:
+    return {
+        "filter_headers": SECRET_HEADERS,
+        "filter_query_parameters": ["api_key", "key"],
+        "before_record_response": _scrub_response,
+        "match_on": ["method", "path", "body"],
+        "decode_compressed_response": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def vcr_cassette_dir() -> str:
+    return str(ROOT / "cassettes")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's keys, .env or model cache."""
+    for name in list(os.environ):
+        if name.startswith("DOSSIER_") or name == "OPENAI_API_KEY":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def model_url(request: pytest.FixtureRequest):
+    """Where model calls go: the real embedded server when recording, nowhere when replaying."""
+    if request.config.getoption("--record-mode") in (None, "none"):
+        yield REPLAY_URL
+        return
+    from agent.local_model import model_endpoint
+
+    with model_endpoint(Settings()) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, model_url: str) -> Settings:
+    # The same model name when recording and replaying, so request bodies match.
+    return Settings(
+        index_path=tmp_path / "index",
+        cache_dir=tmp_path / "cache",
+        base_url=model_url,
+        model="dossier-local",
+        max_retries=0,
+        request_timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def _ingested_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo corpus ingested once per session; tests get their own copy."""
+    path = tmp_path_factory.mktemp("template") / "index"
+    with Corpus(Settings(index_path=path)) as corpus:
+        corpus.ingest([EXAMPLES])
+    return path
+
+
+@pytest.fixture
+def corpus(settings: Settings, _ingested_template: Path):
+    shutil.copytree(_ingested_template, settings.index_path)
+    with Corpus(settings) as c:
+        yield c
