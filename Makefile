@@ -32,7 +32,7 @@ test: $(VENV)/.test-installed
 # Re-record every cassette against the embedded local model (needs the local extra).
 record: $(VENV)/.local-installed
 	$(AGENT) model install
-	$(PY) -m pytest --record-mode=rewrite -m "not slow" -p no:randomly
+	RECORD_MODEL_URL=$(RECORD_MODEL_URL) $(PY) -m pytest --record-mode=rewrite --timeout=0 -k "$(RECORD)"
 
 eval: $(VENV)/.local-installed
 	$(AGENT) extract examples/libya --out out.jsonl

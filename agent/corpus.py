@@ -88,23 +88,24 @@ class Corpus:
         """Read, chunk and index files and folders. Unchanged articles are a no-op; edited ones replace their chunks."""
         report = IngestReport()
         started = time.perf_counter()
-        for item in read_paths(paths, max_bytes=self.settings.max_file_bytes):
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-                continue
-            previous = self.store.article_hash(item.id)
-            if previous == item.content_hash:
-                report.unchanged.append(item.id)
-                continue
-            chunks = chunk_article(item, self.settings.chunk_chars)
-            old_ids = set(self.store.chunk_ids(item.id))
-            # Vectors first, then the store: a crash in between leaves the store's
-            # old record, so the next run redoes this article (upserts are idempotent).
-            add_chunks(self.collection, chunks)
-            delete_chunks(self.collection, sorted(old_ids - {c.id for c in chunks}))
-            self.store.put_article(item, chunks)
-            (report.replaced if previous else report.added).append(item.id)
-            report.chunks += len(chunks)
+        with self.store.writer_lock():  # another `agent ingest` on this index waits its turn
+            for item in read_paths(paths, max_bytes=self.settings.max_file_bytes):
+                if isinstance(item, Skipped):
+                    report.skipped.append(item)
+                    continue
+                previous = self.store.article_hash(item.id)
+                if previous == item.content_hash:
+                    report.unchanged.append(item.id)
+                    continue
+                chunks = chunk_article(item, self.settings.chunk_chars)
+                old_ids = set(self.store.chunk_ids(item.id))
+                # Vectors first, then the store: a crash in between leaves the store's
+                # old record, so the next run redoes this article (upserts are idempotent).
+                add_chunks(self.collection, chunks)
+                delete_chunks(self.collection, sorted(old_ids - {c.id for c in chunks}))
+                self.store.put_article(item, chunks)
+                (report.replaced if previous else report.added).append(item.id)
+                report.chunks += len(chunks)
         self._retriever = None
         report.seconds = time.perf_counter() - started
         return report

@@ -16,6 +16,7 @@ of a claim marks it denied; "not" marks it denied.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
@@ -147,7 +148,8 @@ class SentenceFrames:
             # "X's militia" is X's.
             left = [t for t in head.subtree if t.i <= head.i and t.dep_ not in {"det", "punct"} and t.lower_ not in PRONOUNS]
             span = self.sent.doc[min(t.i for t in left) : head.i + 1]
-            name = "".join(t.text_with_ws for t in span if t.dep_ != "case" and t.text not in {"'s", "’s"}).strip()
+            words = " ".join(t.text for t in span if t.dep_ != "case" and t.text not in {"'s", "’s"})
+            name = re.sub(r"\s*([-‐])\s*", r"\1", words)
             begin = span.start_char
             return [Mention(name, self.offset + begin, self.offset + begin + len(span.text), "NP")]
         modifiers = [

@@ -6,18 +6,25 @@ rejects the `json_schema` response format that `Mode.JSON_SCHEMA` sends).
 HTTP faults (connection, timeout, 429 with Retry-After, 5xx) are retried with
 backoff by the openai client; output that does not validate is re-asked by
 instructor. Whatever still fails becomes one `ModelError` naming the endpoint.
+
+Keys never leave this module in text: error messages and the log records of
+instructor, openai and httpx are scrubbed of the keys in use and of anything
+shaped like one (a server may echo the key it rejected).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import re
 import time
 from typing import TypeVar
 
 import instructor
 import openai
 from instructor.core.exceptions import InstructorError
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from agent.errors import ModelError
 from agent.settings import Settings
@@ -26,6 +33,57 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 
 LOCAL_MODEL_NAME = "dossier-local"  # the alias the embedded server answers to
+
+# --- keeping keys out of messages and logs ------------------------------------------------
+
+_SECRETS: set[str] = set()  # the keys this process has handed to a client
+_KEY_SHAPED = re.compile(r"\b(Bearer\s+)[\w.~+/=-]+|\b(?:sk|rk|pk)-[\w-]{8,}", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """`text` without any key in use or anything that looks like a key or a bearer token."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return _KEY_SHAPED.sub(lambda m: f"{m.group(1) or ''}***", text)
+
+
+def _remember_secret(key: str | None) -> None:
+    if key and len(key) >= 8 and key != "not-needed":
+        _SECRETS.add(key)
+
+
+class _ScrubLogs(logging.Filter):
+    """Redacts keys from records; demotes instructor's per-attempt ERROR records to DEBUG,
+    since the one `ModelError` raised at the end already says what failed (and the CLI
+    would otherwise print them to stderr through logging's last-resort handler)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            if redact(text) != text:
+                record.exc_text = redact(text)
+        if record.name.startswith("instructor") and record.levelno > logging.DEBUG:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+# Filters on a logger apply only to records made by that very logger, so each one that
+# logs requests, responses or errors is named here; tests/test_secrets.py checks them all.
+_CLIENT_LOGGERS = (
+    "instructor", "instructor.v2", "instructor.v2.retry", "openai", "openai._base_client",
+    "httpx", "httpx2", "httpcore.http11", "httpcore.connection", "httpcore2.http11", "httpcore2.connection",
+)
+_SCRUB = _ScrubLogs()
+for _name in _CLIENT_LOGGERS:
+    if _SCRUB not in logging.getLogger(_name).filters:
+        logging.getLogger(_name).addFilter(_SCRUB)
+
+
+# --- the client --------------------------------------------------------------------------
 
 
 class LLM:
@@ -38,9 +96,11 @@ class LLM:
         elif settings.provider == "openai":
             self.model = settings.model or settings.openai_model
             key = None  # the openai client reads OPENAI_API_KEY itself
+            _remember_secret(os.environ.get("OPENAI_API_KEY"))
         else:
             self.model = settings.model or "default"
             key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
+        _remember_secret(key)
         self.client = instructor.from_openai(
             openai.OpenAI(
                 base_url=base_url,
@@ -54,18 +114,39 @@ class LLM:
 
     def _explain(self, exc: BaseException, wanted: str) -> str:
         where = f"the model at {self.base_url}"
+        n = self.settings.max_retries + 1
+        tries = f"{n} tries" if n != 1 else "1 try"
         cause = _root_cause(exc)
         if isinstance(cause, openai.APITimeoutError):
-            return f"{where} did not answer within {self.settings.request_timeout:.0f} s (DOSSIER_REQUEST_TIMEOUT)"
-        if isinstance(cause, openai.APIConnectionError):
-            return f"cannot reach {where}: is the server running? ({_short(str(cause.__cause__ or cause))})"
-        if isinstance(cause, openai.RateLimitError):
-            return f"{where} is rate-limiting requests (HTTP 429) and still was after {self.settings.max_retries} retries"
-        if isinstance(cause, openai.APIStatusError):
-            return f"{where} answered HTTP {cause.status_code}: {_short(cause.message)}"
-        attempts = getattr(exc, "n_attempts", None)
-        tries = f" after {attempts} attempts" if attempts else ""
-        return f"{where} gave no valid {wanted}{tries}: {_short(str(exc))}"
+            message = (
+                f"{where} did not answer within {self.settings.request_timeout:g} s ({tries}); "
+                "raise DOSSIER_REQUEST_TIMEOUT if the model is just slow"
+            )
+        elif isinstance(cause, openai.APIConnectionError):
+            detail = _short(str(cause.__cause__ or cause))
+            message = f"cannot reach {where} ({detail}; {tries}): is the server running?"
+        elif isinstance(cause, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            message = (
+                f"{where} refused the API key (HTTP {cause.status_code}: {_api_message(cause)}); "
+                "check DOSSIER_API_KEY or OPENAI_API_KEY"
+            )
+        elif isinstance(cause, openai.RateLimitError):
+            message = f"{where} is rate-limiting requests (HTTP 429) and still was after {tries}"
+        elif isinstance(cause, openai.APIStatusError):
+            retried = cause.status_code >= 500 or cause.status_code in (408, 409)
+            message = f"{where} answered HTTP {cause.status_code} ({_api_message(cause)})" + (
+                f" to each of {n} tries" if retried and n > 1 else ""
+            )
+        elif isinstance(cause, (json.JSONDecodeError, openai.APIResponseValidationError)):
+            message = (
+                f"{where} answered with a body that is not an OpenAI-style JSON response ({_short(str(cause))}): "
+                "is that URL an OpenAI-compatible endpoint (usually ending in /v1)?"
+            )
+        else:
+            attempts = getattr(exc, "n_attempts", None)
+            count = f" in {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
+            message = f"{where} gave no valid {wanted}{count}: {_invalid(cause)}"
+        return redact(message)
 
     def structured(self, response_model: type[T], messages: list[dict], max_tokens: int | None = None) -> T:
         """One validated `response_model` from the model, or a `ModelError` that says why not."""
@@ -81,21 +162,57 @@ class LLM:
                 max_retries=self.settings.max_retries,
             )
         except (openai.OpenAIError, InstructorError) as exc:
-            raise ModelError(self._explain(exc, response_model.__name__)) from exc
+            error = ModelError(self._explain(exc, response_model.__name__))
+            if _carries_secret(exc):
+                raise error from None  # the original's text echoes a key: do not chain it
+            raise error from exc
         log.debug("%s in %.1fs", response_model.__name__, time.perf_counter() - started)
         return result
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    out = [exc]
+    while (nxt := out[-1].__cause__ or out[-1].__context__) is not None and nxt not in out:
+        out.append(nxt)
+    return out
+
+
 def _root_cause(exc: BaseException) -> BaseException:
-    """instructor wraps transport errors in its retry exception; find what really failed."""
-    seen = exc
-    while True:
-        if isinstance(seen, openai.OpenAIError):
-            return seen
-        nxt = seen.__cause__ or seen.__context__
-        if nxt is None:
-            return exc
-        seen = nxt
+    """instructor wraps transport and parse errors in its retry exception; find what really
+    failed: the openai error if there is one, else the last parse or validation error."""
+    chain = _chain(exc)
+    for kinds in (openai.OpenAIError, (json.JSONDecodeError, ValidationError)):
+        found = next((e for e in chain if isinstance(e, kinds)), None)
+        if found is not None:
+            return found
+    attempts = getattr(exc, "failed_attempts", None)
+    return attempts[-1].exception if attempts else exc
+
+
+def _carries_secret(exc: BaseException) -> bool:
+    return any(redact(str(e)) != str(e) for e in _chain(exc))
+
+
+def _api_message(error: openai.APIStatusError) -> str:
+    """The server's own error message (`{"error": {"message": ...}}`), else the raw text."""
+    body = error.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        text = inner.get("message") if isinstance(inner, dict) else inner
+        if text:
+            return _short(str(text), 200)
+    return _short(error.message, 200)
+
+
+def _invalid(cause: BaseException) -> str:
+    """What was wrong with the last answer, in a line: the fields that failed and why."""
+    if isinstance(cause, ValidationError):
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']} (got {_short(repr(e.get('input')), 60)})"
+            for e in cause.errors()[:3]
+        ]
+        return "; ".join(problems)
+    return _short(str(cause))
 
 
 def _short(text: str, limit: int = 300) -> str:

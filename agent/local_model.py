@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from agent.errors import ModelError
+
 if TYPE_CHECKING:
     from agent.settings import Settings
 
@@ -39,10 +41,6 @@ NOT_INSTALLED = (
     "The local model is not installed: run `pip install 'dossier-agent[local]'` "
     "then `agent model install`"
 )
-
-
-class ModelError(Exception):
-    """A problem with the local model or its server; the message says which command fixes it."""
 
 
 @dataclass(frozen=True)
@@ -79,8 +77,10 @@ def part_file(module: str) -> Path:
         raise ModelError(NOT_INSTALLED)
     found = [p for loc in spec.submodule_search_locations for p in Path(loc, "data").glob("*.bin")]
     if len(found) != 1:
-        raise ModelError(f"Package {module} should hold one data/*.bin file, found {len(found)}. "
-                         f"Reinstall it: {NOT_INSTALLED.split(': ', 1)[1]}")
+        raise ModelError(
+            f"Package {module} should hold one data/*.bin file, found {len(found)}: run "
+            "`pip install --force-reinstall 'dossier-agent[local]'` then `agent model install`"
+        )
     return found[0]
 
 
@@ -186,7 +186,7 @@ class LocalServer:
     Use as a context manager, or `start()` / `stop()`. A server is always stopped when
     this process exits, unless `keep=True`: then it runs detached, is recorded in
     `cache_dir/server.json` for `find_running_server`, and is stopped by
-    `stop_running_server` (`agent model stop`).
+    `stop_kept_server` (`agent model stop`).
     """
 
     def __init__(
@@ -199,7 +199,8 @@ class LocalServer:
         port: int | None = None,
     ) -> None:
         self.settings = settings
-        self.model_path = model_path or settings.model_path
+        # Absolute, so a kept server is recognised from any working directory.
+        self.model_path = (model_path or settings.model_path).resolve()
         self.keep = keep
         # None: the GGUF's own chat template (Qwen2.5's renders `tools` into the prompt).
         self.chat_format = chat_format
@@ -400,10 +401,10 @@ def find_running_server(settings: Settings) -> str | None:
         _state_path(settings).unlink(missing_ok=True)
         return None
     pid, port, model = state
-    return f"http://{HOST}:{port}/v1" if model == settings.model_path else None
+    return f"http://{HOST}:{port}/v1" if model == settings.model_path.resolve() else None
 
 
-def stop_running_server(settings: Settings) -> bool:
+def stop_kept_server(settings: Settings) -> bool:
     """Stop the kept server recorded in the state file; False if there was none."""
     state = _read_state(settings)
     _state_path(settings).unlink(missing_ok=True)
@@ -420,6 +421,28 @@ def stop_running_server(settings: Settings) -> bool:
             deadline = float("inf")
         time.sleep(0.1)
     return True
+
+
+def serve(settings: Settings, *, keep: bool = False, announce: Callable[[str], None] = print) -> None:
+    """`agent model serve`: run the local server until Ctrl-C, or with `keep` leave it
+    running (detached, recorded for `find_running_server`) and return."""
+    if url := find_running_server(settings):
+        announce(f"a kept server is already running at {url}: stop it with `agent model stop`")
+        return
+    server = LocalServer(settings, install_model(settings), keep=keep)
+    announce(f"starting the model server for {server.model_path} (log: {server.log_path})")
+    url = server.start()
+    if keep:
+        announce(f"serving at {url}, left running for later commands: stop it with `agent model stop`")
+        return
+    announce(f"serving at {url}: Ctrl-C to stop")
+    try:
+        while server.process is not None and server.process.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 # --- The one entry point -------------------------------------------------------------

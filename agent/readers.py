@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 from agent.dates import parse_published
 from agent.models import Article
+from agent.safety import looks_like_instruction
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
 
@@ -37,7 +38,8 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
             yield Skipped(str(path), "no such file or directory")
         elif path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.name.startswith("."):
+                # Hidden files and folders (.git, .DS_Store) are not articles, and not worth a message.
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
                 if child.suffix.lower() in SUPPORTED:
                     yield child
@@ -49,15 +51,26 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
             yield Skipped(str(path), f"unsupported file type '{path.suffix or path.name}'")
 
 
-def read_paths(paths: Iterable[str | Path], max_bytes: int) -> Iterator[Article | Skipped]:
-    """Every article under `paths`, plus a `Skipped` for each file or line that could not be read."""
-    seen: dict[str, str] = {}  # content hash -> first article id with that text
+def read_paths(
+    paths: Iterable[str | Path], max_bytes: int, known: Mapping[str, str] | None = None
+) -> Iterator[Article | Skipped]:
+    """Every article under `paths`, plus a `Skipped` for each file or line that could not be read.
+
+    An article whose text was already seen (earlier in this batch, or in `known`: content
+    hash -> id of an indexed article) under another id is skipped, not indexed twice.
+    """
+    indexed = dict(known or {})
+    seen: dict[str, str] = {}  # content hash -> first article id with that text in this batch
     for item in iter_files(paths):
         if isinstance(item, Skipped):
             yield item
             continue
         for result in read_file(item, max_bytes):
             if isinstance(result, Article):
+                before = indexed.get(result.content_hash)
+                if before is not None and before != result.id:
+                    yield Skipped(result.path, f"same text as {before}, already indexed")
+                    continue
                 first = seen.setdefault(result.content_hash, result.id)
                 if first != result.id:
                     yield Skipped(result.path, f"same text as {first}")
@@ -66,18 +79,24 @@ def read_paths(paths: Iterable[str | Path], max_bytes: int) -> Iterator[Article 
 
 
 def read_file(path: Path, max_bytes: int) -> Iterator[Article | Skipped]:
-    size = path.stat().st_size
-    if size > max_bytes:
-        yield Skipped(str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            yield Skipped(str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+            return
+        raw = path.read_bytes()
+    except OSError as exc:  # unreadable, or gone since the folder was listed
+        yield Skipped(str(path), f"cannot read the file ({exc.strerror or exc})")
         return
-    raw = path.read_bytes()
     if not raw.strip():
         yield Skipped(str(path), "file is empty")
         return
-    if b"\x00" in raw[:8192]:
-        yield Skipped(str(path), "binary file (contains NUL bytes), not text")
-        return
-    text = _decode(raw)
+    text = _decode_utf16(raw)
+    if text is None:
+        if b"\x00" in raw[:8192]:
+            yield Skipped(str(path), "binary file (contains NUL bytes), not text")
+            return
+        text = _decode(raw)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         yield from _read_jsonl(path, text)
@@ -87,6 +106,16 @@ def read_file(path: Path, max_bytes: int) -> Iterator[Article | Skipped]:
     else:
         body, meta = text, {}
     yield from _article(path, path.name, body, meta)
+
+
+def _decode_utf16(raw: bytes) -> str | None:
+    """Text saved as UTF-16 ("Unicode" in Windows editors) is full of NUL bytes but is text."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    return None
 
 
 def _decode(raw: bytes) -> str:
@@ -104,7 +133,7 @@ def _article(path: Path, article_id: str, text: str, meta: dict[str, str | None]
     if not re.search(r"\w{2,}", text):
         yield Skipped(f"{path}", "no readable text")
         return
-    title = meta.get("title") or _title(text)
+    title = _plain(meta.get("title")) or _plain(_title(text))
     published = parse_published(meta["date"]) if meta.get("date") else _published(text)
     yield Article(
         id=article_id,
@@ -112,10 +141,16 @@ def _article(path: Path, article_id: str, text: str, meta: dict[str, str | None]
         text=text,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         title=title,
-        outlet=meta.get("outlet") or _outlet(text),
+        outlet=_plain(meta.get("outlet") or _outlet(text)),
         url=meta.get("url") or _url(text),
         published=published,
     )
+
+
+def _plain(value: str | None) -> str | None:
+    """Metadata is shown to the model beside passages: a title or outlet that reads as an
+    instruction to it is dropped (the text itself keeps it, as data)."""
+    return None if value is None or looks_like_instruction(value) else value
 
 
 # --- metadata stated in plain text -------------------------------------------------

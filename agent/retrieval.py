@@ -27,20 +27,20 @@ class Hit:
 
 
 def open_collection(settings: Settings) -> chromadb.Collection:
+    # No telemetry: Dossier runs offline, and what is indexed is nobody else's business.
+    client_settings = chromadb.Settings(anonymized_telemetry=False)
     if settings.chroma_host:
         try:
-            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=client_settings)
             client.heartbeat()
         except Exception as exc:  # chromadb raises several types for an unreachable server
             raise IndexUnavailable(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}: {exc}"
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+                f"(DOSSIER_CHROMA_HOST / DOSSIER_CHROMA_PORT): {exc}"
             ) from exc
     else:
         settings.index_path.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(
-            path=str(settings.index_path),
-            settings=chromadb.Settings(anonymized_telemetry=False),
-        )
+        client = chromadb.PersistentClient(path=str(settings.index_path), settings=client_settings)
     collection = client.get_or_create_collection(
         settings.collection,
         embedding_function=MiniLMEmbedding(),

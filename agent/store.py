@@ -7,6 +7,7 @@ Chroma holds vectors; this file holds the text every citation is checked against
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -14,7 +15,14 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; one writer at a time is then up to the user
+    fcntl = None  # type: ignore[assignment]
+
 from agent.models import Article, Chunk
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS: list[str] = [
     # 1: articles, chunks, extraction cache, question log
@@ -89,6 +97,29 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One writer per index at a time, across processes and threads.
+
+        SQLite serialises its own transactions, but Chroma's on-disk index is not
+        process-safe: two processes writing it at once can lose each other's vectors.
+        `flock` locks belong to the open file, so two threads of one process exclude
+        each other too; the OS drops the lock when a writer dies, even by SIGKILL.
+        """
+        if fcntl is None:
+            yield
+            return
+        with (self.path.parent / "ingest.lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.info("waiting for another process to finish writing %s", self.path.parent)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     # --- meta -----------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
@@ -104,6 +135,10 @@ class Store:
     def article_hash(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
+
+    def content_hashes(self) -> dict[str, str]:
+        """Content hash -> id of every indexed article: a known text under a new name is a duplicate."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT content_hash, id FROM articles ORDER BY id DESC")}
 
     def chunk_ids(self, article_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]

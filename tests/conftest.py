@@ -61,6 +61,9 @@ def model_url(request: pytest.FixtureRequest):
     if request.config.getoption("--record-mode") in (None, "none"):
         yield REPLAY_URL
         return
+    if os.environ.get("RECORD_MODEL_URL"):  # a server already running (e.g. `agent model serve --keep`)
+        yield os.environ["RECORD_MODEL_URL"]
+        return
     from agent.local_model import model_endpoint
 
     with model_endpoint(Settings()) as url:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from agent import local_model
+from agent.errors import DossierError
 from agent.local_model import (
     NOT_INSTALLED,
     LocalServer,
@@ -23,7 +24,8 @@ from agent.local_model import (
     install_model,
     model_endpoint,
     part_file,
-    stop_running_server,
+    serve,
+    stop_kept_server,
 )
 from agent.settings import Settings
 
@@ -98,7 +100,7 @@ def test_part_file_finds_data_without_importing(tmp_path: Path, monkeypatch: pyt
 
 def test_missing_parts_say_how_to_install(settings: Settings) -> None:
     package = ModelPackage("x.gguf", ("no_such_dossier_part_1",), 1, "0" * 64)
-    with pytest.raises(ModelError, match="dossier-agent\\[local\\]") as caught:
+    with pytest.raises(DossierError, match="dossier-agent\\[local\\]") as caught:  # the CLI's one-line errors
         install_model(settings, package)
     assert str(caught.value) == NOT_INSTALLED
 
@@ -132,7 +134,7 @@ def test_stale_state_file_is_removed(settings: Settings, content: str) -> None:
     state.write_text(content.replace('"pid": 0', f'"pid": {_dead_pid()}'))
     assert find_running_server(settings) is None
     assert not state.exists()
-    assert stop_running_server(settings) is False
+    assert stop_kept_server(settings) is False
 
 
 def test_endpoint_prefers_configured_url_then_openai(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,14 +213,19 @@ def test_server_that_fails_reports_its_log(settings: Settings, tmp_path: Path) -
 def test_kept_server_is_found_and_stopped(settings: Settings, tiny_model: Path) -> None:
     settings.local_context = 512
     settings.local_model_path = tiny_model
-    server = LocalServer(settings, keep=True)
-    url = server.start()
+    said: list[str] = []
     try:
-        assert find_running_server(settings) == url
+        serve(settings, keep=True, announce=said.append)
+        url = find_running_server(settings)
+        assert url is not None and url.startswith("http://127.0.0.1:") and url in said[-1]
         with model_endpoint(settings) as endpoint:
             assert endpoint == url
-        assert stop_running_server(settings) is True
-        assert find_running_server(settings) is None
-        assert not (settings.cache_dir / "server.json").exists()
+        serve(settings, keep=True, announce=said.append)  # no second server
+        assert "already running" in said[-1]
+        pid = json.loads((settings.cache_dir / "server.json").read_text())["pid"]
     finally:
-        server.stop()
+        assert stop_kept_server(settings) is True
+    assert find_running_server(settings) is None
+    assert not (settings.cache_dir / "server.json").exists()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -1,0 +1,175 @@
+"""Reading, metadata, chunk offsets, idempotent ingest, citation checking, schemas."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from agent.answer import AnswerDraft, CitedSentence, Passage, check_citations, names_in, supports
+from agent.chunking import chunk_article, split_sentences
+from agent.corpus import Corpus
+from agent.readers import Skipped, read_paths
+from agent.schemas import all_schemas
+from agent.settings import Settings
+
+from .conftest import EXAMPLES, ROOT
+
+
+def _articles(*paths):
+    return {a.id: a for a in read_paths(paths, 10_000_000) if not isinstance(a, Skipped)}
+
+
+def test_reads_the_metadata_each_article_states():
+    articles = _articles(EXAMPLES)
+    assert len(articles) == 5
+    reuters = articles["001_1dc8111de523b102.txt"]
+    assert reuters.title == "Turkey, Russia Call for Libya Ceasefire as Rivals Clash"
+    assert reuters.outlet == "Reuters"
+    assert reuters.published == date(2020, 1, 8)
+    assert reuters.url == "https://www.themoscowtimes.com/2020/01/08/turkey-russia-call-for-libya-ceasefire-a68840"
+    dateline = articles["002_f78050063894d683.txt"]
+    assert dateline.published == date(2020, 1, 8)
+    assert dateline.title is None  # its first line is a sentence, not a headline
+    undated = articles["000_9d2263bbbf356092.txt"]
+    assert undated.published is None
+    assert undated.title == "Ankara and Moscow call for Libyan ceasefire"
+
+
+def test_every_chunk_and_sentence_is_exactly_its_span():
+    for article in _articles(EXAMPLES).values():
+        for start, end in split_sentences(article.text):
+            assert article.text[start:end].strip() == article.text[start:end] != ""
+        chunks = chunk_article(article, 600)
+        assert chunks
+        for chunk in chunks:
+            assert article.text[chunk.start : chunk.end] == chunk.text
+        assert [c.start for c in chunks] == sorted(c.start for c in chunks)
+
+
+def test_sentences_split_on_stops_but_not_on_abbreviations_or_wrapped_lines():
+    text = "The U.N. envoy met Gen. Marrow on Jan. 5. Talks failed.\n\nIt received support\n\nfrom the Compact."
+    sentences = [text[a:b] for a, b in split_sentences(text)]
+    assert sentences == [
+        "The U.N. envoy met Gen. Marrow on Jan. 5.",
+        "Talks failed.",
+        "It received support\n\nfrom the Compact.",
+    ]
+
+
+def test_html_keeps_visible_text_and_metadata(tmp_path: Path):
+    page = tmp_path / "story.html"
+    page.write_text(
+        "<html><head><title>Veloria talks</title><meta property='article:published_time' content='2021-03-04T10:00:00Z'>"
+        "<meta property='og:site_name' content='The Harbour Post'><style>p{color:red}</style></head>"
+        "<body><script>var secret = 1;</script><p>Veloria backs the Northern Compact.</p></body></html>",
+        encoding="utf-8",
+    )
+    (article,) = _articles(page).values()
+    assert article.text == "Veloria backs the Northern Compact."
+    assert (article.title, article.outlet, article.published) == ("Veloria talks", "The Harbour Post", date(2021, 3, 4))
+
+
+def test_ingest_is_idempotent_and_an_edited_file_replaces_its_chunks(tmp_path: Path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    story = folder / "story.txt"
+    story.write_text("Veloria backs the Northern Compact. Dunmar opposes it.", encoding="utf-8")
+    with Corpus(Settings(index_path=tmp_path / "index")) as corpus:
+        first = corpus.ingest([folder])
+        assert (len(first.added), first.chunks) == (1, 1)
+        again = corpus.ingest([folder])
+        assert again.unchanged == ["story.txt"] and again.chunks == 0
+        assert corpus.collection.count() == 1
+        story.write_text("Veloria now opposes the Northern Compact.", encoding="utf-8")
+        edited = corpus.ingest([folder])
+        assert edited.replaced == ["story.txt"]
+        assert corpus.collection.count() == 1
+        (chunk,) = corpus.store.chunks()
+        assert chunk.text == "Veloria now opposes the Northern Compact."
+        assert corpus.collection.get(ids=[chunk.id])["documents"] == [chunk.text]
+
+
+def test_hybrid_search_finds_the_passage_by_meaning_and_by_name(corpus: Corpus):
+    texts = [hit.chunk.text for hit in corpus.search("Who backs the GNA?", 6)]
+    assert any("The GNA has the support of the UN, Turkey, and Qatar." in t for t in texts)
+    texts = [hit.chunk.text for hit in corpus.search("Mevlut Cavusoglu", 3)]
+    assert "Cavusoglu" in texts[0]
+
+
+def _passages(corpus: Corpus, needle: str) -> list[Passage]:
+    for article in corpus.articles():
+        start = article.text.find(needle)
+        if start >= 0:
+            return [Passage(1, article, start, start + len(needle))]
+    raise AssertionError(needle)
+
+
+def test_citation_check_keeps_supported_sentences_and_drops_the_rest(corpus: Corpus):
+    passages = _passages(corpus, "The GNA has the support of the UN, Turkey, and Qatar.")
+    draft = AnswerDraft(
+        sentences=[
+            CitedSentence(text="The UN, Turkey and Qatar back the GNA.", sources=[1]),
+            CitedSentence(text="Canada backs the GNA.", sources=[1]),  # a name the passage lacks
+            CitedSentence(text="Turkey backs the GNA.", sources=[7]),  # no such passage
+        ]
+    )
+    answer = check_citations("Who backs the GNA?", draft, passages, corpus.store)
+    assert answer.answer == "The UN, Turkey and Qatar back the GNA. [1]"
+    assert answer.dropped == ["Canada backs the GNA.", "Turkey backs the GNA."]
+    (citation,) = answer.citations
+    article = corpus.store.article(citation.article)
+    assert article.text[citation.start : citation.end] == citation.quote
+
+
+def test_citation_whose_quote_no_longer_matches_the_article_is_removed(corpus: Corpus):
+    passages = _passages(corpus, "The GNA has the support of the UN, Turkey, and Qatar.")
+    moved = [Passage(1, passages[0].article, passages[0].start + 1, passages[0].end + 1)]
+    stored = corpus.store.article(moved[0].article.id)
+    # The passage claims a span whose text differs from what the store holds.
+    object.__setattr__(moved[0], "article", stored.model_copy(update={"text": "x" + stored.text}))
+    answer = check_citations("q", AnswerDraft(sentences=[CitedSentence(text="Qatar backs the GNA.", sources=[1])]), moved, corpus.store)
+    assert answer.refused and not answer.citations
+
+
+def test_names_and_support():
+    assert names_in("Who backs the GNA?") == ["GNA"]
+    assert names_in("The Turkish troops arrived.") == ["Turkish"]
+    assert supports("Turkey backs the GNA.", "The GNA has the support of the UN, Turkey, and Qatar.")
+    assert supports("Turkish forces back the GNA.", "Turkey backs the GNA with troops.")
+    assert not supports("Canada backs the GNA.", "The GNA has the support of the UN, Turkey, and Qatar.")
+
+
+def test_stance_question_is_answered_from_the_grammar_without_a_model(corpus: Corpus):
+    answer = corpus.ask("Who backs the GNA?")
+    assert not answer.refused
+    for name in ("Turkey", "Qatar", "UN"):
+        assert name in answer.answer
+    for citation in answer.citations:
+        assert corpus.store.article(citation.article).text[citation.start : citation.end] == citation.quote
+    assert corpus._llm is None  # no model was started
+
+
+def test_a_name_the_corpus_never_mentions_is_refused_without_a_model(corpus: Corpus):
+    answer = corpus.ask("What did China say about the ceasefire?")
+    assert answer.refused and answer.citations == []
+    assert "China" in answer.answer
+    assert corpus._llm is None
+
+
+def test_schemas_folder_matches_the_models():
+    for name, schema in all_schemas().items():
+        path = ROOT / "schemas" / f"{name}.json"
+        assert path.exists(), f"schemas/{name}.json missing: run `agent schemas --write schemas`"
+        assert json.loads(path.read_text()) == schema, f"schemas/{name}.json is stale: run `agent schemas --write schemas`"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!...", "x" * 10_000])
+def test_unusable_questions_get_a_clear_error(corpus: Corpus, question: str):
+    from agent.errors import DossierError
+
+    with pytest.raises(DossierError) as info:
+        corpus.ask(question)
+    assert "question" in str(info.value)

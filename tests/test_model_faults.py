@@ -1,0 +1,172 @@
+"""Model faults against a fake OpenAI-compatible server on a real socket: transient ones are
+retried and succeed, persistent ones end in one clear `ModelError` naming the endpoint,
+in bounded time, and a failed extraction caches nothing for the article it was on."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import openai._base_client
+import pytest
+from pydantic import BaseModel
+
+from agent.corpus import Corpus
+from agent.errors import ModelError
+from agent.llm import LLM
+from agent.settings import Settings
+
+from .fake_openai import FakeOpenAI, Reply, Script, closed_port_url, error, extraction_reply, tool_call
+from .news_samples import write_corpus
+
+
+class Item(BaseModel):
+    name: str
+    count: int
+
+
+VALID = tool_call("Item", {"name": "ceasefire", "count": 2})
+MESSAGES = [{"role": "system", "content": "Extract."}, {"role": "user", "content": "<sentence>Two ceasefires.</sentence>"}]
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The openai client's backoff starts at 0.5 s and doubles; these tests check that it
+    retries and what it ends with, not how long it sleeps, so start it at 10 ms."""
+    monkeypatch.setattr(openai._base_client, "INITIAL_RETRY_DELAY", 0.01)
+
+
+def fault_settings(url: str) -> Settings:
+    return Settings(base_url=url, model="x", max_retries=2, request_timeout=1)
+
+
+def call(url: str) -> Item:
+    return LLM(fault_settings(url), url).structured(Item, MESSAGES)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param([error(429, "slow down", {"Retry-After": "0"}), VALID], id="429-retry-after-0"),
+        pytest.param([error(500), VALID], id="500"),
+        pytest.param([error(503, "loading model"), error(502), VALID], id="503-then-502"),
+        pytest.param([Reply(body=b"<html>proxy error</html>"), VALID], id="not-json"),
+    ],
+)
+def test_transient_faults_are_retried_then_succeed(script: list[Reply]) -> None:
+    with FakeOpenAI(script) as fake:
+        assert call(fake.url).model_dump() == {"name": "ceasefire", "count": 2}
+    assert len(fake.chat_requests()) == len(script)
+
+
+def test_an_answer_that_does_not_validate_is_asked_again_with_the_error() -> None:
+    with FakeOpenAI([tool_call("Item", {"name": "ceasefire", "count": "two"}), VALID]) as fake:
+        assert call(fake.url).count == 2
+    first, second = fake.chat_requests()
+    assert len(second.messages) > len(first.messages)  # instructor's re-ask carries the validation error
+    assert "count" in str(second.messages[len(first.messages):])
+
+
+@dataclass(frozen=True)
+class Fault:
+    script: Script | None  # None: nothing listens at the URL
+    says: tuple[str, ...]  # in the message, besides the endpoint URL
+    requests: int  # what the fake should receive: retried faults are tried max_retries + 1 times
+    seconds: float  # an upper bound on the whole call
+
+
+FAULTS = {
+    "connection-refused": Fault(None, ("cannot reach", "Connection refused", "3 tries", "is the server running"), 0, 3),
+    "hangs-past-timeout": Fault([Reply(hang=True)], ("did not answer within 1 s", "3 tries", "DOSSIER_REQUEST_TIMEOUT"), 3, 8),
+    "500-forever": Fault([error(500, "CUDA out of memory")], ("HTTP 500", "CUDA out of memory", "3 tries"), 3, 3),
+    "429-forever": Fault([error(429, "quota", {"Retry-After": "0"})], ("rate-limiting", "HTTP 429", "3 tries"), 3, 3),
+    "401": Fault([error(401, "invalid key")], ("refused the API key", "HTTP 401", "DOSSIER_API_KEY"), 1, 3),
+    "400": Fault([error(400, "context length exceeded")], ("HTTP 400", "context length exceeded"), 1, 3),
+    "body-not-json": Fault([Reply(body=b"<html>502 Bad Gateway</html>")], ("not an OpenAI-style JSON response", "/v1"), 3, 3),
+    "arguments-invalid": Fault(
+        [tool_call("Item", {"name": "ceasefire", "count": "many"})],
+        ("no valid Item in 3 attempts", "count", "valid integer", "'many'"), 3, 3,
+    ),
+    "arguments-not-json": Fault([tool_call("Item", "{name: ceasefire")], ("no valid Item in 3 attempts", "Invalid JSON"), 3, 3),
+    "no-tool-call": Fault(
+        [Reply(body={"id": "x", "object": "chat.completion", "created": 0, "model": "x", "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Sure! Here it is."}}]})],
+        ("no valid Item", "No tool calls"), 3, 3,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_persistent_faults_end_in_one_clear_model_error(name: str) -> None:
+    fault = FAULTS[name]
+    fake = FakeOpenAI(fault.script) if fault.script is not None else None
+    url = fake.start().url if fake else closed_port_url()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ModelError) as caught:
+            call(url)
+    finally:
+        if fake:
+            fake.stop()
+    elapsed = time.monotonic() - started
+    message = str(caught.value)
+    assert url in message
+    for phrase in fault.says:
+        assert phrase in message, f"{phrase!r} not in {message!r}"
+    assert "\n" not in message and len(message) < 400  # one line, for the CLI's "error: ..."
+    assert len(fake.chat_requests() if fake else []) == fault.requests
+    assert elapsed < fault.seconds
+
+
+# --- extraction: a failure caches nothing for its article --------------------------------
+
+
+def _failing_after(good: int) -> Callable:
+    """Valid extraction answers for the first `good` requests, then HTTP 500 for ever."""
+
+    def script(n, request):
+        return extraction_reply(n, request) if n <= good else error(500, "model crashed")
+
+    return script
+
+
+def _cache_rows(index: Path) -> list[str]:
+    with sqlite3.connect(index / "dossier.sqlite3") as db:
+        return sorted(r[0] for r in db.execute("SELECT article_id FROM extractions"))
+
+
+@pytest.fixture
+def mini_index(tmp_path: Path) -> Path:
+    index = tmp_path / "index"
+    with Corpus(Settings(index_path=index)) as corpus:
+        corpus.ingest([write_corpus(tmp_path / "news")])
+    return index
+
+
+def test_failed_extraction_leaves_no_cache_entry_for_the_article(mini_index: Path) -> None:
+    with FakeOpenAI(_failing_after(0)) as fake:
+        with Corpus(fault_settings(fake.url).model_copy(update={"index_path": mini_index})) as corpus:
+            with pytest.raises(ModelError, match="HTTP 500"):
+                corpus.extract()
+            assert corpus.records() == []
+    assert _cache_rows(mini_index) == []
+
+
+def test_failure_midway_keeps_finished_articles_and_nothing_of_the_failed_one(mini_index: Path) -> None:
+    with FakeOpenAI(extraction_reply) as fake:  # how many calls does the first article take?
+        with Corpus(fault_settings(fake.url).model_copy(update={"index_path": mini_index / ".." / "probe"})) as probe:
+            probe.ingest([mini_index.parent / "news" / "m1_tripoli.txt"])
+            probe.extract()
+        first_article_calls = len(fake.chat_requests())
+    assert first_article_calls > 0
+
+    with FakeOpenAI(_failing_after(first_article_calls)) as fake:
+        with Corpus(fault_settings(fake.url).model_copy(update={"index_path": mini_index})) as corpus:
+            done: list[str] = []
+            with pytest.raises(ModelError):
+                corpus.extract(on_done=lambda result: done.append(result.article.id))
+    assert done == ["m1_tripoli.txt"]
+    assert _cache_rows(mini_index) == ["m1_tripoli.txt"]  # the second article, which failed, has no row
