@@ -188,9 +188,26 @@ def _gold_articles(gold: dict) -> set[str]:
 
 
 @app.command()
-def stances(index: IndexOption = None) -> None:
-    """List extracted stances (run `agent extract` first)."""
-    _list_records(index, "stance")
+def stances(
+    index: IndexOption = None,
+    every: Annotated[bool, typer.Option("--all", help="One row per extracted record instead of the merged graph.")] = False,
+) -> None:
+    """The stance graph: who supports, opposes or condemns whom, merged across articles (run `agent extract` first)."""
+    if every:
+        _list_records(index, "stance")
+        return
+    from rich.table import Table
+
+    with Corpus(_settings(index)) as corpus:
+        edges = [e for e in corpus.stance_graph() if e.relation != "calls_for"]
+    if not edges:
+        console.print("no stances: run `agent extract PATH` first")
+        return
+    table = Table("holder", "relation", "target", "status", "articles", "first quote")
+    for edge in edges:
+        quote = edge.evidence[0].quote
+        table.add_row(edge.holder, edge.relation, edge.target, edge.status, str(len(edge.articles)), escape(quote[:90] + ("..." if len(quote) > 90 else "")))
+    console.print(table)
 
 
 @app.command()

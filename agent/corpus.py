@@ -173,6 +173,13 @@ class Corpus:
     def stances(self) -> list[Stance]:
         return [r for r in self.records() if isinstance(r, Stance)]
 
+    def stance_graph(self):
+        """Stances merged across articles: one edge per (holder, relation, target), with its evidence."""
+        from agent.consolidate import stance_graph
+
+        records = self.records()
+        return stance_graph([r for r in records if isinstance(r, Actor)], [r for r in records if isinstance(r, Stance)])
+
     def dates(self) -> list[DateMention]:
         return [r for r in self.records() if isinstance(r, DateMention)]
 
