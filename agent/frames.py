@@ -148,6 +148,8 @@ class SentenceFrames:
             # "X's militia" is X's.
             left = [t for t in head.subtree if t.i <= head.i and t.dep_ not in {"det", "punct"} and t.lower_ not in PRONOUNS]
             span = self.sent.doc[min(t.i for t in left) : head.i + 1]
+            if not any(t.pos_ == "PROPN" or t.ent_type_ in ACTOR_LABELS for t in span):
+                return []  # "ground troops", "the government": no one named
             words = " ".join(t.text for t in span if t.dep_ != "case" and t.text not in {"'s", "’s"})
             name = re.sub(r"\s*([-‐])\s*", r"\1", words)
             begin = span.start_char

@@ -55,15 +55,32 @@ class Evidence(BaseModel):
     quote: str
 
 
-class Actor(BaseModel):
+class _Record(BaseModel):
+    """Shared by the extracted records: a notebook shows them with their evidence highlighted."""
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        e = self.evidence  # type: ignore[attr-defined]
+        return (
+            f"<p><b>{html.escape(self.summary())}</b><br><small>{html.escape(e.article)} "
+            f"[{e.start}:{e.end}]</small><br><mark>{html.escape(e.quote)}</mark></p>"
+        )
+
+
+class Actor(_Record):
     type: Literal["actor"] = "actor"
     name: str = Field(description="Canonical name.")
     actor_type: ActorType
     aliases: list[str] = Field(default_factory=list, description="Surface forms seen in the text.")
     evidence: Evidence
 
+    def summary(self) -> str:
+        return f"{self.name} ({self.actor_type})" + (f", also {', '.join(self.aliases)}" if self.aliases else "")
 
-class Stance(BaseModel):
+
+class Stance(_Record):
     type: Literal["stance"] = "stance"
     holder: str
     relation: Relation
@@ -74,8 +91,12 @@ class Stance(BaseModel):
     )
     evidence: Evidence
 
+    def summary(self) -> str:
+        status = "" if self.status == "stated" else f" ({self.status})"
+        return f"{self.holder} {self.relation} {self.target}{status}"
 
-class DateMention(BaseModel):
+
+class DateMention(_Record):
     type: Literal["date"] = "date"
     text: str = Field(description="The expression as written: 'on Sunday', 'January 12'.")
     event: str = Field(description="The sentence or clause the expression dates.")
@@ -87,6 +108,9 @@ class DateMention(BaseModel):
     anchor: date | None = Field(description="The publication date used to resolve it, if any.")
     unresolved: bool = False
     evidence: Evidence
+
+    def summary(self) -> str:
+        return f"{self.text!r} = {self.value or 'unresolved'}"
 
 
 Record = Actor | Stance | DateMention
