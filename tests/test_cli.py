@@ -1,0 +1,101 @@
+"""The command line, end to end through typer: the same behaviour as the Python API."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app, ask_app
+from agent.evaluate import load_gold
+
+from .conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The CLI reads its settings from the environment, like a user's shell."""
+    values = {
+        "DOSSIER_INDEX_PATH": str(settings.index_path),
+        "DOSSIER_CACHE_DIR": str(settings.cache_dir),
+        "DOSSIER_BASE_URL": settings.base_url,
+        "DOSSIER_MODEL": settings.model,
+        "DOSSIER_MAX_RETRIES": "0",
+        "DOSSIER_REQUEST_TIMEOUT": "300",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def test_ingest_then_ask_json(env):
+    result = runner.invoke(app, ["ingest", str(EXAMPLES)])
+    assert result.exit_code == 0, result.output
+    assert "5 added" in result.output and "37 chunks" in result.output
+    again = runner.invoke(app, ["ingest", str(EXAMPLES)])
+    assert "5 unchanged" in again.output
+
+    answer = json.loads(runner.invoke(ask_app, ["--json", "Who backs the GNA?"]).stdout)
+    assert set(answer) == {"question", "answer", "refused", "citations"}
+    assert not answer["refused"] and answer["citations"]
+    assert set(answer["citations"][0]) == {"n", "article", "title", "date", "start", "end", "quote"}
+
+    refused = json.loads(runner.invoke(app, ["ask", "--json", "What did China say about the ceasefire?"]).stdout)
+    assert refused["refused"] is True and refused["citations"] == []
+
+
+def test_ask_on_an_empty_index_says_what_to_do(env):
+    result = runner.invoke(ask_app, ["Who backs the GNA?"])
+    assert result.exit_code == 1
+    assert "agent ingest" in result.output
+
+
+@pytest.mark.vcr
+def test_extract_writes_jsonl_and_csv_and_eval_scores_them(env, tmp_path: Path):
+    article = "002_f78050063894d683.txt"
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / article).write_text((EXAMPLES / article).read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["extract", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {line["type"] for line in lines} == {"actor", "stance", "date"}
+    for line in lines:
+        assert set(line["evidence"]) == {"article", "start", "end", "quote"}
+
+    table = tmp_path / "out.csv"
+    cached = runner.invoke(app, ["extract", str(folder), "--out", str(table), "--format", "csv"])
+    assert "1 cached" in cached.output
+    rows = list(csv.DictReader(table.open()))
+    assert len(rows) == len(lines) and rows[0]["quote"]
+
+    gold = {
+        "aliases": {"Turkey": ["turkey"], "Russia": ["russia", "russian"], "GNA": ["fayez al-sarraj", "tripoli government"],
+                    "LNA": ["hifter", "khalifa hifter"], "Italy": ["italy"]},
+        "stances": [
+            {"article": article, "holder": "Turkey", "relation": "supports", "target": "GNA"},
+            {"article": article, "holder": "Russia", "relation": "supports", "target": "LNA"},
+            {"article": article, "holder": "Italy", "relation": "supports", "target": "GNA"},
+        ],
+        "ambiguous": [], "disputed": [], "dates": [], "unanchored": [], "qa": [],
+    }
+    gold_file = tmp_path / "gold.json"
+    gold_file.write_text(json.dumps(gold))
+    assert load_gold(gold_file)["stances"]
+    report = runner.invoke(app, ["eval", "--gold", str(gold_file), "--predictions", str(out), "--json"])
+    assert report.exit_code == 0, report.output
+    scores = json.loads(report.stdout)
+    assert scores["micro"]["recall"] == 1.0
+    assert scores["grounding_rate"] == 1.0
+
+
+def test_unknown_format_is_a_clear_error(env, tmp_path: Path):
+    result = runner.invoke(app, ["extract", str(EXAMPLES), "--out", str(tmp_path / "x"), "--format", "xml"])
+    assert result.exit_code == 1
+    assert "unknown --format 'xml'" in result.output
