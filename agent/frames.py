@@ -24,7 +24,7 @@ from spacy.tokens import Span, Token
 ACTOR_LABELS = {"GPE", "NORP", "ORG", "PERSON"}
 MAYBE_ACTOR_LABELS = {"LOC", "PRODUCT", "FAC"}  # the small parser mislabels some countries
 
-SUPPORT_VERBS = {"support", "back", "assist", "aid", "help", "arm", "fund", "finance", "sponsor", "endorse", "reinforce", "bolster", "defend", "equip"}
+SUPPORT_VERBS = {"support", "back", "side", "assist", "aid", "help", "arm", "fund", "finance", "sponsor", "endorse", "reinforce", "bolster", "defend", "equip"}
 OPPOSE_VERBS = {"oppose", "fight", "attack", "battle", "combat", "resist", "besiege", "bomb", "shell", "confront", "invade", "counter"}
 CONDEMN_VERBS = {"condemn", "criticize", "criticise", "denounce", "decry", "censure", "slam"}
 CALL_VERBS = {"urge", "demand", "call", "press", "appeal"}
@@ -198,6 +198,9 @@ class SentenceFrames:
                     return found
         if verb.dep_ == "relcl":
             return self.actors(verb.head)
+        if verb.dep_ == "pcomp" and verb.head.head.lemma_.lower() in {"accuse", "suspect", "charge"}:
+            # "A accused B of arming C": B is the one said to act.
+            return [m for c in verb.head.head.children if c.dep_ in {"dobj", "obj"} for m in self.actors(c)]
         if verb.dep_ in {"xcomp", "advcl", "conj", "ccomp", "pcomp", "acl"} and depth < 3 and verb.head is not verb:
             if verb.dep_ == "pcomp" or verb.head.pos_ not in {"VERB", "AUX"}:
                 return []
@@ -266,7 +269,11 @@ class SentenceFrames:
                 targets = []
             return Frame(holders, relation, targets, verb.text)
         holders = self.subject(verb)
-        targets = [m for c in verb.children if c.dep_ in {"dobj", "obj"} for m in self.actors(c)]
+        objects = [c for c in verb.children if c.dep_ in {"dobj", "obj"}]
+        targets = [m for c in objects for m in self.actors(c)]
+        if not targets and relation != "supports":
+            # "condemned the attack by X": the deed's author is the target.
+            targets = [m for c in objects for p in c.children if p.dep_ in {"prep", "agent"} and p.lower_ == "by" for o in _pobjs(p) for m in self.actors(o)]
         if not targets:
             targets = [m for c in verb.children if c.dep_ == "prep" and c.lower_ in target_preps for p in _pobjs(c) for m in self.actors(p)]
         if not targets and holders and not any(c.dep_ in {"dobj", "obj"} for c in verb.children):
@@ -288,9 +295,12 @@ class SentenceFrames:
 
     def _noun_frame(self, noun: Token, relation: str, holder_preps: set[str], target_preps: set[str]) -> Frame:
         head = noun.head
+        possessor = [c for c in noun.children if c.dep_ == "poss"]
+        if possessor and possessor[0].lower_ not in PRONOUNS and "of" in holder_preps:
+            # "X's backing of Y": the possessor gives, "of" names who receives.
+            holder_preps, target_preps = holder_preps - {"of"}, target_preps | {"of"}
         holders = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in holder_preps for p in _pobjs(c) for m in self.actors(p)]
         targets = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in target_preps for p in _pobjs(c) for m in self.actors(p)]
-        possessor = [c for c in noun.children if c.dep_ == "poss"]
         if noun.dep_ in {"dobj", "obj", "attr", "nsubj"} and head.lemma_.lower() in RECEIVE_VERBS:
             # "Y has the support of X", "Y received support from X"
             targets = targets or self.subject(head)
@@ -316,6 +326,8 @@ class SentenceFrames:
         targets = [m for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c) for m in self.actors(p)]
         targets += [m for c in noun.children if c.dep_ == "poss" for m in self.actors(c)]
         holders = [m for c in noun.children if c.dep_ == "appos" for m in self.actors(c)]
+        if noun.dep_ == "appos":
+            holders = holders or self.actors(noun.head)
         if noun.dep_ == "attr":
             holders = holders or self.subject(noun.head)
         return Frame(holders, "supports", targets, noun.text)
@@ -339,6 +351,9 @@ class SentenceFrames:
         chain = [cue, *cue.ancestors]
         if any(t.dep_ == "neg" for c in chain[:2] for t in c.children):
             frame.status = "denied"
+        if cue.head.lemma_.lower() in DENIALS and cue.dep_ in {"xcomp", "ccomp", "pcomp", "dobj", "obj"}:
+            frame.status = "denied"
+            return
         hedged = any(t.lemma_.lower() in HEDGES for t in chain) or any(
             t.lower_ in HEDGE_ADVERBS for c in chain for t in c.children
         )

@@ -1,0 +1,51 @@
+"""Direction of stances read off the grammar: no model involved, invented names only."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.frames import SentenceFrames
+from agent.nlp import parser
+
+
+def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...]]]:
+    doc = parser()(sentence)
+    return {
+        (tuple(m.text for m in f.holders), f.relation, f.status, tuple(m.text for m in f.targets))
+        for f in SentenceFrames(doc[:], 0).frames()
+        if f.holders and f.targets
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Veloria backs Dunmar.", (("Veloria",), "supports", "stated", ("Dunmar",))),
+        ("Dunmar is backed by Veloria and Ostrava.", (("Veloria", "Ostrava"), "supports", "stated", ("Dunmar",))),
+        ("Dunmar has the support of Veloria, Kelm and Ostrava.", (("Veloria", "Kelm", "Ostrava"), "supports", "stated", ("Dunmar",))),
+        ("Dunmar received support from Veloria.", (("Veloria",), "supports", "stated", ("Dunmar",))),
+        ("Dunmar's backing of Veloria worried Ostrava.", (("Dunmar",), "supports", "stated", ("Veloria",))),
+        ("Veloria, Dunmar's main ally, sent troops.", (("Veloria",), "supports", "stated", ("Dunmar",))),
+        ("Veloria voiced support for Dunmar.", (("Veloria",), "supports", "stated", ("Dunmar",))),
+        ("Support for Dunmar from Veloria has grown.", (("Veloria",), "supports", "stated", ("Dunmar",))),
+        ("Veloria does not support Dunmar.", (("Veloria",), "supports", "denied", ("Dunmar",))),
+        ("Dunmar denied supporting Veloria.", (("Dunmar",), "supports", "denied", ("Veloria",))),
+        ("Kelm accused Veloria of arming Dunmar.", (("Veloria",), "supports", "claimed", ("Dunmar",))),
+        ("Veloria condemned the attack by Dunmar.", (("Veloria",), "condemns", "stated", ("Dunmar",))),
+        ("The Northern Compact opposes Veloria's plan.", (("Northern Compact",), "opposes", "stated", ("Veloria",))),
+    ],
+)
+def test_direction_and_status(sentence, expected):
+    assert expected in frames(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Veloria and Dunmar signed a trade deal.",  # listed together is not support
+        "Veloria, Dunmar, Kelm and Ostrava attended the summit.",
+        "The ministers of Veloria and Dunmar met in Port Halden.",
+    ],
+)
+def test_names_merely_listed_together_are_not_linked(sentence):
+    assert frames(sentence) == set()
