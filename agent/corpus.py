@@ -90,7 +90,7 @@ class Corpus:
         started = time.perf_counter()
         with self.store.writer_lock():  # another `agent ingest` on this index waits its turn
             known = self.store.content_hashes()
-        for item in read_paths(paths, max_bytes=self.settings.max_file_bytes, known=known):
+            for item in read_paths(paths, max_bytes=self.settings.max_file_bytes, known=known):
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                     continue

@@ -12,6 +12,7 @@ may block (to hold a request while a test kills the client).
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -39,6 +40,13 @@ class Request:
     @property
     def messages(self) -> list[dict]:
         return (self.body or {}).get("messages") or []
+
+    @property
+    def sentence(self) -> str | None:
+        """The article sentence an extraction prompt carries between <sentence> tags."""
+        content = self.messages[-1].get("content") or "" if self.messages else ""
+        match = re.search(r"<sentence>\n(.*?)\n</sentence>", content, re.DOTALL)
+        return match.group(1) if match else None
 
 
 @dataclass(frozen=True)

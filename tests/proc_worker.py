@@ -16,16 +16,31 @@ import os
 import sys
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
+import rich.progress  # noqa: F401 - imported lazily by `agent extract`
+
+import agent.export  # noqa: F401
 from agent.cli import app
+from agent.llm import LLM
 from agent.nlp import parser
+from agent.settings import Settings
 
-parser()  # preloaded in the forkserver, shared copy-on-write by every child
+# Loaded once in the forkserver and shared copy-on-write by every child: the spaCy
+# pipeline, and the parts of openai and instructor that load on a client's first use.
+# Neither starts a thread or opens a socket, so forking after them is safe.
+parser()
+LLM(Settings(_env_file=None, base_url="http://127.0.0.1:9/v1", model="x"), "http://127.0.0.1:9/v1")  # type: ignore[call-arg]
 
 
-def _main(args: list[str], env: dict[str, str], log_path: str) -> None:
-    """Run `agent ARGS` with `env` added, stdout and stderr to `log_path`; exit with its code."""
+def _main(args: list[str], env: dict[str, str], log_path: str, cwd: str) -> None:
+    """Run `agent ARGS` in `cwd` with only `env` for settings, stdout and stderr to
+    `log_path`; exit with its code."""
+    for name in list(os.environ):  # no developer settings or keys, whenever the server started
+        if name.startswith(("DOSSIER_", "OPENAI_")):
+            del os.environ[name]
     os.environ.update(env)
+    os.chdir(cwd)  # Settings reads ./.env
     log = open(log_path, "w", buffering=1)  # noqa: SIM115 - lives as long as the process
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
@@ -39,8 +54,16 @@ def context() -> ForkServerContext:
     return ctx  # type: ignore[return-value]
 
 
-def start_agent(args: list[str], env: dict[str, str], log_path: str) -> BaseProcess:
+def warm() -> None:
+    """Start the forkserver now: its imports (about 4 s of CPU) then overlap with other tests."""
+    from multiprocessing import forkserver
+
+    context()
+    forkserver.ensure_running()
+
+
+def start_agent(args: list[str], env: dict[str, str], log_path: Path, cwd: Path) -> BaseProcess:
     """Start `agent ARGS` in a forked child; `.pid`, `.join()`, `.exitcode` as usual."""
-    process = context().Process(target=_main, args=(args, env, log_path), daemon=True)
+    process = context().Process(target=_main, args=(args, env, str(log_path), str(cwd)), daemon=True)
     process.start()
     return process

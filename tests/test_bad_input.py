@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.corpus import Corpus
-from agent.errors import DossierError
 from agent.models import Article
 from agent.readers import Skipped, read_paths
 from agent.settings import Settings

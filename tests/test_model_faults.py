@@ -4,6 +4,7 @@ in bounded time, and a failed extraction caches nothing for the article it was o
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable
@@ -19,8 +20,8 @@ from agent.errors import ModelError
 from agent.llm import LLM
 from agent.settings import Settings
 
-from .fake_openai import FakeOpenAI, Reply, Script, closed_port_url, error, extraction_reply, tool_call
-from .news_samples import write_corpus
+from .fake_openai import FakeOpenAI, Reply, Request, Script, closed_port_url, error, extraction_reply, tool_call
+from .news_samples import MINI_CORPUS, write_corpus
 
 
 class Item(BaseModel):
@@ -124,11 +125,13 @@ def test_persistent_faults_end_in_one_clear_model_error(name: str) -> None:
 # --- extraction: a failure caches nothing for its article --------------------------------
 
 
-def _failing_after(good: int) -> Callable:
-    """Valid extraction answers for the first `good` requests, then HTTP 500 for ever."""
+def _failing_on(article: str) -> Callable:
+    """Valid extraction answers, except HTTP 500 for every request about `article`."""
 
-    def script(n, request):
-        return extraction_reply(n, request) if n <= good else error(500, "model crashed")
+    def script(n: int, request: Request) -> Reply:
+        if request.sentence and request.sentence in MINI_CORPUS[article]:
+            return error(500, "model crashed")
+        return extraction_reply(n, request)
 
     return script
 
@@ -138,16 +141,21 @@ def _cache_rows(index: Path) -> list[str]:
         return sorted(r[0] for r in db.execute("SELECT article_id FROM extractions"))
 
 
+@pytest.fixture(scope="module")
+def _mini_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("mini")
+    with Corpus(Settings(_env_file=None, index_path=root / "index")) as corpus:  # type: ignore[call-arg]
+        corpus.ingest([write_corpus(root / "news")])
+    return root / "index"
+
+
 @pytest.fixture
-def mini_index(tmp_path: Path) -> Path:
-    index = tmp_path / "index"
-    with Corpus(Settings(index_path=index)) as corpus:
-        corpus.ingest([write_corpus(tmp_path / "news")])
-    return index
+def mini_index(_mini_template: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(_mini_template, tmp_path / "index"))
 
 
 def test_failed_extraction_leaves_no_cache_entry_for_the_article(mini_index: Path) -> None:
-    with FakeOpenAI(_failing_after(0)) as fake:
+    with FakeOpenAI([error(500, "model crashed")]) as fake:
         with Corpus(fault_settings(fake.url).model_copy(update={"index_path": mini_index})) as corpus:
             with pytest.raises(ModelError, match="HTTP 500"):
                 corpus.extract()
@@ -156,17 +164,11 @@ def test_failed_extraction_leaves_no_cache_entry_for_the_article(mini_index: Pat
 
 
 def test_failure_midway_keeps_finished_articles_and_nothing_of_the_failed_one(mini_index: Path) -> None:
-    with FakeOpenAI(extraction_reply) as fake:  # how many calls does the first article take?
-        with Corpus(fault_settings(fake.url).model_copy(update={"index_path": mini_index / ".." / "probe"})) as probe:
-            probe.ingest([mini_index.parent / "news" / "m1_tripoli.txt"])
-            probe.extract()
-        first_article_calls = len(fake.chat_requests())
-    assert first_article_calls > 0
-
-    with FakeOpenAI(_failing_after(first_article_calls)) as fake:
+    with FakeOpenAI(_failing_on("m2_sirte.txt")) as fake:
         with Corpus(fault_settings(fake.url).model_copy(update={"index_path": mini_index})) as corpus:
             done: list[str] = []
             with pytest.raises(ModelError):
                 corpus.extract(on_done=lambda result: done.append(result.article.id))
     assert done == ["m1_tripoli.txt"]
     assert _cache_rows(mini_index) == ["m1_tripoli.txt"]  # the second article, which failed, has no row
+    assert any(r.sentence in MINI_CORPUS["m2_sirte.txt"] for r in fake.chat_requests() if r.sentence)

@@ -40,7 +40,7 @@ def leaks(text: str) -> list[str]:
 
 def test_the_leak_detector_finds_what_it_looks_for() -> None:
     assert leaks(f"authorization:\n- Bearer {OPENAI_KEY}\n")
-    assert leaks(f"    Authorization:\n    - xyz\n")
+    assert leaks("    Authorization:\n    - xyz\n")
     assert leaks(f'{{"key": "{OPENAI_KEY}"}}')
     assert not leaks("The GNA asked for authorization: talks stalled. A sketchy deal.")
 
