@@ -69,17 +69,20 @@ def check_question(question: str) -> str:
     return question
 
 
-def names_in(text: str) -> list[str]:
+def names_in(text: str, question: bool = False) -> list[str]:
     """Capitalised words and acronyms: the proper names a sentence or question rests on.
 
-    A capitalised first word counts only when it is not a question word or a common opener.
+    A question's first word is capitalised in any language, so there it counts only as an
+    acronym ("UN"); a sentence's first word counts unless it is a common opener ("The").
     """
     names = []
-    for match in re.finditer(r"[A-Z][\w\-]*", text):
+    first = True
+    for match in re.finditer(r"[^\W\d_][\w\-]*", text):
         word = match.group()
-        if word.lower() in _QUESTION_WORDS or len(word) < 2:
+        is_first, first = first, False
+        if not word[0].isupper() or word.lower() in _QUESTION_WORDS or len(word) < 2:
             continue
-        if match.start() == len(text) - len(text.lstrip()) and word.lower() in _COMMON_STARTS:
+        if is_first and not word.isupper() and (question or word.lower() in _COMMON_STARTS):
             continue
         names.append(word)
     return names
@@ -231,7 +234,7 @@ def ask(question: str, store: Store, retriever: Retriever, llm: LLM, top_k: int 
     refusal = Answer(question=question, answer=REFUSAL, refused=True)
 
     # A name the corpus never mentions cannot be answered from it: refuse without a model call.
-    missing = [name for name in names_in(question) if not retriever.mentions(_stem(name))]
+    missing = [name for name in names_in(question, question=True) if not retriever.mentions(_stem(name))]
     if missing:
         return refusal.model_copy(update={"answer": f"The articles do not mention {', '.join(missing)}."})
 

@@ -23,8 +23,9 @@ from agent.settings import Settings
 app = typer.Typer(help="Dossier: grounded extraction and cited answers over news articles.", no_args_is_help=True)
 model_app = typer.Typer(help="The embedded local model: install, serve, stop.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# soft_wrap: a path or a quote in a log or a pipe stays on one line.
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index folder (default: ./index or DOSSIER_INDEX_PATH).")]
 
@@ -60,6 +61,8 @@ def ingest(
     )
     for skipped in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(str(skipped))}")
+    if report.skipped and not (report.added or report.replaced or report.unchanged):
+        raise typer.Exit(1)  # nothing could be read: a script should notice
 
 
 @app.command("ask")

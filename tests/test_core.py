@@ -135,7 +135,9 @@ def test_citation_whose_quote_no_longer_matches_the_article_is_removed(corpus: C
 
 
 def test_names_and_support():
-    assert names_in("Who backs the GNA?") == ["GNA"]
+    assert names_in("Who backs the GNA?", question=True) == ["GNA"]
+    assert names_in("¿Quién apoya al GNA?", question=True) == ["GNA"]
+    assert names_in("Turkey backs the GNA.") == ["Turkey", "GNA"]
     assert names_in("The Turkish troops arrived.") == ["Turkish"]
     assert supports("Turkey backs the GNA.", "The GNA has the support of the UN, Turkey, and Qatar.")
     assert supports("Turkish forces back the GNA.", "Turkey backs the GNA with troops.")
