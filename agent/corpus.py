@@ -16,17 +16,23 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent import answer as answering
+from typing import TYPE_CHECKING
+
 from agent.chunking import chunk_article
 from agent.errors import DossierError
 from agent.export import record_from_dict
 from agent.extract import ArticleResult, cache_key, extract_article, run_batch
-from agent.llm import LLM
 from agent.models import Actor, Answer, Article, DateMention, Record, Stance
 from agent.readers import Skipped, read_paths
-from agent.retrieval import Retriever, add_chunks, delete_chunks, open_collection
 from agent.settings import Settings
 from agent.store import Store
+
+if TYPE_CHECKING:
+    from agent.llm import LLM
+    from agent.retrieval import Retriever
+
+# Chroma, the openai client and the parser each take a second to import: they are
+# imported where first needed, so a cached re-run or a listing starts fast.
 
 
 @dataclass
@@ -69,6 +75,8 @@ class Corpus:
     @property
     def collection(self):
         if self._collection is None:
+            from agent.retrieval import open_collection
+
             self._collection = open_collection(self.settings)
         return self._collection
 
@@ -76,6 +84,7 @@ class Corpus:
     def llm(self) -> LLM:
         """The configured model; the embedded server is started on first use and stopped on close()."""
         if self._llm is None:
+            from agent.llm import LLM
             from agent.local_model import model_endpoint
 
             base_url = self._resources.enter_context(model_endpoint(self.settings))
@@ -98,6 +107,8 @@ class Corpus:
                 if previous == item.content_hash:
                     report.unchanged.append(item.id)
                     continue
+                from agent.retrieval import add_chunks, delete_chunks
+
                 chunks = chunk_article(item, self.settings.chunk_chars)
                 old_ids = set(self.store.chunk_ids(item.id))
                 # Vectors first, then the store: a crash in between leaves the store's
@@ -188,6 +199,8 @@ class Corpus:
     @property
     def retriever(self) -> Retriever:
         if self._retriever is None:
+            from agent.retrieval import Retriever
+
             self._retriever = Retriever(self.store, self.collection)
         return self._retriever
 
@@ -196,6 +209,8 @@ class Corpus:
 
     def ask(self, question: str) -> Answer:
         """A short answer whose every sentence cites verified passages, or a refusal citing nothing."""
+        from agent import answer as answering
+
         started = time.perf_counter()
         question = answering.check_question(question)
         if not self.store.counts()[0]:

@@ -19,7 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from spacy.tokens import Span, Token
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # spaCy loads in ~1 s; a cached re-run never needs it
+    from spacy.tokens import Span, Token
 
 ACTOR_LABELS = {"GPE", "NORP", "ORG", "PERSON"}
 MAYBE_ACTOR_LABELS = {"LOC", "PRODUCT", "FAC"}  # the small parser mislabels some countries

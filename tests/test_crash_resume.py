@@ -227,7 +227,7 @@ def test_two_ingests_at_once_leave_a_consistent_index(tmp_path: Path) -> None:
 def test_every_write_of_an_ingest_happens_under_the_writer_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import fcntl
 
-    import agent.corpus
+    import agent.retrieval
 
     index = tmp_path / "index"
     lock_file = index / "ingest.lock"
@@ -251,8 +251,8 @@ def test_every_write_of_an_ingest_happens_under_the_writer_lock(tmp_path: Path, 
             return real(*args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(agent.corpus, "add_chunks", spy("add_chunks", agent.corpus.add_chunks))
-    monkeypatch.setattr(agent.corpus, "delete_chunks", spy("delete_chunks", agent.corpus.delete_chunks))
+    monkeypatch.setattr(agent.retrieval, "add_chunks", spy("add_chunks", agent.retrieval.add_chunks))
+    monkeypatch.setattr(agent.retrieval, "delete_chunks", spy("delete_chunks", agent.retrieval.delete_chunks))
     monkeypatch.setattr(Store, "put_article", spy("put_article", Store.put_article))
     news = tmp_path / "news"
     news.mkdir()
