@@ -15,16 +15,15 @@ from pydantic import BaseModel, Field
 
 from agent.chunking import split_sentences
 from agent.embeddings import embed
-from agent.extract import _NLP_LOCK
-from agent.frames import SentenceFrames
-from agent.nlp import parser
 from agent.errors import DossierError
+from agent.frames import SentenceFrames
 from agent.llm import LLM
 from agent.models import Answer, Article, Citation
+from agent.nlp import parse
+from agent.prompts import load as load_prompt
 from agent.retrieval import Hit, Retriever, tokens
 from agent.safety import looks_like_instruction
 from agent.store import Store
-from agent.prompts import load as load_prompt
 
 REFUSAL = "The articles do not say."
 MAX_QUESTION_CHARS = 1000
@@ -152,8 +151,7 @@ _WH = {"who", "whom", "which", "what"}
 
 def stance_query(question: str) -> StanceQuery | None:
     """Read a who-supports-whom question off its grammar, or None for any other question."""
-    with _NLP_LOCK:
-        doc = parser()(question)
+    (doc,) = parse([question])
     for frame in SentenceFrames(doc[:], 0).frames():
         if frame.relation == "calls_for":
             continue
@@ -188,8 +186,7 @@ def answer_from_stances(query: StanceQuery, passages: list[Passage]) -> AnswerDr
     """Compose the answer from the stances read off the passages: one cited sentence per
     passage that states one, hedged or denied ones said to be so."""
     family = {"supports"} if query.relation == "supports" else {"opposes", "condemns"}
-    with _NLP_LOCK:
-        docs = list(parser().pipe(p.quote for p in passages))
+    docs = parse(p.quote for p in passages)
     sentences: list[CitedSentence] = []
     seen: set[str] = set()
     for passage, doc in zip(passages, docs):

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from threading import Lock
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -34,7 +33,7 @@ from agent.chunking import split_sentences
 from agent.dates import find_date_mentions
 from agent.frames import GENERIC_ACTOR_NOUNS, Frame, Mention, SentenceFrames
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Record, Stance
-from agent.nlp import parser
+from agent.nlp import parse
 from agent.prompts import load as load_prompt
 from agent.safety import looks_like_instruction
 
@@ -42,7 +41,6 @@ log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "1"
 _PROMPTS = ("actor_types_system", "actor_types_user")
-_NLP_LOCK = Lock()  # spaCy pipelines are not safe to share across threads
 
 NameType = Literal["state", "government", "armed_group", "international_organisation", "person", "place", "other"]
 _NOT_ACTORS = {"place"}
@@ -106,8 +104,7 @@ def extract_article(article: Article, llm: Structured) -> ArticleResult:
 
 def _read_frames(article: Article) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]]]:
     spans = [s for s in split_sentences(article.text) if not looks_like_instruction(article.text[s[0] : s[1]])]
-    with _NLP_LOCK:
-        docs = list(parser().pipe(article.text[a:b] for a, b in spans))
+    docs = parse(article.text[a:b] for a, b in spans)
     candidates: list[_Candidate] = []
     previous: list[Frame] = []
     for (start, end), doc in zip(spans, docs):

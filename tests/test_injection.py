@@ -143,19 +143,18 @@ class Extraction:
 
 
 def _extract(settings: Settings) -> Extraction:
-    # The fake model types every name a state and confirms every candidate stance: the
-    # most obliging model there is, so only what reaches it decides what is recorded.
+    # The fake model types every name a state: the most obliging model there is, so only
+    # what reaches the parser and the model decides what is recorded.
     parsed: list[str] = []
-    real_parser = agent.extract.parser
+    real_parse = agent.extract.parse
 
-    class SpyParser:
-        def pipe(self, texts):
-            texts = list(texts)
-            parsed.extend(texts)
-            return real_parser().pipe(texts)
+    def spy_parse(texts):
+        texts = list(texts)
+        parsed.extend(texts)
+        return real_parse(texts)
 
     with pytest.MonkeyPatch.context() as patch, FakeOpenAI(extraction_reply) as fake:
-        patch.setattr(agent.extract, "parser", lambda: SpyParser())
+        patch.setattr(agent.extract, "parse", spy_parse)
         with Corpus(settings.model_copy(update={"base_url": fake.url})) as corpus:
             results = corpus.extract()
     stances = [r for result in results for r in result.records if isinstance(r, Stance)]
