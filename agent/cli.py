@@ -156,10 +156,14 @@ def eval_command(
         Optional[Path], typer.Option("--predictions", "-p", help="Records from `agent extract`; default: extract now (cached).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    questions: Annotated[bool, typer.Option("--questions", help="Also ask the gold questions and score the answers.")] = False,
     index: IndexOption = None,
 ) -> None:
-    """Score extraction against gold: stance precision/recall/F1, grounding, dates, seconds per article."""
-    from agent.evaluate import evaluate, format_report, load_gold
+    """Score extraction against gold: stance precision/recall/F1, grounding, dates, seconds per article;
+    with --questions, also answers and citation precision."""
+    import time
+
+    from agent.evaluate import evaluate, evaluate_qa, format_qa, format_report, load_gold
     from agent.export import read_records
 
     try:
@@ -177,13 +181,22 @@ def eval_command(
                 results = [r for r in corpus.extract() if r.article.id in wanted]
                 records = [rec for r in results for rec in r.records]
                 seconds = {r.article.id: r.seconds for r in results}
+            qa = None
+            if questions:
+                started = time.perf_counter()
+                answers = [corpus.ask(item["question"]).model_dump(mode="json") for item in gold_data.get("qa", [])]
+                qa = evaluate_qa(gold_data, answers)
+                qa.seconds_per_question = (time.perf_counter() - started) / max(1, len(answers))
     except (DossierError, OSError, ValueError) as exc:
         _fail(exc)
     report = evaluate(gold_data, [r.model_dump(mode="json") for r in records], {i: a.text for i, a in articles.items()}, seconds)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+        payload = report.to_dict() | ({"qa": qa.model_dump()} if qa else {})
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
         console.print(escape(format_report(report)))
+        if qa:
+            console.print(escape(format_qa(qa)))
 
 
 def _gold_articles(gold: dict) -> set[str]:

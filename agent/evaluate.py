@@ -642,3 +642,84 @@ def format_report(report: EvalReport) -> str:
         lines.append("false negatives:")
         lines += [f"  {t.article} {t.holder} {t.relation} {t.target}" for t in report.false_negatives]
     return "\n".join(lines)
+
+
+# --- questions ---------------------------------------------------------------------------
+
+
+class QAItem(BaseModel):
+    question: str
+    need: str
+    answer: str
+    refused: bool
+    correct: bool
+    citations: int
+    citations_supported: int
+    citations_in_allowed_articles: int
+
+
+class QAReport(BaseModel):
+    items: list[QAItem]
+    correct: int
+    total: int
+    citation_precision: float | None
+    seconds_per_question: float | None = None
+
+
+def _spelled(text: str, spellings: Iterable[str], prefix: bool = False) -> bool:
+    """Whether `text` spells one of `spellings` as whole words (or as a word's start: 'Russia'
+    in 'Russian', with `prefix`)."""
+    lowered = text.lower()
+    end = "" if prefix else r"(?!\w)"
+    return any(re.search(rf"(?<!\w){re.escape(s.lower())}{end}", lowered) for s in spellings)
+
+
+def evaluate_qa(gold: dict, answers: list[dict]) -> QAReport:
+    """Score answers ({question, answer, refused, citations: [{article, quote}]}) against gold `qa`.
+
+    Correct: the answer spells every group (`all`) or one group (`any`) and every citation
+    points into the allowed articles; for `refuse`, it declines and cites nothing.
+    Citation precision, read automatically: a citation counts as supporting when its quote
+    contains an answer spelling that the answer itself states (for a refusal, no citation
+    can be right). The README's reading is a human judgement; this is its mechanical proxy.
+    """
+    by_question = {a["question"]: a for a in answers}
+    items: list[QAItem] = []
+    cited = supported = 0
+    for entry in gold.get("qa", []):
+        got = by_question.get(entry["question"])
+        if got is None:
+            continue
+        citations = got.get("citations", [])
+        allowed = set(entry.get("articles", []))
+        in_allowed = sum(1 for c in citations if c["article"] in allowed)
+        spellings = [s for group in entry.get("answers", []) for s in group if _spelled(got["answer"], [s])]
+        backed = sum(1 for c in citations if spellings and _spelled(c["quote"], spellings, prefix=True))
+        if entry["need"] == "refuse":
+            correct = got["refused"] and not citations
+        else:
+            groups = [g for g in entry["answers"] if _spelled(got["answer"], g)]
+            enough = len(groups) == len(entry["answers"]) if entry["need"] == "all" else bool(groups)
+            correct = not got["refused"] and enough and in_allowed == len(citations)
+        cited += len(citations)
+        supported += backed
+        items.append(QAItem(
+            question=entry["question"], need=entry["need"], answer=got["answer"], refused=got["refused"],
+            correct=correct, citations=len(citations), citations_supported=backed, citations_in_allowed_articles=in_allowed,
+        ))
+    return QAReport(
+        items=items, correct=sum(i.correct for i in items), total=len(items),
+        citation_precision=round(supported / cited, 4) if cited else None,
+    )
+
+
+def format_qa(report: QAReport) -> str:
+    lines = [f"questions {report.correct}/{report.total} correct   citation precision "
+             f"{report.citation_precision if report.citation_precision is not None else 'n/a'}"]
+    if report.seconds_per_question is not None:
+        lines[0] += f"   {report.seconds_per_question:.1f} s/question"
+    for item in report.items:
+        mark = "ok " if item.correct else "BAD"
+        lines.append(f"  {mark} {item.question} -> {item.answer[:100]} "
+                     f"[{item.citations_supported}/{item.citations} citations support]")
+    return "\n".join(lines)
