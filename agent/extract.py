@@ -17,9 +17,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import sys
-import logging
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,8 +35,6 @@ from agent.models import Actor, ActorType, Article, DateMention, Evidence, Recor
 from agent.nlp import parse
 from agent.prompts import load as load_prompt
 from agent.safety import looks_like_instruction
-
-log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "1"
 _PROMPTS = ("actor_types_system", "actor_types_user")
