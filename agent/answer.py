@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from agent.chunking import split_sentences
 from agent.embeddings import embed
 from agent.errors import DossierError
-from agent.frames import SentenceFrames
+from agent.frames import CONDEMN_VERBS, GENERIC_ACTOR_NOUNS, OPPOSE_VERBS, SUPPORT_VERBS, SentenceFrames
 from agent.llm import LLM
 from agent.models import Answer, Article, Citation
 from agent.nlp import parse
@@ -76,7 +76,7 @@ def names_in(text: str, question: bool = False) -> list[str]:
     """
     names = []
     first = True
-    for match in re.finditer(r"[^\W\d_][\w\-]*", text):
+    for match in re.finditer(r"[^\W\d_]\w*", text):
         word = match.group()
         is_first, first = first, False
         if not word[0].isupper() or word.lower() in _QUESTION_WORDS or len(word) < 2:
@@ -151,18 +151,33 @@ _WH = {"who", "whom", "which", "what"}
 
 def stance_query(question: str) -> StanceQuery | None:
     """Read a who-supports-whom question off its grammar, or None for any other question."""
+    words = re.findall(r"\w+", question.lower())
+    if not any(word in _WH for word in words) or any(word in _ABOUT_SPEECH for word in words):
+        return None  # "What did X say about support for Y?" asks about words, not sides
     (doc,) = parse([question])
-    for frame in SentenceFrames(doc[:], 0).frames():
+    sentence = SentenceFrames(doc[:], 0)
+    for frame in sentence.frames():
         if frame.relation == "calls_for":
             continue
-        has_wh = any(t.lower_ in _WH for t in doc)
-        if not has_wh:
-            return None
         if frame.targets and not frame.holders:
             return StanceQuery(frame.relation, "holders", tuple(m.text for m in frame.targets))
         if frame.holders and not frame.targets:
             return StanceQuery(frame.relation, "targets", tuple(m.text for m in frame.holders))
+    # The small parser can miss the verb of a short question ("Which countries back X?"
+    # tags "back" as an adverb): a cue word followed by names still asks who does it.
+    for token in doc:
+        relation = _CUES.get(re.sub(r"(ing|ed|es|s)$", "", token.lower_)) or _CUES.get(token.lower_)
+        if relation:
+            names = tuple(dict.fromkeys(m.text for m in sentence.mentions.values() if m.start > token.idx))
+            if names:
+                return StanceQuery(relation, "holders", names)
     return None
+
+
+_ABOUT_SPEECH = {"say", "said", "says", "tell", "told", "think", "thought", "announce", "announced", "claim", "claimed", "why", "how", "when", "where"}
+_CUES = {word: "supports" for word in SUPPORT_VERBS} | {word: "opposes" for word in OPPOSE_VERBS} | {
+    word: "condemns" for word in CONDEMN_VERBS
+}
 
 
 def _same_actor(a: str, b: str) -> bool:
@@ -173,8 +188,11 @@ def _same_actor(a: str, b: str) -> bool:
         return False
     if a == b or re.search(rf"\b{re.escape(a)}\b", b) or re.search(rf"\b{re.escape(b)}\b", a):
         return True
-    # Transliterations: 'Hifter' and 'Haftar', 'al-Sarraj' and 'al-Serraj'.
-    return any(fuzz.ratio(x, y) >= 80 for x in a.split() for y in b.split() if len(x) > 4 and len(y) > 4)
+    # Transliterations ('al-Sarraj' and 'al-Serraj'), on the naming words only: sharing
+    # "government" makes no two governments the same.
+    names_a = [w for w in a.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
+    names_b = [w for w in b.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
+    return any(fuzz.ratio(x, y) >= 80 for x in names_a for y in names_b)
 
 
 def _fold(name: str) -> str:

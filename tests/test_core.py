@@ -175,3 +175,20 @@ def test_unusable_questions_get_a_clear_error(corpus: Corpus, question: str):
     with pytest.raises(DossierError) as info:
         corpus.ask(question)
     assert "question" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who backs Veloria?", ("supports", "holders", ("Veloria",))),
+        ("Which countries back Dunmar?", ("supports", "holders", ("Dunmar",))),  # the parser misses "back"
+        ("Who opposes Ostrava?", ("opposes", "holders", ("Ostrava",))),
+        ("Where did the envoys of Veloria meet?", None),
+        ("What did Veloria say about support for Dunmar?", None),
+    ],
+)
+def test_stance_questions_are_recognised(question, expected):
+    from agent.answer import stance_query
+
+    query = stance_query(question)
+    assert (query and (query.relation, query.ask_for, query.names)) == expected or (query is None and expected is None)
