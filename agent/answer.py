@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pydantic import BaseModel, Field
 
 from agent.chunking import split_sentences
+from agent.consolidate import fold
 from agent.embeddings import embed
 from agent.errors import DossierError
 from agent.frames import CONDEMN_VERBS, GENERIC_ACTOR_NOUNS, OPPOSE_VERBS, SUPPORT_VERBS, SentenceFrames
@@ -183,7 +184,7 @@ _CUES = {word: "supports" for word in SUPPORT_VERBS} | {word: "opposes" for word
 def _same_actor(a: str, b: str) -> bool:
     from rapidfuzz import fuzz
 
-    a, b = _fold(a), _fold(b)
+    a, b = fold(a), fold(b)
     if not a or not b:
         return False
     if a == b or re.search(rf"\b{re.escape(a)}\b", b) or re.search(rf"\b{re.escape(b)}\b", a):
@@ -193,11 +194,6 @@ def _same_actor(a: str, b: str) -> bool:
     names_a = [w for w in a.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
     names_b = [w for w in b.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
     return any(fuzz.ratio(x, y) >= 80 for x in names_a for y in names_b)
-
-
-def _fold(name: str) -> str:
-    name = re.sub(r"['’]s\b", "", name.lower())
-    return re.sub(r"^the\s+", "", " ".join(name.split()))
 
 
 def answer_from_stances(query: StanceQuery, passages: list[Passage]) -> AnswerDraft:

@@ -29,7 +29,8 @@ class Edge(BaseModel):
     evidence: list[Evidence]
 
 
-def _fold(name: str) -> str:
+def fold(name: str) -> str:
+    """Lower-case, whitespace-folded, without a leading "the" or a possessive 's."""
     name = re.sub(r"['’]s\b", "", name.lower())
     return re.sub(r"^the\s+", "", " ".join(name.split()))
 
@@ -60,11 +61,11 @@ class Names:
         return key
 
     def add(self, name: str, *aliases: str) -> None:
-        key = _fold(name)
+        key = fold(name)
         self._display.setdefault(key, name)
         self._count[key] += 1
         for alias in aliases:
-            akey = _fold(alias)
+            akey = fold(alias)
             self._display.setdefault(akey, alias)
             self._union(key, akey)
         for other in list(self._parent):
@@ -78,7 +79,7 @@ class Names:
             self._parent[rb] = ra
 
     def canonical(self, name: str) -> str:
-        key = _fold(name)
+        key = fold(name)
         if key not in self._parent:
             return name
         root = self._find(key)
