@@ -322,6 +322,10 @@ class SentenceFrames:
             elif noun.dep_ in {"dobj", "obj"} and head.lemma_.lower() in GIVE_VERBS | {"launch", "wage", "begin", "start", "step", "continue", "voice"}:
                 holders = holders or self.subject(head)
                 targets = targets or [m for c in head.children if c.dep_ in {"prep", "dative"} and c.lower_ in target_preps | {"to"} for p in _pobjs(c) for m in self.actors(p)]
+        if not targets and noun.lemma_.lower() in ATTACK_NOUNS:
+            # "launched an offensive to take the capital from Y": Y is the side attacked.
+            purposes = [v for w in (noun, head) for v in w.children if v.dep_ in {"acl", "xcomp", "advcl"} and v.pos_ == "VERB"]
+            targets = [m for v in purposes for c in v.children if c.dep_ == "prep" and c.lower_ == "from" for p in _pobjs(c) for m in self.actors(p)]
         return Frame(holders, relation, targets, noun.text)
 
     def _supporter_frame(self, noun: Token) -> Frame:

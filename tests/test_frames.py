@@ -33,6 +33,7 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Kelm accused Veloria of arming Dunmar.", (("Veloria",), "supports", "claimed", ("Dunmar",))),
         ("Veloria condemned the attack by Dunmar.", (("Veloria",), "condemns", "stated", ("Dunmar",))),
         ("The Northern Compact opposes Veloria's plan.", (("Northern Compact",), "opposes", "stated", ("Veloria",))),
+        ("Dunmar launched an offensive to take the capital from Veloria.", (("Dunmar",), "opposes", "stated", ("Veloria",))),
     ],
 )
 def test_direction_and_status(sentence, expected):
