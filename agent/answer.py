@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from agent.chunking import split_sentences
 from agent.consolidate import fold
+from agent.dates import find_date_mentions
 from agent.embeddings import embed
 from agent.errors import DossierError
 from agent.frames import CONDEMN_VERBS, GENERIC_ACTOR_NOUNS, OPPOSE_VERBS, SUPPORT_VERBS, SentenceFrames
@@ -288,6 +289,7 @@ def check_citations(question: str, draft: AnswerDraft, passages: list[Passage], 
         if not text:
             continue
         valid = []
+        backing: list[Passage] = []
         for n in dict.fromkeys(sentence.sources):
             passage = by_n.get(n)
             if passage is None or not _verbatim(store, passage) or not supports(text, passage.quote):
@@ -295,9 +297,10 @@ def check_citations(question: str, draft: AnswerDraft, passages: list[Passage], 
             if n not in citations:
                 citations[n] = _citation(len(citations) + 1, passage)
             valid.append(citations[n].n)
+            backing.append(passage)
         if valid:
             marks = " ".join(f"[{m}]" for m in valid)
-            kept.append(f"{text.rstrip()} {marks}")
+            kept.append(f"{with_resolved_dates(text.rstrip(), backing)} {marks}")
         else:
             dropped.append(text)
     if not kept:
@@ -309,6 +312,21 @@ def check_citations(question: str, draft: AnswerDraft, passages: list[Passage], 
         citations=sorted(citations.values(), key=lambda c: c.n),
         dropped=dropped,
     )
+
+
+def with_resolved_dates(text: str, passages: list[Passage]) -> str:
+    """'on Monday' -> 'on Monday (2020-01-06)' when a cited passage says 'on Monday' and its
+    article's publication date resolves it; a date no anchor resolves is left as written."""
+    for passage in passages:
+        for mention in find_date_mentions(passage.article):
+            span = mention.evidence
+            if not (passage.start <= span.start and span.end <= passage.end) or mention.anchor is None or not mention.value:
+                continue
+            core = re.sub(r"^(on|in|since|from|late|early|last|this|next)\s+", "", mention.text, flags=re.IGNORECASE)
+            match = re.search(rf"\b{re.escape(core)}\b", text, re.IGNORECASE)
+            if match and mention.value not in text:
+                text = f"{text[: match.end()]} ({mention.value}){text[match.end():]}"
+    return text
 
 
 def _verbatim(store: Store, passage: Passage) -> bool:

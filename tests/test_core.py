@@ -192,3 +192,12 @@ def test_stance_questions_are_recognised(question, expected):
 
     query = stance_query(question)
     assert (query and (query.relation, query.ask_for, query.names)) == expected or (query is None and expected is None)
+
+
+def test_answers_carry_the_dates_their_passages_resolve_and_never_invent_one(corpus: Corpus):
+    from agent.answer import with_resolved_dates
+
+    dated = _passages(corpus, "Haftar's LNA took control of Sirte, a strategically important city in the centre of Libya's Mediterranean coastline, in a rapid advance on Monday and is seeking to consolidate gains.")
+    assert with_resolved_dates("The LNA took Sirte on Monday.", dated) == "The LNA took Sirte on Monday (2020-01-06)."
+    undated = _passages(corpus, "The Benghazi-based LNA took control of strategic coastal city Sirte on Monday.")
+    assert with_resolved_dates("The LNA took Sirte on Monday.", undated) == "The LNA took Sirte on Monday."
