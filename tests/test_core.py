@@ -201,3 +201,26 @@ def test_answers_carry_the_dates_their_passages_resolve_and_never_invent_one(cor
     assert with_resolved_dates("The LNA took Sirte on Monday.", dated) == "The LNA took Sirte on Monday (2020-01-06)."
     undated = _passages(corpus, "The Benghazi-based LNA took control of strategic coastal city Sirte on Monday.")
     assert with_resolved_dates("The LNA took Sirte on Monday.", undated) == "The LNA took Sirte on Monday."
+
+
+def test_an_index_built_by_another_embedding_model_is_a_clear_error(tmp_path: Path):
+    import chromadb
+
+    from agent.errors import IndexUnavailable
+    from agent.retrieval import open_collection
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "index"), settings=chromadb.Settings(anonymized_telemetry=False))
+    client.create_collection("articles", metadata={"embedding_model": "some-other-model"}, embedding_function=None)
+    with pytest.raises(IndexUnavailable) as info:
+        open_collection(Settings(index_path=tmp_path / "index"))
+    assert "some-other-model" in str(info.value) and "re-ingest" in str(info.value)
+
+
+def test_embeddings_rank_the_supporting_sentence_above_an_unrelated_one():
+    from agent.embeddings import embed
+
+    question, support, unrelated = embed(
+        ["Who backs the GNA?", "The GNA has the support of the UN, Turkey, and Qatar.", "The weather was mild in spring."]
+    )
+    assert abs(float(question @ question) - 1.0) < 1e-4  # L2-normalised
+    assert float(question @ support) > float(question @ unrelated) + 0.2
