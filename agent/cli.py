@@ -166,6 +166,10 @@ def eval_command(
     from agent.evaluate import evaluate, evaluate_qa, format_qa, format_report, load_gold
     from agent.export import read_records
 
+    if not gold.is_file():
+        _fail(DossierError(f"no such gold file: {gold}"))
+    if predictions is not None and not predictions.is_file():
+        _fail(DossierError(f"no such predictions file: {predictions}"))
     try:
         gold_data = load_gold(gold)
         with Corpus(_settings(index)) as corpus:
