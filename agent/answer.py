@@ -282,6 +282,7 @@ def check_citations(question: str, draft: AnswerDraft, passages: list[Passage], 
     """Keep each sentence with the citations that verify and support it; renumber in reading order."""
     by_n = {p.n: p for p in passages}
     citations: dict[int, Citation] = {}  # passage number -> citation shown
+    dates: dict[str, list] = {}  # article id -> its date mentions, found once per answer
     kept: list[str] = []
     dropped: list[str] = []
     for sentence in draft.sentences:
@@ -300,7 +301,7 @@ def check_citations(question: str, draft: AnswerDraft, passages: list[Passage], 
             backing.append(passage)
         if valid:
             marks = " ".join(f"[{m}]" for m in valid)
-            kept.append(f"{with_resolved_dates(text.rstrip(), backing)} {marks}")
+            kept.append(f"{with_resolved_dates(text.rstrip(), backing, dates)} {marks}")
         else:
             dropped.append(text)
     if not kept:
@@ -314,11 +315,15 @@ def check_citations(question: str, draft: AnswerDraft, passages: list[Passage], 
     )
 
 
-def with_resolved_dates(text: str, passages: list[Passage]) -> str:
+def with_resolved_dates(text: str, passages: list[Passage], dates: dict[str, list] | None = None) -> str:
     """'on Monday' -> 'on Monday (2020-01-06)' when a cited passage says 'on Monday' and its
-    article's publication date resolves it; a date no anchor resolves is left as written."""
+    article's publication date resolves it; a date no anchor resolves is left as written.
+    `dates` caches each article's mentions across the sentences of one answer."""
+    dates = {} if dates is None else dates
     for passage in passages:
-        for mention in find_date_mentions(passage.article):
+        if passage.article.id not in dates:
+            dates[passage.article.id] = find_date_mentions(passage.article)
+        for mention in dates[passage.article.id]:
             span = mention.evidence
             if not (passage.start <= span.start and span.end <= passage.end) or mention.anchor is None or not mention.value:
                 continue
