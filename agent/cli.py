@@ -42,7 +42,7 @@ def _fail(exc: Exception) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .md, .html, .jsonl).")],
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt, .md, .html, .jsonl).")],
     index: IndexOption = None,
 ) -> None:
     """Read, chunk and index articles. Re-ingesting an unchanged file does nothing."""
@@ -61,7 +61,11 @@ def ingest(
     )
     for skipped in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(str(skipped))}")
-    if report.skipped and not (report.added or report.replaced or report.unchanged):
+    if not (report.added or report.replaced or report.unchanged):
+        if not report.files:
+            from agent.readers import SUPPORTED
+
+            err.print(f"[red]error:[/red] no articles found in {escape(', '.join(paths))} (readable: {', '.join(sorted(SUPPORTED))})")
         raise typer.Exit(1)  # nothing could be read: a script should notice
 
 
@@ -107,9 +111,11 @@ ask_app.command()(ask_command)
 
 @app.command()
 def extract(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of articles (ingested first if needed).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("out.jsonl"),
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    paths: Annotated[list[str], typer.Argument(help="Files or folders of articles (ingested first if needed).")],
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file; '-' writes to stdout.")] = "out.jsonl",
+    fmt: Annotated[
+        Optional[str], typer.Option("--format", "-f", help="jsonl or csv (default: from the --out extension, else jsonl).")
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Articles in parallel (for remote endpoints).")] = 1,
     index: IndexOption = None,
 ) -> None:
@@ -120,10 +126,13 @@ def extract(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from agent.export import write_records
+    from agent.export import format_for, render_records, write_atomically
 
-    if fmt not in {"jsonl", "csv"}:
+    try:
+        fmt = format_for(out, fmt)
+    except ValueError:
         _fail(DossierError(f"unknown --format {fmt!r}: use jsonl or csv"))
+    done_count = 0
     try:
         with Corpus(_settings(index)) as corpus:
             progress = Progress(
@@ -134,19 +143,28 @@ def extract(
                 task = progress.add_task("extracting", total=None)
 
                 def done(result) -> None:
+                    nonlocal done_count
+                    done_count += 1
                     progress.update(task, advance=1, description=f"{result.article.id}{' (cached)' if result.cached else ''}")
 
-                results = corpus.extract(paths, workers=workers, on_done=done)
-            records = [r for result in results for r in result.records]
-            count = write_records(records, out, fmt)
+                results = corpus.extract(
+                    paths, workers=workers, on_done=done, on_start=lambda total: progress.update(task, total=total)
+                )
+            text, count = render_records((r for result in results for r in result.records), fmt)
+            if out == "-":
+                sys.stdout.write(text)
+            else:
+                write_atomically(Path(out), text)
     except DossierError as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {done_count} articles are extracted and saved; run the same command again to resume")
+        raise typer.Exit(130) from None
     fresh = [r for r in results if not r.cached]
     seconds = sum(r.seconds for r in fresh)
     per = f", {seconds / len(fresh):.1f} s per article" if fresh else ""
-    console.print(
-        f"{count} records from {len(results)} articles ({len(results) - len(fresh)} cached{per}) -> {out}"
-    )
+    summary = f"{count} records from {len(results)} articles ({len(results) - len(fresh)} cached{per}) -> {'stdout' if out == '-' else out}"
+    (err if out == "-" else console).print(escape(summary))
 
 
 @app.command("eval")

@@ -97,8 +97,8 @@ class Corpus:
         report = IngestReport()
         started = time.perf_counter()
         with self.store.writer_lock():  # another `agent ingest` on this index waits its turn
-            known = self.store.content_hashes()
-            for item in read_paths(paths, max_bytes=self.settings.max_file_bytes, known=known):
+            known, owners = self.store.content_hashes(), self.store.article_paths()
+            for item in read_paths(paths, self.settings.max_file_bytes, known=known, owners=owners):
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                     continue
@@ -131,6 +131,7 @@ class Corpus:
         paths: Iterable[str | Path] | None = None,
         workers: int = 1,
         on_done: Callable[[ArticleResult], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> list[ArticleResult]:
         """Records for the articles under `paths` (ingesting them first), or for every ingested article.
 
@@ -145,6 +146,8 @@ class Corpus:
         else:
             articles = self.store.articles()
         model = self.model_id
+        if on_start is not None:
+            on_start(len(articles))
 
         def cached(article: Article) -> ArticleResult | None:
             hit = self.store.cached_records(cache_key(article, model))

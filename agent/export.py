@@ -35,8 +35,20 @@ def flat(record: Record) -> dict:
     return {**row, **evidence}
 
 
-def write_records(records: Iterable[Record], path: Path, fmt: str = "jsonl") -> int:
-    """Write atomically (temp file + rename): a crash never leaves half a file behind."""
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+
+
+def format_for(path: Path | str, fmt: str | None = None) -> str:
+    """The output format: `fmt` when given, else the file's extension (.csv -> csv), else jsonl."""
+    if fmt is not None:
+        if fmt not in {"jsonl", "csv"}:
+            raise ValueError(f"unknown format {fmt!r}: use jsonl or csv")
+        return fmt
+    return FORMATS.get(Path(path).suffix.lower(), "jsonl")
+
+
+def render_records(records: Iterable[Record], fmt: str = "jsonl") -> tuple[str, int]:
+    """The records as JSON Lines or CSV text, and how many there are."""
     buffer = io.StringIO()
     count = 0
     if fmt == "jsonl":
@@ -51,15 +63,37 @@ def write_records(records: Iterable[Record], path: Path, fmt: str = "jsonl") -> 
             count += 1
     else:
         raise ValueError(f"unknown format {fmt!r}: use jsonl or csv")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(buffer.getvalue())
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    return buffer.getvalue(), count
+
+
+def write_records(records: Iterable[Record], path: Path, fmt: str = "jsonl") -> int:
+    """Write atomically (temp file + rename): a crash never leaves half a file behind."""
+    text, count = render_records(records, fmt)
+    write_atomically(Path(path), text)
     return count
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Temp file + rename, with the mode a plain `open(path, "w")` would give (the umask
+    applies; an existing file keeps its mode): `mkstemp` alone makes every file 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_records(path: Path) -> list[Record]:

@@ -7,6 +7,7 @@ reason, so one bad file never stops a batch.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -30,42 +31,66 @@ class Skipped:
         return f"{self.path}: {self.reason}"
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
-    """Expand folders (recursively, sorted) into supported files; report what is left out."""
+@dataclass(frozen=True)
+class Source:
+    """A file to read, and the id its article takes: its path relative to what was ingested."""
+
+    path: Path
+    id: str
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Source | Skipped]:
+    """Expand folders (recursively, sorted) into supported files; report what is left out.
+
+    A file found in a folder is named by its path inside that folder ("a/article.txt"),
+    a file given by itself by its name: two files of one name in different folders
+    never share an id.
+    """
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            yield Skipped(str(path), "no such file or directory")
+        if re.match(r"^[a-z][a-z0-9+.-]*://", str(raw), re.IGNORECASE):
+            yield Skipped(str(raw), "a URL, not a file: save the page and ingest the file")
+        elif not path.exists():
+            yield Skipped(str(raw), "no such file or directory")
         elif path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                relative = child.relative_to(path)
                 # Hidden files and folders (.git, .DS_Store) are not articles, and not worth a message.
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                if any(part.startswith(".") for part in relative.parts):
                     continue
                 if child.suffix.lower() in SUPPORTED:
-                    yield child
+                    yield Source(child, relative.as_posix())
                 else:
                     yield Skipped(str(child), f"unsupported file type '{child.suffix or child.name}'")
         elif path.suffix.lower() in SUPPORTED:
-            yield path
+            yield Source(path, path.name)
         else:
             yield Skipped(str(path), f"unsupported file type '{path.suffix or path.name}'")
 
 
 def read_paths(
-    paths: Iterable[str | Path], max_bytes: int, known: Mapping[str, str] | None = None
+    paths: Iterable[str | Path],
+    max_bytes: int,
+    known: Mapping[str, str] | None = None,
+    owners: Mapping[str, str] | None = None,
 ) -> Iterator[Article | Skipped]:
     """Every article under `paths`, plus a `Skipped` for each file or line that could not be read.
 
     An article whose text was already seen (earlier in this batch, or in `known`: content
     hash -> id of an indexed article) under another id is skipped, not indexed twice.
+    `owners` (id -> path of the indexed article) keeps a different file from taking an
+    id that is already in use: its id grows by its folders ("b/article.txt") until unique.
     """
     indexed = dict(known or {})
+    # Indexes made before paths were stored absolute hold them relative to where ingest ran.
+    taken = {article_id: os.path.abspath(path) for article_id, path in (owners or {}).items()}
     seen: dict[str, str] = {}  # content hash -> first article id with that text in this batch
     for item in iter_files(paths):
         if isinstance(item, Skipped):
             yield item
             continue
-        for result in read_file(item, max_bytes):
+        source = Source(item.path, _unique_id(item, taken))
+        for result in read_file(source, max_bytes):
             if isinstance(result, Article):
                 before = indexed.get(result.content_hash)
                 if before is not None and before != result.id:
@@ -78,7 +103,20 @@ def read_paths(
             yield result
 
 
-def read_file(path: Path, max_bytes: int) -> Iterator[Article | Skipped]:
+def _unique_id(source: Source, taken: dict[str, str]) -> str:
+    """`source.id`, or a longer tail of its path when another file already owns that id."""
+    path = str(source.path.resolve())
+    parts = Path(path).parts
+    article_id, depth = source.id, len(Path(source.id).parts)
+    while taken.get(article_id, path) != path and depth < len(parts):
+        depth += 1
+        article_id = Path(*parts[-depth:]).as_posix()
+    taken[article_id] = path
+    return article_id
+
+
+def read_file(source: Source, max_bytes: int) -> Iterator[Article | Skipped]:
+    path = source.path
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -99,13 +137,13 @@ def read_file(path: Path, max_bytes: int) -> Iterator[Article | Skipped]:
         text = _decode(raw)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        yield from _read_jsonl(path, text)
+        yield from _read_jsonl(source, text)
         return
     if suffix in {".html", ".htm"}:
         body, meta = _html_to_text(text)
     else:
         body, meta = text, {}
-    yield from _article(path, path.name, body, meta)
+    yield from _article(path, source.id, body, meta)
 
 
 def _decode_utf16(raw: bytes) -> str | None:
@@ -129,15 +167,18 @@ def _decode(raw: bytes) -> str:
             return raw.decode("latin-1")
 
 
-def _article(path: Path, article_id: str, text: str, meta: dict[str, str | None]) -> Iterator[Article | Skipped]:
+def _article(
+    path: Path, article_id: str, text: str, meta: dict[str, str | None], line: int | None = None
+) -> Iterator[Article | Skipped]:
+    where = f":{line}" if line else ""
     if not re.search(r"\w{2,}", text):
-        yield Skipped(f"{path}", "no readable text")
+        yield Skipped(f"{path}{where}", "no readable text")
         return
     title = _plain(meta.get("title")) or _plain(_title(text))
     published = parse_published(meta["date"]) if meta.get("date") else _published(text)
     yield Article(
         id=article_id,
-        path=str(path),
+        path=f"{path.resolve()}{where}",  # the absolute path: what tells two same-named files apart
         text=text,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         title=title,
@@ -196,7 +237,8 @@ def _url(text: str) -> str | None:
 _TEXT_KEYS = ("text", "content", "body", "article")
 
 
-def _read_jsonl(path: Path, text: str) -> Iterator[Article | Skipped]:
+def _read_jsonl(source: Source, text: str) -> Iterator[Article | Skipped]:
+    path = source.path
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -219,8 +261,8 @@ def _read_jsonl(path: Path, text: str) -> Iterator[Article | Skipped]:
             "url": _str(obj.get("url")),
             "date": _str(obj.get("date") or obj.get("published")),
         }
-        article_id = _str(obj.get("id")) or f"{path.name}:{number}"
-        yield from _article(Path(where), article_id, body, meta)
+        article_id = _str(obj.get("id")) or f"{source.id}:{number}"
+        yield from _article(path, article_id, body, meta, line=number)
 
 
 def _str(value: object) -> str | None:

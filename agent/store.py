@@ -69,14 +69,21 @@ class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # isolation_level=None: we open transactions ourselves, so a batch commits whole or not at all.
-        self.db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
         self._thread_lock = threading.RLock()
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA busy_timeout=60000")
-        self._migrate()
+        # Creating the file, switching it to WAL and migrating it are writes that two
+        # processes opening a new index at once would race for: SQLite can answer a
+        # journal-mode change with "busy" without waiting. They happen under one
+        # cross-process lock; a store that is already current is only read here.
+        with _exclusive(path.parent / "store.lock"):
+            # isolation_level=None: we open transactions ourselves, so a batch commits whole or not at all.
+            self.db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA busy_timeout=60000")
+            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                _when_not_busy(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
+            if self.db.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
+                self._migrate()
 
     def _migrate(self) -> None:
         with self.transaction():
@@ -107,22 +114,9 @@ class Store:
 
         SQLite serialises its own transactions, but Chroma's on-disk index is not
         process-safe: two processes writing it at once can lose each other's vectors.
-        `flock` locks belong to the open file, so two threads of one process exclude
-        each other too; the OS drops the lock when a writer dies, even by SIGKILL.
         """
-        if fcntl is None:
+        with _exclusive(self.path.parent / "ingest.lock", waiting=f"another process to finish writing {self.path.parent}"):
             yield
-            return
-        with (self.path.parent / "ingest.lock").open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                log.info("waiting for another process to finish writing %s", self.path.parent)
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # --- meta -----------------------------------------------------------------------
 
@@ -143,6 +137,10 @@ class Store:
     def content_hashes(self) -> dict[str, str]:
         """Content hash -> id of every indexed article: a known text under a new name is a duplicate."""
         return {r[0]: r[1] for r in self.db.execute("SELECT content_hash, id FROM articles ORDER BY id DESC")}
+
+    def article_paths(self) -> dict[str, str]:
+        """Id -> path of every indexed article: a different file may not take an id in use."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT id, path FROM articles")}
 
     def chunk_ids(self, article_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
@@ -202,6 +200,46 @@ class Store:
                 "INSERT INTO questions(asked_at, question, model, answer, seconds) VALUES (?, ?, ?, ?, ?)",
                 (time.time(), question, model, answer, seconds),
             )
+
+
+@contextmanager
+def _exclusive(lock_path: Path, waiting: str | None = None) -> Iterator[None]:
+    """An exclusive `flock` on `lock_path`, across processes and threads.
+
+    `flock` locks belong to the open file, so two threads of one process exclude each
+    other too; the OS drops the lock when its holder dies, even by SIGKILL.
+    """
+    if fcntl is None:
+        yield
+        return
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting:
+                log.info("waiting for %s", waiting)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _when_not_busy(statement, deadline_s: float = 60.0) -> None:
+    """Run `statement`, retrying with backoff while SQLite says the database is locked:
+    a journal-mode change does not wait on the busy timeout, and a process that opened
+    the file before us (or one on a platform without `flock`) may hold it for a moment."""
+    deadline = time.monotonic() + deadline_s
+    pause = 0.01
+    while True:
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def _article(row: sqlite3.Row) -> Article:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -33,9 +34,10 @@ parser()
 LLM(Settings(_env_file=None, base_url="http://127.0.0.1:9/v1", model="x"), "http://127.0.0.1:9/v1")  # type: ignore[call-arg]
 
 
-def _main(args: list[str], env: dict[str, str], log_path: str, cwd: str) -> None:
+def _main(args: list[str], env: dict[str, str], log_path: str, cwd: str, start_at: float | None) -> None:
     """Run `agent ARGS` in `cwd` with only `env` for settings, stdout and stderr to
-    `log_path`; exit with its code."""
+    `log_path`; exit with its code. With `start_at` (a `time.time()`), wait until then,
+    so that several children start their command at the same moment."""
     for name in list(os.environ):  # no developer settings or keys, whenever the server started
         if name.startswith(("DOSSIER_", "OPENAI_")):
             del os.environ[name]
@@ -45,6 +47,10 @@ def _main(args: list[str], env: dict[str, str], log_path: str, cwd: str) -> None
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     sys.stdout = sys.stderr = log
+    if start_at is not None:
+        time.sleep(max(0.0, start_at - time.time() - 0.01))
+        while time.time() < start_at:  # spin the last moment: the children start within microseconds
+            pass
     app(args, prog_name="agent")  # standalone mode: always ends in SystemExit(code)
 
 
@@ -62,8 +68,10 @@ def warm() -> None:
     forkserver.ensure_running()
 
 
-def start_agent(args: list[str], env: dict[str, str], log_path: Path, cwd: Path) -> BaseProcess:
+def start_agent(
+    args: list[str], env: dict[str, str], log_path: Path, cwd: Path, start_at: float | None = None
+) -> BaseProcess:
     """Start `agent ARGS` in a forked child; `.pid`, `.join()`, `.exitcode` as usual."""
-    process = context().Process(target=_main, args=(args, env, str(log_path), str(cwd)), daemon=True)
+    process = context().Process(target=_main, args=(args, env, str(log_path), str(cwd), start_at), daemon=True)
     process.start()
     return process

@@ -194,12 +194,12 @@ def test_a_bad_batch_loses_and_duplicates_nothing(corpus: Corpus, tmp_path: Path
 
     report = corpus.ingest([_mixed_folder(tmp_path), tmp_path / "missing.txt"])
 
-    assert sorted(report.added) == ["advisers.txt", "port.md", "wire-1", "wire-3"]
+    assert sorted(report.added) == ["good/advisers.txt", "good/port.md", "wire-1", "wire-3"]
     reasons = {Path(s.path.split(":")[0]).name: s.reason for s in report.skipped}
     for name in ("empty.txt", "blank.md", "scan.txt", "dump.txt", "report.pdf", "map.png", "app.html", "feed.jsonl",
                  "meta.jsonl", "copy-of-advisers.md", "missing.txt"):
         assert name in reasons, f"no message for {name}"
-    assert reasons["copy-of-advisers.md"] == "same text as advisers.txt"
+    assert reasons["copy-of-advisers.md"] == "same text as good/advisers.txt"
 
     (after_articles, after_chunks), after_store, after_chroma = _index_state(corpus)
     assert after_articles == articles + 4
@@ -219,6 +219,52 @@ def test_an_indexed_article_under_a_new_name_is_not_indexed_twice(corpus: Corpus
     report = corpus.ingest([copy])
     assert report.added == []
     assert [str(s) for s in report.skipped] == [f"{copy}: same text as 000_9d2263bbbf356092.txt, already indexed"]
+
+
+# --- same-named files --------------------------------------------------------------------
+
+STORY_A = "Harbour strike ends\n\nDock workers in Velmora ended their strike on Friday after a pay deal.\n"
+STORY_B = "Mayor resigns\n\nThe mayor of Ostrand resigned on Monday, citing ill health.\n"
+
+
+def test_same_named_files_in_two_folders_are_two_articles(corpus: Corpus, tmp_path: Path) -> None:
+    _write(tmp_path / "news" / "a" / "article.txt", STORY_A)
+    _write(tmp_path / "news" / "b" / "article.txt", STORY_B)
+    before = corpus.store.counts()[0]
+    report = corpus.ingest([tmp_path / "news"])
+    assert sorted(report.added) == ["a/article.txt", "b/article.txt"] and report.replaced == []
+    assert corpus.store.counts()[0] == before + 2
+    assert corpus.store.article("a/article.txt").text == STORY_A
+    assert corpus.store.article("b/article.txt").text == STORY_B
+
+
+def test_a_same_named_file_ingested_later_takes_a_longer_id_and_replaces_nothing(corpus: Corpus, tmp_path: Path) -> None:
+    first = _write(tmp_path / "monday" / "article.txt", STORY_A)
+    second = _write(tmp_path / "tuesday" / "article.txt", STORY_B)
+    assert corpus.ingest([tmp_path / "monday"]).added == ["article.txt"]
+    report = corpus.ingest([tmp_path / "tuesday"])
+    assert report.added == ["tuesday/article.txt"] and report.replaced == []
+    assert corpus.store.article("article.txt").text == STORY_A  # the first one is still there
+    assert corpus.store.article("tuesday/article.txt").text == STORY_B
+    # Each id stays with its own file: re-ingesting both changes nothing.
+    again = corpus.ingest([tmp_path / "monday", tmp_path / "tuesday"])
+    assert sorted(again.unchanged) == ["article.txt", "tuesday/article.txt"] and again.added == []
+    # An edited file replaces its own earlier version, and only that.
+    first.write_text(STORY_A.replace("Friday", "Saturday"))
+    edited = corpus.ingest([tmp_path / "monday", tmp_path / "tuesday"])
+    assert edited.replaced == ["article.txt"] and edited.unchanged == ["tuesday/article.txt"]
+    assert "Saturday" in corpus.store.article("article.txt").text
+    assert corpus.store.article("tuesday/article.txt").text == second.read_text()
+
+
+def test_cli_says_which_same_named_file_is_which(tmp_path: Path, wide_cli: None) -> None:
+    _write(tmp_path / "a" / "article.txt", STORY_A)
+    _write(tmp_path / "b" / "article.txt", STORY_B)
+    index = str(tmp_path / "index")
+    first = CliRunner().invoke(app, ["ingest", str(tmp_path / "a" / "article.txt"), "--index", index])
+    second = CliRunner().invoke(app, ["ingest", str(tmp_path / "b" / "article.txt"), "--index", index])
+    assert "1 added, 0 replaced" in first.stdout and "1 added, 0 replaced" in second.stdout, second.output
+    assert "Index: 2 articles" in second.stdout
 
 
 @pytest.fixture
@@ -243,7 +289,7 @@ def test_cli_ingest_of_a_mixed_folder(tmp_path: Path, wide_cli: None) -> None:
     assert len(skipped) == 12
     assert f"{folder / 'bad' / 'empty.txt'}: file is empty" in skipped
     assert f"{tmp_path / 'missing.txt'}: no such file or directory" in skipped
-    assert f"{folder / 'good' / 'copy-of-advisers.md'}: same text as advisers.txt" in skipped
+    assert f"{folder / 'good' / 'copy-of-advisers.md'}: same text as good/advisers.txt" in skipped
     assert any("report.pdf: unsupported file type '.pdf'" in line for line in skipped)
     assert "Traceback" not in result.output
 

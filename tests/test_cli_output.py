@@ -1,0 +1,118 @@
+"""`agent extract` output and ingest's messages as a user meets them: the format follows
+the file's extension, `--out -` is stdout, files get the umask's mode, Ctrl-C says how to
+resume, and an empty folder or a URL is a clear error."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+
+from . import proc_worker
+from .fake_openai import FakeOpenAI, extraction_reply
+from .news_samples import MINI_CORPUS, write_corpus
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def model():
+    with FakeOpenAI(extraction_reply) as fake:
+        yield fake
+
+
+@pytest.fixture
+def env(model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = {"DOSSIER_INDEX_PATH": str(tmp_path / "index"), "DOSSIER_BASE_URL": model.url, "DOSSIER_MODEL": "x", "DOSSIER_MAX_RETRIES": "0"}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "news")
+
+
+def test_the_format_follows_the_extension(env, news: Path, tmp_path: Path) -> None:
+    table = tmp_path / "results.csv"
+    result = runner.invoke(app, ["extract", str(news), "--out", str(table)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert rows and {"type", "article", "quote"} <= set(rows[0])
+    # --format wins over the extension.
+    forced = tmp_path / "records.csv"
+    assert runner.invoke(app, ["extract", str(news), "--out", str(forced), "--format", "jsonl"]).exit_code == 0
+    assert len([json.loads(line) for line in forced.read_text().splitlines()]) == len(rows)
+
+
+def test_out_dash_writes_to_stdout_and_creates_no_file(env, news: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["extract", str(news), "--out", "-"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records and all("evidence" in r for r in records)
+    assert "-> stdout" in result.stderr  # the summary stays out of the data
+    assert not (Path.cwd() / "-").exists()
+    as_csv = runner.invoke(app, ["extract", str(news), "--out", "-", "--format", "csv"])
+    assert len(list(csv.DictReader(io.StringIO(as_csv.stdout)))) == len(records)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_output_files_honour_the_umask(env, news: Path, tmp_path: Path, umask: int) -> None:
+    out = tmp_path / f"out-{umask:o}.jsonl"
+    previous = os.umask(umask)
+    try:
+        assert runner.invoke(app, ["extract", str(news), "--out", str(out)]).exit_code == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_an_empty_folder_is_an_error(env, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["ingest", str(tmp_path / "empty")])
+    assert result.exit_code == 1
+    assert "no articles found in" in result.stderr and str(tmp_path / "empty") in " ".join(result.stderr.split())
+
+
+def test_a_url_is_named_as_given(env) -> None:
+    url = "https://www.example.org/news/story.html"
+    result = runner.invoke(app, ["ingest", url])
+    assert result.exit_code == 1
+    assert url in result.stderr.replace("\n", "") and "https:/www" not in result.stderr
+
+
+def test_ctrl_c_says_how_many_articles_are_saved_and_how_to_resume(news: Path, tmp_path: Path) -> None:
+    """SIGINT in a real process, while the model is answering the third article."""
+    held = __import__("threading").Event()
+    release = __import__("threading").Event()
+    order = sorted(MINI_CORPUS)
+
+    def reply(n, request):
+        if request.sentence and request.sentence in MINI_CORPUS[order[2]]:
+            held.set()
+            release.wait(60)
+        return extraction_reply(n, request)
+
+    with FakeOpenAI(reply) as fake:
+        env = {"DOSSIER_BASE_URL": fake.url, "DOSSIER_MODEL": "x", "DOSSIER_MAX_RETRIES": "0"}
+        args = ["extract", str(news), "--index", str(tmp_path / "index"), "--out", str(tmp_path / "out.jsonl")]
+        process = proc_worker.start_agent(args, env, tmp_path / "extract.log", tmp_path)
+        try:
+            assert held.wait(60), (tmp_path / "extract.log").read_text()
+            os.kill(process.pid, signal.SIGINT)
+            process.join(60)
+        finally:
+            release.set()
+    log = " ".join((tmp_path / "extract.log").read_text().split())
+    assert process.exitcode == 130, log
+    assert log == "interrupted: 2 articles are extracted and saved; run the same command again to resume"
