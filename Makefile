@@ -38,7 +38,7 @@ record: $(VENV)/.local-installed
 	$(AGENT) model install
 	RECORD_MODEL_URL=$(RECORD_MODEL_URL) $(PY) -m pytest -m vcr --record-mode=rewrite --timeout=0
 
-GOLD ?= ../shared/eval/dev.json
+GOLD ?= examples/eval/dev.json
 eval: $(VENV)/.local-installed
 	$(AGENT) ingest examples/libya
 	$(AGENT) eval --gold $(GOLD)

@@ -20,6 +20,11 @@ from agent.corpus import Corpus
 from agent.errors import DossierError
 from agent.settings import Settings
 
+# typer prints a value type after every option in help, flags included ("--json <bool>"):
+# a flag takes no value, so it shows none.
+_display_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _display_type(self, ctx)  # type: ignore[method-assign]
+
 app = typer.Typer(help="Dossier: grounded extraction and cited answers over news articles.", no_args_is_help=True)
 model_app = typer.Typer(help="The embedded local model: install, serve, stop.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
@@ -30,9 +35,34 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index folder (default: ./index or DOSSIER_INDEX_PATH).")]
 
 
-def _settings(index: Path | None) -> Settings:
+_GLOBAL: dict[str, object] = {}  # --model / --base-url, given before the command
+
+
+def _settings(index: Path | None = None) -> Settings:
     settings = Settings()
-    return settings.model_copy(update={"index_path": index}) if index else settings
+    update = dict(_GLOBAL) | ({"index_path": index} if index else {})
+    return settings.model_copy(update=update) if update else settings
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"dossier {version('dossier-agent')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name sent to the endpoint (DOSSIER_MODEL).")] = None,
+    base_url: Annotated[
+        Optional[str], typer.Option("--base-url", help="Any OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (DOSSIER_BASE_URL).")
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Dossier: grounded extraction and cited answers over news articles."""
+    _GLOBAL.clear()
+    _GLOBAL.update({k: v for k, v in {"model": model, "base_url": base_url}.items() if v})
 
 
 def _fail(exc: Exception) -> None:
@@ -169,7 +199,7 @@ def extract(
 
 @app.command("eval")
 def eval_command(
-    gold: Annotated[Path, typer.Option("--gold", help="Gold annotations (the format of shared/eval/dev.json).")],
+    gold: Annotated[Path, typer.Option("--gold", help="Gold annotations (the format of examples/eval/dev.json).")],
     predictions: Annotated[
         Optional[Path], typer.Option("--predictions", "-p", help="Records from `agent extract`; default: extract now (cached).")
     ] = None,
@@ -282,6 +312,52 @@ def _list_records(index: Path | None, kind: str) -> None:
     console.print(table)
 
 
+@app.command("articles")
+def articles_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array instead of a table.")] = False,
+    index: IndexOption = None,
+) -> None:
+    """List what is indexed: id, title, outlet, date, chunks, and whether it is extracted."""
+    with Corpus(_settings(index)) as corpus:
+        rows = corpus.listing()
+    if as_json:
+        sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False) + "\n")
+        return
+    if not rows:
+        console.print("the index is empty: run `agent ingest PATH` first")
+        return
+    from rich.table import Table
+
+    table = Table()
+    # The id is never cut: it is what `agent forget` takes. The title gives way first.
+    table.add_column("id", no_wrap=True, min_width=max(len(r.id) for r in rows))
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=24)
+    table.add_column("outlet", no_wrap=True, overflow="ellipsis", min_width=7, max_width=14)
+    for name, width in (("date", 10), ("chunks", 6), ("extracted", 9)):
+        table.add_column(name, no_wrap=True, min_width=width)
+    for row in rows:
+        table.add_row(
+            escape(row.id), escape(row.title or ""), escape(row.outlet or ""),
+            row.published.isoformat() if row.published else "", str(row.chunks), "yes" if row.extracted else "no",
+        )
+    console.print(table)
+
+
+@app.command()
+def forget(
+    ids: Annotated[list[str], typer.Argument(help="Article ids, as `agent articles` lists them.")],
+    index: IndexOption = None,
+) -> None:
+    """Remove articles from the index, with their chunks, vectors and extracted records."""
+    try:
+        with Corpus(_settings(index)) as corpus:
+            removed = corpus.forget(ids)
+            left = corpus.store.counts()[0]
+    except DossierError as exc:
+        _fail(exc)
+    console.print(f"forgot {len(removed)} article{'s' if len(removed) != 1 else ''}: {escape(', '.join(removed))}. Index: {left} articles.")
+
+
 @app.command()
 def schemas(write: Annotated[Optional[Path], typer.Option("--write", help="Folder to write the JSON Schemas into.")] = None) -> None:
     """Print (or write) the JSON Schemas of the public record models."""
@@ -304,7 +380,7 @@ def model_install(verify: Annotated[bool, typer.Option(help="Re-check the sha256
     from agent.local_model import install_model
 
     try:
-        path = install_model(Settings(), verify=verify)
+        path = install_model(_settings(), verify=verify)
     except DossierError as exc:
         _fail(exc)
     console.print(f"model ready: {path}")
@@ -318,7 +394,7 @@ def model_serve(
     from agent.local_model import serve
 
     try:
-        serve(Settings(), keep=keep, announce=lambda line: console.print(escape(line)))
+        serve(_settings(), keep=keep, announce=lambda line: console.print(escape(line)))
     except DossierError as exc:
         _fail(exc)
 
@@ -328,7 +404,7 @@ def model_stop() -> None:
     """Stop a server left running by `agent model serve --keep`."""
     from agent.local_model import stop_kept_server
 
-    console.print("stopped" if stop_kept_server(Settings()) else "no kept server was running")
+    console.print("stopped" if stop_kept_server(_settings()) else "no kept server was running")
 
 
 def main() -> None:  # pragma: no cover

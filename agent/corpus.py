@@ -21,7 +21,7 @@ from agent.chunking import chunk_article
 from agent.errors import DossierError
 from agent.export import record_from_dict
 from agent.extract import ArticleResult, cache_key, extract_article, run_batch
-from agent.models import Actor, Answer, Article, DateMention, Record, Stance
+from agent.models import Actor, Answer, Article, ArticleInfo, DateMention, Record, Stance
 from agent.readers import Skipped, read_paths
 from agent.settings import Settings
 from agent.store import Store
@@ -123,6 +123,37 @@ class Corpus:
 
     def articles(self) -> list[Article]:
         return self.store.articles()
+
+    def listing(self) -> list[ArticleInfo]:
+        """What is indexed: each article's metadata, chunk count and whether it is extracted
+        (with the current pipeline and model)."""
+        chunks = self.store.chunk_counts()
+        return [
+            ArticleInfo(
+                id=a.id, title=a.title, outlet=a.outlet, published=a.published, url=a.url, path=a.path,
+                chunks=chunks.get(a.id, 0),
+                extracted=self.store.cached_records(cache_key(a, self.model_id)) is not None,
+            )
+            for a in self.store.articles()
+        ]
+
+    def forget(self, article_ids: Iterable[str]) -> list[str]:
+        """Remove articles with their chunks, vectors and cached records; the ids not in the
+        index are an error, and nothing is removed then."""
+        article_ids = list(dict.fromkeys(article_ids))
+        unknown = [i for i in article_ids if self.store.article(i) is None]
+        if unknown:
+            raise DossierError(f"not in the index at {self.settings.index_path}: {', '.join(unknown)} (see `agent articles`)")
+        from agent.retrieval import delete_chunks
+
+        with self.store.writer_lock():
+            for article_id in article_ids:
+                # Vectors first: a crash in between leaves the article in the store, and
+                # `forget` can simply be run again.
+                delete_chunks(self.collection, self.store.chunk_ids(article_id))
+                self.store.delete_article(article_id)
+        self._retriever = None
+        return article_ids
 
     # --- extract --------------------------------------------------------------------
 

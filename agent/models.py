@@ -24,7 +24,10 @@ Precision = Literal["day", "month", "year"]
 class Article(BaseModel):
     """One source document, with the metadata the text itself states (or None)."""
 
-    id: str = Field(description="The source file name (or file name + line for JSON Lines).")
+    id: str = Field(
+        description="The path inside the ingested folder ('a/article.txt'), the file name for a file "
+        "given by itself, or the JSON Lines object's id (else file + ':line'); unique in an index."
+    )
     path: str
     text: str
     content_hash: str
@@ -32,6 +35,19 @@ class Article(BaseModel):
     outlet: str | None = None
     url: str | None = None
     published: date | None = None
+
+
+class ArticleInfo(BaseModel):
+    """One row of `agent articles`: what is indexed, and whether it is extracted."""
+
+    id: str
+    title: str | None = None
+    outlet: str | None = None
+    published: date | None = None
+    url: str | None = None
+    path: str
+    chunks: int
+    extracted: bool
 
 
 class Chunk(BaseModel):

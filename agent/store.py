@@ -173,6 +173,17 @@ class Store:
         rows = self.db.execute('SELECT id, article_id, start, "end", text FROM chunks ORDER BY article_id, start')
         return [Chunk(id=r[0], article_id=r[1], start=r[2], end=r[3], text=r[4]) for r in rows]
 
+    def chunk_counts(self) -> dict[str, int]:
+        """Article id -> number of chunks."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT article_id, count(*) FROM chunks GROUP BY article_id")}
+
+    def delete_article(self, article_id: str) -> None:
+        """The article, its chunks and its cached records, in one transaction."""
+        with self.transaction():
+            self.db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+            self.db.execute("DELETE FROM extractions WHERE article_id = ?", (article_id,))
+            self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
     def counts(self) -> tuple[int, int]:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
         chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]

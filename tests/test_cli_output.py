@@ -116,3 +116,64 @@ def test_ctrl_c_says_how_many_articles_are_saved_and_how_to_resume(news: Path, t
     log = " ".join((tmp_path / "extract.log").read_text().split())
     assert process.exitcode == 130, log
     assert log == "interrupted: 2 articles are extracted and saved; run the same command again to resume"
+
+
+# --- managing the index --------------------------------------------------------------------
+
+
+def test_articles_lists_what_is_indexed_and_whether_it_is_extracted(env, news: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["ingest", str(news)]).exit_code == 0
+    rows = json.loads(runner.invoke(app, ["articles", "--json"]).stdout)
+    assert [r["id"] for r in rows] == sorted(MINI_CORPUS)
+    assert all(r["chunks"] >= 1 and r["extracted"] is False for r in rows)
+    assert rows[0]["title"] == MINI_CORPUS[rows[0]["id"]].splitlines()[0]
+    assert runner.invoke(app, ["extract", str(news / sorted(MINI_CORPUS)[0]), "--out", str(tmp_path / "o.jsonl")]).exit_code == 0
+    rows = json.loads(runner.invoke(app, ["articles", "--json"]).stdout)
+    assert [r["extracted"] for r in rows] == [True] + [False] * (len(MINI_CORPUS) - 1)
+    table = runner.invoke(app, ["articles"]).stdout
+    assert all(name in table for name in MINI_CORPUS)  # ids are never cut
+
+
+def test_forget_removes_an_article_with_its_chunks_vectors_and_records(env, news: Path, tmp_path: Path) -> None:
+    from agent.corpus import Corpus
+    from agent.settings import Settings
+
+    assert runner.invoke(app, ["extract", str(news), "--out", str(tmp_path / "o.jsonl")]).exit_code == 0
+    gone, kept = sorted(MINI_CORPUS)[0], sorted(MINI_CORPUS)[1:]
+    result = runner.invoke(app, ["forget", gone])
+    assert result.exit_code == 0, result.output
+    assert f"forgot 1 article: {gone}" in result.stdout
+    with Corpus(Settings()) as corpus:
+        assert [a.id for a in corpus.articles()] == kept
+        vectors = corpus.collection.get(include=["metadatas"])["metadatas"]
+        assert {m["article_id"] for m in vectors} == set(kept)
+        assert sorted(c.id for c in corpus.store.chunks()) == sorted(corpus.collection.get(include=[])["ids"])
+        assert {r.evidence.article for r in corpus.records()} <= set(kept) and corpus.records()
+        assert corpus.store.db.execute("SELECT count(*) FROM extractions WHERE article_id = ?", (gone,)).fetchone()[0] == 0
+    # An id not in the index is an error that names it, and removes nothing.
+    missing = runner.invoke(app, ["forget", kept[0], "no-such-article.txt"])
+    assert missing.exit_code == 1 and "no-such-article.txt" in missing.stderr
+    assert len(json.loads(runner.invoke(app, ["articles", "--json"]).stdout)) == len(kept)
+
+
+def test_version_and_global_model_options(env, tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    assert runner.invoke(app, ["--version"]).stdout.strip() == f"dossier {version('dossier-agent')}"
+    # --base-url and --model before the command reach the settings the command uses.
+    from agent import cli
+
+    seen = []
+    original = cli._settings
+    try:
+        cli._settings = lambda index=None: seen.append(original(index)) or seen[-1]  # type: ignore[assignment]
+        runner.invoke(app, ["--model", "big-model", "--base-url", "http://127.0.0.1:9/v1", "articles"])
+    finally:
+        cli._settings = original
+    assert (seen[0].model, seen[0].base_url) == ("big-model", "http://127.0.0.1:9/v1")
+
+
+def test_help_shows_flags_as_flags() -> None:
+    text = runner.invoke(app, ["ask", "--help"], env={"COLUMNS": "100"}).stdout
+    assert "--json" in text and "<bool>" not in text
+    assert "<path>" in text  # options that take a value still say what
