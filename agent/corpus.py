@@ -98,7 +98,8 @@ class Corpus:
         started = time.perf_counter()
         with self.store.writer_lock():  # another `agent ingest` on this index waits its turn
             known, owners = self.store.content_hashes(), self.store.article_paths()
-            for item in read_paths(paths, self.settings.max_file_bytes, known=known, owners=owners):
+            items = read_paths(paths, self.settings.max_file_bytes, known, owners, self.settings.fetch_timeout)
+            for item in items:
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                     continue

@@ -12,10 +12,10 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 from agent.dates import parse_published
+from agent.fetch import FetchError, fetch, is_url, url_id
 from agent.models import Article
 from agent.safety import looks_like_instruction
 
@@ -33,10 +33,17 @@ class Skipped:
 
 @dataclass(frozen=True)
 class Source:
-    """A file to read, and the id its article takes: its path relative to what was ingested."""
+    """A file or URL to read, and the id its article takes: its path relative to what was
+    ingested, or the URL's host and path."""
 
-    path: Path
+    path: Path | None
     id: str
+    url: str | None = None
+
+    @property
+    def location(self) -> str:
+        """What tells two sources apart: the absolute path, or the URL."""
+        return self.url or str(self.path.resolve())  # type: ignore[union-attr]
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Source | Skipped]:
@@ -48,8 +55,8 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Source | Skipped]:
     """
     for raw in paths:
         path = Path(raw)
-        if re.match(r"^[a-z][a-z0-9+.-]*://", str(raw), re.IGNORECASE):
-            yield Skipped(str(raw), "a URL, not a file: save the page and ingest the file")
+        if is_url(str(raw)):
+            yield Source(None, url_id(str(raw)), url=str(raw))
         elif not path.exists():
             yield Skipped(str(raw), "no such file or directory")
         elif path.is_dir():
@@ -73,6 +80,7 @@ def read_paths(
     max_bytes: int,
     known: Mapping[str, str] | None = None,
     owners: Mapping[str, str] | None = None,
+    fetch_timeout: float = 20.0,
 ) -> Iterator[Article | Skipped]:
     """Every article under `paths`, plus a `Skipped` for each file or line that could not be read.
 
@@ -83,14 +91,14 @@ def read_paths(
     """
     indexed = dict(known or {})
     # Indexes made before paths were stored absolute hold them relative to where ingest ran.
-    taken = {article_id: os.path.abspath(path) for article_id, path in (owners or {}).items()}
+    taken = {article_id: path if is_url(path) else os.path.abspath(path) for article_id, path in (owners or {}).items()}
     seen: dict[str, str] = {}  # content hash -> first article id with that text in this batch
     for item in iter_files(paths):
         if isinstance(item, Skipped):
             yield item
             continue
-        source = Source(item.path, _unique_id(item, taken))
-        for result in read_file(source, max_bytes):
+        source = Source(item.path, _unique_id(item, taken), item.url)
+        for result in read_url(source, max_bytes, fetch_timeout) if source.url else read_file(source, max_bytes):
             if isinstance(result, Article):
                 before = indexed.get(result.content_hash)
                 if before is not None and before != result.id:
@@ -105,18 +113,30 @@ def read_paths(
 
 def _unique_id(source: Source, taken: dict[str, str]) -> str:
     """`source.id`, or a longer tail of its path when another file already owns that id."""
-    path = str(source.path.resolve())
-    parts = Path(path).parts
+    location = source.location
+    parts = Path(location).parts if source.url is None else (location,)
     article_id, depth = source.id, len(Path(source.id).parts)
-    while taken.get(article_id, path) != path and depth < len(parts):
+    while taken.get(article_id, location) != location and depth < len(parts):
         depth += 1
         article_id = Path(*parts[-depth:]).as_posix()
-    taken[article_id] = path
+    taken[article_id] = location
     return article_id
+
+
+def read_url(source: Source, max_bytes: int, timeout: float) -> Iterator[Article | Skipped]:
+    url = source.url or ""
+    try:
+        page = fetch(url, max_bytes, timeout)
+    except FetchError as exc:
+        yield Skipped(url, str(exc))
+        return
+    body, meta = html_to_text(page.text) if page.html else (page.text, {})
+    yield from _article(url, url, source.id, body, {**meta, "url": meta.get("url") or page.url})
 
 
 def read_file(source: Source, max_bytes: int) -> Iterator[Article | Skipped]:
     path = source.path
+    assert path is not None
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -140,10 +160,10 @@ def read_file(source: Source, max_bytes: int) -> Iterator[Article | Skipped]:
         yield from _read_jsonl(source, text)
         return
     if suffix in {".html", ".htm"}:
-        body, meta = _html_to_text(text)
+        body, meta = html_to_text(text)
     else:
         body, meta = text, {}
-    yield from _article(path, source.id, body, meta)
+    yield from _article(str(path), str(path.resolve()), source.id, body, meta)
 
 
 def _decode_utf16(raw: bytes) -> str | None:
@@ -167,18 +187,17 @@ def _decode(raw: bytes) -> str:
             return raw.decode("latin-1")
 
 
-def _article(
-    path: Path, article_id: str, text: str, meta: dict[str, str | None], line: int | None = None
-) -> Iterator[Article | Skipped]:
-    where = f":{line}" if line else ""
+def _article(where: str, location: str, article_id: str, text: str, meta: dict[str, str | None]) -> Iterator[Article | Skipped]:
+    """`where` names the source in messages; `location` (absolute path or URL) is stored, and
+    is what tells two same-named files apart."""
     if not re.search(r"\w{2,}", text):
-        yield Skipped(f"{path}{where}", "no readable text")
+        yield Skipped(where, "no readable text")
         return
     title = _plain(meta.get("title")) or _plain(_title(text))
     published = parse_published(meta["date"]) if meta.get("date") else _published(text)
     yield Article(
         id=article_id,
-        path=f"{path.resolve()}{where}",  # the absolute path: what tells two same-named files apart
+        path=location,
         text=text,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         title=title,
@@ -262,7 +281,7 @@ def _read_jsonl(source: Source, text: str) -> Iterator[Article | Skipped]:
             "date": _str(obj.get("date") or obj.get("published")),
         }
         article_id = _str(obj.get("id")) or f"{source.id}:{number}"
-        yield from _article(path, article_id, body, meta, line=number)
+        yield from _article(where, f"{path.resolve()}:{number}", article_id, body, meta)
 
 
 def _str(value: object) -> str | None:
@@ -272,61 +291,25 @@ def _str(value: object) -> str | None:
 # --- HTML --------------------------------------------------------------------------
 
 
-class _HTMLText(HTMLParser):
-    """Visible text of an HTML page; scripts, styles and comments never reach the index."""
+def html_to_text(source: str) -> tuple[str, dict[str, str | None]]:
+    """The main text of a web page and its metadata, by trafilatura: menus, cookie banners,
+    "related articles", comments, scripts and styles never reach the index. A page whose
+    main text trafilatura cannot single out with precision is read again favouring recall."""
+    import trafilatura
 
-    _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
-    _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "article", "section", "blockquote"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.meta: dict[str, str | None] = {}
-        self._skipping = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        if tag == "title":
-            self._in_title = True
-        if tag == "meta":
-            a = dict(attrs)
-            key = (a.get("property") or a.get("name") or "").lower()
-            content = a.get("content")
-            for field, keys in {
-                "date": ("article:published_time", "date", "pubdate", "dc.date"),
-                "outlet": ("og:site_name",),
-                "url": ("og:url",),
-                "title": ("og:title",),
-            }.items():
-                if key in keys and content and not self.meta.get(field):
-                    self.meta[field] = content
-        if tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skipping:
-            self._skipping -= 1
-        if tag == "title":
-            self._in_title = False
-        if tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title and not self.meta.get("title"):
-            self.meta["title"] = data.strip() or None
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def _html_to_text(source: str) -> tuple[str, dict[str, str | None]]:
-    parser = _HTMLText()
-    parser.feed(source)
-    parser.close()
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t\r\f\v]+", " ", text)
-    text = re.sub(r" *\n[\n ]*\n *", "\n\n", text).strip()
-    if parser.meta.get("date"):
-        parser.meta["date"] = parser.meta["date"][:10]
-    return text, parser.meta
+    # No `deduplicate`: its cache is process-wide, so a page read twice would lose its text.
+    options = {"with_metadata": True, "include_comments": False, "include_tables": True}
+    document = trafilatura.bare_extraction(source, favor_precision=True, **options) or trafilatura.bare_extraction(
+        source, favor_recall=True, **options
+    )
+    if document is None or not document.text:
+        return "", {}
+    # One blank line between paragraphs, as in the plain-text articles the chunker expects.
+    text = re.sub(r"\n+", "\n\n", document.text.strip())
+    return text, {
+        "title": document.title,
+        "outlet": document.sitename,
+        "url": document.url,
+        "date": document.date,
+        "author": document.author,
+    }

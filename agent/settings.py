@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     temperature: float = 0.0
 
     # Input.
-    max_file_bytes: int = Field(10_000_000, description="Larger files are skipped with a message.")
+    max_file_bytes: int = Field(10_000_000, description="Larger files (and web pages) are skipped with a message.")
+    fetch_timeout: float = Field(20.0, description="Seconds to wait for a web page given by URL.")
 
     # Retrieval and answering.
     top_k: int = 6
