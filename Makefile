@@ -44,7 +44,7 @@ eval: $(VENV)/.local-installed
 	$(AGENT) eval --gold $(GOLD)
 
 bench: $(VENV)/.local-installed
-	$(PY) -m agent.bench --model
+	$(AGENT) bench --model
 
 schemas: $(VENV)/.test-installed
 	$(AGENT) schemas --write schemas

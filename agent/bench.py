@@ -1,81 +1,118 @@
-"""Benchmarks that print figures: `python -m agent.bench [--model] [FOLDER]` (or `make bench`).
+"""`agent bench`: figures for this machine, printed as one table or one JSON object.
 
-Without --model it measures what needs no language model: ingest throughput, search
-and stance-answer latency, embedding speed, peak memory. With --model it also times
-extraction per article and a model-answered question, cold (server start included)
-and warm, against the configured endpoint or the embedded server.
+On the demo corpus and on N synthetic articles (about 3 KB each, written here with
+invented names) it measures ingest throughput beside the embedding model's raw speed on
+length-sorted batches (the ceiling ingest is compared to), search latency, and `ask`
+latency at both sizes. With `--model` it also times extraction per article and
+model-answered questions, against the configured endpoint or the embedded server.
 """
 
 from __future__ import annotations
 
-import argparse
+import random
 import resource
 import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.corpus import Corpus
-from agent.embeddings import embed
 from agent.settings import Settings
 
-QUESTIONS = ["Who backs the GNA?", "Which countries support Haftar's LNA?", "Who opposes Turkey?"]
-MODEL_QUESTION = "Where did Erdogan and Putin meet?"
+SEARCHES = ["who supports the government", "ceasefire talks in the capital", "troops sent abroad", "offensive on the port"]
+QUESTIONS = ["Who backs the coastal council?", "Where did the two presidents meet?"]
+
+_PLACES = ["Velmora", "Ostrand", "Kessia", "Brindle", "Talvik", "Morrow Bay", "Quennel", "Harsk", "Dunmere", "Ilvar"]
+_ACTORS = ["the Coastal Council", "the Northern Front", "the Republic of Arvand", "the Union of Sel", "Kessia",
+           "the Harbour Guard", "the Brindle Alliance", "President Oren Talli", "General Mara Voss", "the Sel Assembly"]
+_VERBS = ["backs", "opposes", "condemned", "welcomed", "criticised", "sent advisers to", "called on", "praised"]
+_TAILS = ["after talks on Monday", "in a statement on Tuesday", "according to officials", "despite protests",
+          "as fighting spread to the port", "ahead of a summit next week", "in a televised address"]
 
 
-def _timed(fn):
+def synthetic_articles(folder: Path, n: int, seed: int = 7) -> Path:
+    """`n` news-like articles of about 3 KB, made of sentences naming invented actors."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        sentences = []
+        while sum(len(s) + 1 for s in sentences) < 3000:
+            holder, target = rng.sample(_ACTORS, 2)
+            sentence = f"{holder[0].upper() + holder[1:]} {rng.choice(_VERBS)} {target} {rng.choice(_TAILS)}"
+            if rng.random() < 0.4:
+                sentence += f", and {rng.randint(2, 900)} people left {rng.choice(_PLACES)}"
+            sentences.append(sentence + ".")
+        title = f"Dispatch {i}: {rng.choice(_PLACES)}"
+        (folder / f"dispatch-{i:05d}.txt").write_text(f"{title}\n\n" + " ".join(sentences) + "\n", encoding="utf-8")
+    return folder
+
+
+def _timed(fn: Callable):
     started = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - started
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("folder", nargs="?", default="examples/libya")
-    parser.add_argument("--model", action="store_true", help="also time extraction and a model-answered question")
-    args = parser.parse_args(argv)
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
+
+def embedding_rate(texts: list[str]) -> float:
+    """Raw tokens/s of the embedding model on these texts, length-sorted (its best case)."""
+    from agent.embeddings import _session_and_tokenizer, embed
+
+    _, tokenizer = _session_and_tokenizer()
+    tokens = sum(len(e.ids) for e in tokenizer.encode_batch(texts))
+    embed(texts[:32])  # warm
+    _, seconds = _timed(lambda: embed(texts))
+    return tokens / seconds
+
+
+def measure(corpus_folder: Path, articles: int, with_model: bool, settings: Settings | None = None) -> dict:
+    figures: dict = {}
     workdir = Path(tempfile.mkdtemp(prefix="dossier-bench-"))
+    base = settings or Settings()
     try:
-        settings = Settings().model_copy(update={"index_path": workdir / "index"})
-        with Corpus(settings) as corpus:
-            report, seconds = _timed(lambda: corpus.ingest([args.folder]))
-            print(f"ingest: {len(report.added)} articles, {report.chunks} chunks in {seconds:.2f} s "
-                  f"({report.chunks / seconds:.1f} chunks/s, includes loading the embedding model)")
-            _, again = _timed(lambda: corpus.ingest([args.folder]))
-            print(f"re-ingest (no-op): {again:.2f} s")
-
-            texts = [c.text for c in corpus.store.chunks()]
-            _, embed_s = _timed(lambda: embed(texts))
-            print(f"embedding: {len(texts) / embed_s:.1f} chunks/s")
-
-            corpus.search(QUESTIONS[0])  # build the lexical index once
-            latencies = [_timed(lambda q=q: corpus.search(q))[1] for q in QUESTIONS * 5]
-            print(f"search: median {1000 * statistics.median(latencies):.1f} ms over {len(latencies)} queries")
-
-            corpus.ask(QUESTIONS[0])  # load the parser once
-            latencies = [_timed(lambda q=q: corpus.ask(q))[1] for q in QUESTIONS]
-            print(f"ask (stance questions, no model): median {statistics.median(latencies):.2f} s")
-
-            if args.model:
-                results, extract_s = _timed(lambda: corpus.extract())
-                fresh = [r for r in results if not r.cached]
-                if fresh:
-                    print(f"extract: {statistics.mean(r.seconds for r in fresh):.1f} s per article "
-                          f"over {len(fresh)} articles ({extract_s:.0f} s wall, server start included)")
-                _, cached_s = _timed(lambda: corpus.extract())
-                print(f"extract again (cached): {cached_s:.2f} s")
-        if args.model:
-            with Corpus(settings) as cold:
-                _, cold_s = _timed(lambda: cold.ask(MODEL_QUESTION))
-                _, warm_s = _timed(lambda: cold.ask(MODEL_QUESTION))
-            print(f"ask via the model: cold {cold_s:.1f} s (server start included), warm {warm_s:.1f} s")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory of this process: {peak:.0f} MB (the model server runs in its own process)")
+        sizes = {"demo": corpus_folder, f"{articles}": synthetic_articles(workdir / "synthetic", articles)}
+        for label, folder in sizes.items():
+            local = base.model_copy(update={"index_path": workdir / f"index-{label}"})
+            with Corpus(local) as corpus:
+                report, seconds = _timed(lambda: corpus.ingest([folder]))
+                row = figures.setdefault(label, {})
+                row["articles"] = len(report.added)
+                row["chunks"] = report.chunks
+                row["ingest_s"] = round(seconds, 2)
+                row["chunks_per_s"] = round(report.chunks / seconds, 1)
+                texts = [c.text for c in corpus.store.chunks()]
+                row["embedding_tokens_per_s"] = round(embedding_rate(texts[:2000]))
+                corpus.search(SEARCHES[0])
+                latencies = [_timed(lambda q=q: corpus.search(q))[1] for q in SEARCHES * 5]
+                row["search_p50_ms"] = round(1000 * _pct(latencies, 0.5), 1)
+                row["search_p95_ms"] = round(1000 * _pct(latencies, 0.95), 1)
+                if with_model:
+                    if label == "demo":
+                        results, wall = _timed(corpus.extract)
+                        fresh = [r for r in results if not r.cached]
+                        row["extract_s_per_article"] = round(wall / max(1, len(fresh)), 1)
+                    asked = [_timed(lambda q=q: corpus.ask(q))[1] for q in QUESTIONS * 2]
+                    row["ask_first_s"] = round(asked[0], 2)
+                    row["ask_p50_s"] = round(_pct(asked[1:], 0.5), 2)
+                    row["ask_p95_s"] = round(_pct(asked[1:], 0.95), 2)
+        figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    return figures
 
 
-if __name__ == "__main__":
-    main()
+def table(figures: dict) -> str:
+    sizes = [k for k, v in figures.items() if isinstance(v, dict)]
+    keys = list(dict.fromkeys(k for size in sizes for k in figures[size]))
+    width = max(len(k) for k in keys)
+    lines = [f"{'':{width}}  " + "  ".join(f"{s:>12}" for s in sizes)]
+    for key in keys:
+        lines.append(f"{key:{width}}  " + "  ".join(f"{figures[s].get(key, ''):>12}" for s in sizes))
+    lines.append(f"peak memory of this process: {figures['peak_memory_mb']} MB (a model server runs in its own)")
+    return "\n".join(lines)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -59,13 +60,23 @@ def options(
         Optional[str], typer.Option("--base-url", help="Any OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (DOSSIER_BASE_URL).")
     ] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error (or DOSSIER_DEBUG=1).")] = False,
 ) -> None:
     """Dossier: grounded extraction and cited answers over news articles."""
     _GLOBAL.clear()
     _GLOBAL.update({k: v for k, v in {"model": model, "base_url": base_url}.items() if v})
+    if debug:
+        os.environ["DOSSIER_DEBUG"] = "1"  # also reaches code that never sees the CLI's options
+
+
+def _print_notes(corpus: Corpus) -> None:
+    for note in dict.fromkeys(corpus.notes):
+        err.print(f"[dim]note: {escape(note)}[/dim]")
 
 
 def _fail(exc: Exception) -> None:
+    if _debugging():
+        raise exc  # --debug: the whole traceback, as Python prints it
     err.print(f"[red]error:[/red] {escape(str(exc))}")
     raise typer.Exit(1)
 
@@ -89,6 +100,8 @@ def ingest(
         f"{report.chunks} chunks indexed in {report.seconds:.1f} s ({rate:.0f} chunks/s). "
         f"Index: {articles} articles, {chunks} chunks."
     )
+    if report.restored:
+        err.print(f"[yellow]restored[/yellow] {report.restored} vectors that were missing from the index (their text is in the store)")
     for skipped in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(str(skipped))}")
     if not (report.added or report.replaced or report.unchanged):
@@ -109,6 +122,7 @@ def ask_command(
     try:
         with Corpus(_settings(index)) as corpus:
             result = corpus.ask(question)
+            _print_notes(corpus)
     except DossierError as exc:
         _fail(exc)
     if as_json:
@@ -399,12 +413,116 @@ def model_serve(
         _fail(exc)
 
 
+@model_app.command("status")
+def model_status() -> None:
+    """Whether the embedded server runs: its address, model, idle time, keep-alive and memory."""
+    from agent.local_model import server_status
+
+    status = server_status(_settings())
+    if not status.running:
+        console.print("no local model server is running (the next command that needs one starts it)")
+        return
+    keep = "until `agent model stop`" if status.keep_alive_s is None else f"stops after {status.keep_alive_s:g} s idle"
+    memory = f", {status.memory_mb:.0f} MB" if status.memory_mb is not None else ""
+    console.print(f"running at {status.url} (pid {status.pid}{memory}): {escape(status.model or '')}")
+    console.print(f"idle {status.idle_s:.0f} s; {keep}")
+
+
 @model_app.command("stop")
 def model_stop() -> None:
     """Stop a server left running by `agent model serve --keep`."""
     from agent.local_model import stop_kept_server
 
     console.print("stopped" if stop_kept_server(_settings()) else "no kept server was running")
+
+
+@app.command()
+def bench(
+    articles: Annotated[int, typer.Option("--articles", "-n", min=10, help="Synthetic articles (about 3 KB each) to measure at scale.")] = 1000,
+    model: Annotated[bool, typer.Option("--model", help="Also time extraction and model-answered questions.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+    folder: Annotated[Path, typer.Option("--corpus", help="The small corpus measured beside the synthetic one.")] = Path("examples/libya"),
+) -> None:
+    """Measure this machine: ingest and embedding throughput, search and ask latency, memory."""
+    from agent.bench import measure, table
+
+    figures = measure(folder, articles, model, _settings())
+    if as_json:
+        sys.stdout.write(json.dumps(figures) + "\n")
+    else:
+        console.print(table(figures))
+
+
+@app.command()
+def check(
+    repair: Annotated[bool, typer.Option("--repair", help="Re-embed missing vectors and delete orphan ones, from the store's text.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    index: IndexOption = None,
+) -> None:
+    """Compare the store with the vector index: missing, orphaned or damaged parts. Exit 1 if any."""
+    with Corpus(_settings(index)) as corpus:
+        if repair:
+            before, report = corpus.repair()
+        else:
+            before = report = corpus.check()
+    if as_json:
+        payload = report.model_dump() | {"ok": report.ok, "problems": report.problems()}
+        if repair:
+            payload["before"] = before.model_dump() | {"ok": before.ok, "problems": before.problems()}
+        sys.stdout.write(json.dumps(payload) + "\n")
+    else:
+        console.print(
+            f"{escape(report.index)}: {report.articles} articles, {report.chunks} chunks, {report.vectors} vectors"
+            + (f" ({report.embedding_model})" if report.embedding_model else "")
+        )
+        if repair and not before.ok:
+            console.print(f"repaired: {before.missing_vectors} vectors re-embedded, {before.orphan_vectors} orphan vectors deleted")
+        for problem in report.problems():
+            console.print(f"[red]problem:[/red] {escape(problem)}")
+        if report.ok:
+            console.print("ok")
+        elif not repair and (report.missing_vectors or report.orphan_vectors):
+            console.print("fix it with `agent check --repair`")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# --- one clear line for every failure of the index ---------------------------------------------
+
+
+def _friendly(command):
+    """What SQLite, the OS or Chroma raise about the index becomes one line naming the index and
+    the next step (`errors.explain`); the traceback only with --debug or DOSSIER_DEBUG=1."""
+    import functools
+
+    import click
+
+    from agent.errors import explain
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except DossierError as exc:
+            _fail(exc)
+        except Exception as exc:
+            explained = None if _debugging() else explain(exc, _settings(kwargs.get("index")).index_path)
+            if explained is None:
+                raise
+            _fail(explained)
+
+    return run
+
+
+def _debugging() -> bool:
+    return os.environ.get("DOSSIER_DEBUG", "") not in ("", "0")
+
+
+for _app in (app, model_app, ask_app):
+    for _info in _app.registered_commands:
+        _info.callback = _friendly(_info.callback)
 
 
 def main() -> None:  # pragma: no cover

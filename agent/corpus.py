@@ -10,6 +10,7 @@ Data flows one way: ingest -> index -> extract -> consolidate -> answer.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
@@ -18,10 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.chunking import chunk_article
-from agent.errors import DossierError
+from agent.errors import DossierError, read_only, store_damaged
 from agent.export import record_from_dict
 from agent.extract import ArticleResult, cache_key, extract_article, run_batch
-from agent.models import Actor, Answer, Article, ArticleInfo, DateMention, Record, Stance
+from agent.models import Actor, Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Record, Stance
 from agent.readers import Skipped, read_paths
 from agent.settings import Settings
 from agent.store import Store
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 # imported where first needed, so a cached re-run or a listing starts fast.
 
 
+INGEST_BATCH = 256  # chunks embedded and upserted together
+
+
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)
@@ -41,6 +45,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     chunks: int = 0
+    restored: int = 0  # vectors of unchanged articles that were missing and were re-added
     seconds: float = 0.0
 
     @property
@@ -49,9 +54,14 @@ class IngestReport:
 
 
 class Corpus:
-    def __init__(self, settings: Settings | None = None, **overrides: object) -> None:
+    def __init__(self, settings: Settings | None = None, readonly: bool | None = None, **overrides: object) -> None:
+        """`readonly`: open the index without writing to it; by default, when the user cannot write it."""
         self.settings = (settings or Settings()).model_copy(update=overrides) if overrides else (settings or Settings())
-        self.store = Store(self.settings.store_path)
+        if readonly is None:
+            readonly = not _writable(self.settings.index_path) and self.settings.store_path.exists()
+        self.store = Store(self.settings.store_path, readonly=readonly)
+        self.notes: list[str] = []  # one-line notes for the user (the CLI prints them to stderr)
+        self._generation = self.store.generation()
         self._collection = None
         self._retriever: Retriever | None = None
         self._llm: LLM | None = None
@@ -72,12 +82,34 @@ class Corpus:
         self.store.close()
 
     @property
+    def readonly(self) -> bool:
+        return self.store.readonly
+
+    def _writing(self) -> None:
+        if self.readonly:
+            raise read_only(self.settings.index_path)
+
+    @property
     def collection(self):
         if self._collection is None:
             from agent.retrieval import open_collection
 
             self._collection = open_collection(self.settings)
         return self._collection
+
+    def _search_collection(self):
+        """The collection for searching, or None on a read-only index whose vector store cannot
+        be opened without writing: answers then come from lexical search, with a note."""
+        if not self.readonly or self._collection is not None:
+            return self.collection
+        try:
+            return self.collection
+        except Exception as exc:  # noqa: BLE001 - Chroma raises many types for a read-only folder
+            self.notes.append(
+                f"the vector index at {self.settings.index_path} cannot be opened read-only "
+                f"({type(exc).__name__}); answering from lexical search only"
+            )
+            return None
 
     @property
     def llm(self) -> LLM:
@@ -94,11 +126,14 @@ class Corpus:
 
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         """Read, chunk and index files and folders. Unchanged articles are a no-op; edited ones replace their chunks."""
+        self._writing()
         report = IngestReport()
         started = time.perf_counter()
         with self.store.writer_lock():  # another `agent ingest` on this index waits its turn
+            report.restored = self._restore_missing_vectors()
             known, owners = self.store.content_hashes(), self.store.article_paths()
             items = read_paths(paths, self.settings.max_file_bytes, known, owners, self.settings.fetch_timeout)
+            pending: list[tuple[Article, list[Chunk], bool]] = []  # article, its chunks, replaces an old version
             for item in items:
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
@@ -107,20 +142,31 @@ class Corpus:
                 if previous == item.content_hash:
                     report.unchanged.append(item.id)
                     continue
-                from agent.retrieval import add_chunks, delete_chunks
-
-                chunks = chunk_article(item, self.settings.chunk_chars)
-                old_ids = set(self.store.chunk_ids(item.id))
-                # Vectors first, then the store: a crash in between leaves the store's
-                # old record, so the next run redoes this article (upserts are idempotent).
-                add_chunks(self.collection, chunks)
-                delete_chunks(self.collection, sorted(old_ids - {c.id for c in chunks}))
-                self.store.put_article(item, chunks)
-                (report.replaced if previous else report.added).append(item.id)
-                report.chunks += len(chunks)
-        self._retriever = None
+                pending.append((item, chunk_article(item, self.settings.chunk_chars), previous is not None))
+                if sum(len(chunks) for _, chunks, _ in pending) >= INGEST_BATCH:
+                    self._index(pending, report)
+                    pending = []
+            self._index(pending, report)
+        self._wrote()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _index(self, batch: list[tuple[Article, list[Chunk], bool]], report: IngestReport) -> None:
+        """Embed and store a batch of articles. Many articles' chunks are embedded together:
+        the embedding runs on length-sorted batches, where padding wastes least.
+        Vectors first, then the store: a crash in between leaves the store's old records,
+        so the next run redoes these articles (upserts are idempotent)."""
+        if not batch:
+            return
+        from agent.retrieval import add_chunks, delete_chunks
+
+        add_chunks(self.collection, [c for _, chunks, _ in batch for c in chunks])
+        for article, chunks, replaces in batch:
+            old_ids = set(self.store.chunk_ids(article.id))
+            delete_chunks(self.collection, sorted(old_ids - {c.id for c in chunks}))
+            self.store.put_article(article, chunks)
+            (report.replaced if replaces else report.added).append(article.id)
+            report.chunks += len(chunks)
 
     def articles(self) -> list[Article]:
         return self.store.articles()
@@ -141,6 +187,7 @@ class Corpus:
     def forget(self, article_ids: Iterable[str]) -> list[str]:
         """Remove articles with their chunks, vectors and cached records; the ids not in the
         index are an error, and nothing is removed then."""
+        self._writing()
         article_ids = list(dict.fromkeys(article_ids))
         unknown = [i for i in article_ids if self.store.article(i) is None]
         if unknown:
@@ -153,8 +200,68 @@ class Corpus:
                 # `forget` can simply be run again.
                 delete_chunks(self.collection, self.store.chunk_ids(article_id))
                 self.store.delete_article(article_id)
-        self._retriever = None
+        self._wrote()
         return article_ids
+
+    # --- check and repair --------------------------------------------------------------
+
+    def check(self) -> CheckReport:
+        """Compare the store with the vector collection: what is missing, orphaned or damaged."""
+        from agent.embeddings import EMBEDDING_NAME
+
+        articles, chunks = self.store.counts()
+        report = CheckReport(index=str(self.settings.index_path), articles=articles, chunks=chunks)
+        report.store_damage = self.store.integrity()
+        if report.store_damage:
+            return report  # nothing read from a damaged store can be trusted
+        try:
+            collection = self._search_collection()
+            if collection is None:
+                report.vector_error = "it cannot be opened without write access; run `agent check` where the index is writable"
+                return report
+            vector_ids = set(collection.get(include=[])["ids"])
+        except DossierError as exc:  # another embedding model, an unreachable server
+            report.vector_error = str(exc)
+            return report
+        report.embedding_model = EMBEDDING_NAME
+        stored = {c.id for c in self.store.chunks()}
+        report.vectors = len(vector_ids)
+        report.missing_vectors = len(stored - vector_ids)
+        report.orphan_vectors = len(vector_ids - stored)
+        return report
+
+    def repair(self) -> tuple[CheckReport, CheckReport]:
+        """Re-embed chunks that lost their vectors and delete orphan vectors, from the store's own
+        text (no original file is needed); returns the check before and after. A damaged store
+        is never modified."""
+        self._writing()
+        from agent.retrieval import add_chunks, delete_chunks
+
+        before = self.check()
+        if before.store_damage:
+            raise store_damaged(self.settings.store_path, "; ".join(before.store_damage[:3]))
+        if before.vector_error:
+            raise DossierError(before.vector_error)
+        with self.store.writer_lock():
+            vector_ids = set(self.collection.get(include=[])["ids"])
+            chunks = self.store.chunks()
+            add_chunks(self.collection, [c for c in chunks if c.id not in vector_ids])
+            delete_chunks(self.collection, sorted(vector_ids - {c.id for c in chunks}))
+        self._wrote()
+        return before, self.check()
+
+    def _restore_missing_vectors(self) -> int:
+        """The cheap part of `check`, run by every ingest: when the collection holds fewer
+        vectors than the store has chunks, re-add the missing ones (their text is stored)."""
+        chunks = self.store.counts()[1]
+        if not chunks or self.collection.count() >= chunks:
+            return 0
+        from agent.retrieval import add_chunks
+
+        present = set(self.collection.get(include=[])["ids"])
+        missing = [c for c in self.store.chunks() if c.id not in present]
+        add_chunks(self.collection, missing)
+        return len(missing)
 
     # --- extract --------------------------------------------------------------------
 
@@ -171,6 +278,7 @@ class Corpus:
         the pipeline and prompt versions and the model: a re-run costs no model call,
         and an interrupted run resumes where it stopped.
         """
+        self._writing()
         if paths is not None:
             report = self.ingest(paths)
             wanted = report.added + report.replaced + report.unchanged
@@ -194,7 +302,9 @@ class Corpus:
                 [r.model_dump(mode="json") for r in result.records], result.seconds,
             )
 
-        return run_batch(articles, lambda a: extract_article(a, self.llm), cached, save, workers, on_done)
+        results = run_batch(articles, lambda a: extract_article(a, self.llm), cached, save, workers, on_done)
+        self._wrote()
+        return results
 
     @property
     def model_id(self) -> str:
@@ -230,12 +340,32 @@ class Corpus:
 
     # --- answer ---------------------------------------------------------------------
 
+    def _wrote(self) -> None:
+        """This corpus changed the index: its own vector client already holds the change."""
+        self._retriever = None
+        self._generation = self.store.generation()
+
+    def _refresh(self) -> None:
+        """A long-lived corpus (a notebook) sees what other processes added or removed: when
+        the store's generation moved on, the lexical index and the vector client are rebuilt
+        on next use. One small query per call."""
+        generation = self.store.generation()
+        if generation == self._generation:
+            return
+        self._generation = generation
+        self._retriever = None
+        if self._collection is not None:
+            from agent.retrieval import reopen_collection
+
+            self._collection = reopen_collection(self.settings)
+
     @property
     def retriever(self) -> Retriever:
+        self._refresh()
         if self._retriever is None:
             from agent.retrieval import Retriever
 
-            self._retriever = Retriever(self.store, self.collection)
+            self._retriever = Retriever(self.store, self._search_collection())
         return self._retriever
 
     def search(self, query: str, k: int | None = None):
@@ -250,11 +380,21 @@ class Corpus:
         if not self.store.counts()[0]:
             raise DossierError(f"the index at {self.settings.index_path} is empty: run `agent ingest PATH` first")
         result = answering.ask(question, self.store, self.retriever, self._lazy_llm(), self.settings.top_k)
-        self.store.log_question(question, self._llm.model if self._llm else None, result.answer, time.perf_counter() - started)
+        if self.readonly:
+            self.notes.append("the index is read-only: this question is not added to its question log")
+        else:
+            self.store.log_question(question, self._llm.model if self._llm else None, result.answer, time.perf_counter() - started)
         return result
 
     def _lazy_llm(self) -> LLM:
         return _Lazy(self)  # type: ignore[return-value]
+
+
+def _writable(index_path: Path) -> bool:
+    """Whether this user can write the index (or create it): the folder, and the store in it."""
+    folder = next((p for p in (index_path, *index_path.parents) if p.exists()), Path("."))
+    store = index_path / "dossier.sqlite3"
+    return os.access(folder, os.W_OK) and (not store.exists() or os.access(store, os.W_OK))
 
 
 class _Lazy:

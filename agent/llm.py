@@ -152,6 +152,7 @@ class LLM:
         """One validated `response_model` from the model, or a `ModelError` that says why not."""
         self.calls += 1
         started = time.perf_counter()
+        self._mark_used()
         try:
             result = self.client.chat.completions.create(
                 model=self.model,
@@ -166,8 +167,17 @@ class LLM:
             if _carries_secret(exc):
                 raise error from None  # the original's text echoes a key: do not chain it
             raise error from exc
+        finally:
+            self._mark_used()
         log.debug("%s in %.1fs", response_model.__name__, time.perf_counter() - started)
         return result
+
+    def _mark_used(self) -> None:
+        """Keep the embedded server's idle clock at zero while it is in use (see keep-alive)."""
+        if self.settings.provider == "local":
+            from agent.local_model import touch_activity
+
+            touch_activity(self.settings)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

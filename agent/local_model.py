@@ -332,10 +332,11 @@ def _state_path(settings: Settings) -> Path:
     return settings.cache_dir / "server.json"
 
 
-def _write_state(settings: Settings, pid: int, port: int, model: Path) -> None:
+def _write_state(settings: Settings, pid: int, port: int, model: Path, keep_alive: float | None = None) -> None:
+    """`keep_alive`: seconds idle before the server stops itself; None: until `agent model stop`."""
     path = _state_path(settings)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"pid": pid, "port": port, "model": str(model)}))
+    tmp.write_text(json.dumps({"pid": pid, "port": port, "model": str(model), "keep_alive": keep_alive}))
     os.replace(tmp, path)
 
 
@@ -404,6 +405,120 @@ def find_running_server(settings: Settings) -> str | None:
     return f"http://{HOST}:{port}/v1" if model == settings.model_path.resolve() else None
 
 
+# --- Keep-alive: a server Dossier started stays up while it is used ----------------------
+
+
+def _activity_path(settings: Settings) -> Path:
+    return settings.cache_dir / "server.activity"
+
+
+def touch_activity(settings: Settings) -> None:
+    """Mark the local server as just used (before and after every model call)."""
+    path = _activity_path(settings)
+    try:
+        path.touch()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+
+
+def idle_seconds(settings: Settings) -> float:
+    """Seconds since the server was last used: the last model call, or its log's last line
+    (a long generation writes there, so a busy server never counts as idle)."""
+    last = 0.0
+    for path in (_activity_path(settings), settings.cache_dir / "server.log"):
+        try:
+            last = max(last, path.stat().st_mtime)
+        except OSError:
+            pass
+    return max(0.0, time.time() - last) if last else float("inf")
+
+
+def watch_idle(settings: Settings, pid: int, keep_alive: float) -> None:
+    """Stop server `pid` once it has been idle for `keep_alive` seconds; return when it is gone.
+
+    Runs in a small detached process (`python -m agent.local_model watch ...`) that Dossier
+    starts beside the server, so the server outlives the command that started it.
+    """
+    poll = min(5.0, max(0.1, keep_alive / 10))
+    while _alive(pid):
+        if idle_seconds(settings) >= keep_alive:
+            _clear_state(settings, pid)
+            _stop_pid(pid)
+            return
+        time.sleep(poll)
+    _clear_state(settings, pid)
+
+
+def _start_watchdog(settings: Settings, pid: int, keep_alive: float) -> None:
+    subprocess.Popen(
+        [sys.executable, "-m", "agent.local_model", "watch", str(pid), str(keep_alive), str(settings.cache_dir)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # outlives this command and its terminal's Ctrl-C
+        env=os.environ | {"DOSSIER_CACHE_DIR": str(settings.cache_dir)},
+    )
+
+
+def _stop_pid(pid: int) -> None:
+    """SIGTERM, a grace period, then SIGKILL: a server busy in a generation ignores SIGTERM."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + STOP_GRACE_S
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.1)
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    running: bool
+    url: str | None = None
+    pid: int | None = None
+    model: str | None = None
+    idle_s: float | None = None
+    keep_alive_s: float | None = None  # None: kept until `agent model stop`
+    memory_mb: float | None = None
+
+
+def server_status(settings: Settings) -> ServerStatus:
+    """`agent model status`: the local server that later commands would use, if any."""
+    url = find_running_server(settings)
+    state = _read_state(settings)
+    if url is None or state is None:
+        return ServerStatus(running=False)
+    pid, _, model = state
+    keep_alive = json.loads(_state_path(settings).read_text()).get("keep_alive")
+    return ServerStatus(True, url, pid, str(model), idle_seconds(settings), keep_alive, _memory_mb(pid))
+
+
+def _memory_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+@contextmanager
+def _one_server_at_a_time(settings: Settings) -> Iterator[None]:
+    """Two commands starting at once must not start two servers for one model."""
+    import fcntl
+
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.cache_dir / "server.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def stop_kept_server(settings: Settings) -> bool:
     """Stop the kept server recorded in the state file; False if there was none."""
     state = _read_state(settings)
@@ -413,13 +528,7 @@ def stop_kept_server(settings: Settings) -> bool:
     pid, port, _ = state
     if not _is_server(pid, port):
         return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE_S
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            deadline = float("inf")
-        time.sleep(0.1)
+    _stop_pid(pid)
     return True
 
 
@@ -454,16 +563,39 @@ def model_endpoint(settings: Settings) -> Iterator[str]:
 
     - `base_url` set: that URL.
     - OpenAI: `OPENAI_BASE_URL` if set, else the public API URL (what the client would use).
-    - local: a kept server (`agent model serve --keep`) if one answers; else the model is
-      assembled if needed and a server is started here and stopped on exit.
+    - local: a running server for the model (kept, or still within its keep-alive) if one
+      answers; else the model is assembled if needed and a server started. With
+      `keep_alive` > 0 it outlives this command and stops itself after that long idle;
+      with 0 it is stopped on exit. A dead or stale server is replaced, never doubled.
     """
     if settings.provider == "endpoint":
         assert settings.base_url is not None
         yield settings.base_url
-    elif settings.provider == "openai":
+        return
+    if settings.provider == "openai":
         yield os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
-    elif url := find_running_server(settings):
+        return
+    with _one_server_at_a_time(settings):
+        url = find_running_server(settings)
+        server = None
+        if url is None:
+            server = LocalServer(settings, install_model(settings), keep=settings.keep_alive > 0)
+            url = server.start()
+            if server.keep:
+                assert server.process is not None
+                _write_state(settings, server.process.pid, server.port, server.model_path, settings.keep_alive)
+                _start_watchdog(settings, server.process.pid, settings.keep_alive)
+        touch_activity(settings)
+    try:
         yield url
-    else:
-        with LocalServer(settings, install_model(settings)) as server:
-            yield server.base_url
+    finally:
+        touch_activity(settings)
+        if server is not None and not server.keep:
+            server.stop()
+
+
+if __name__ == "__main__":  # the keep-alive watchdog: python -m agent.local_model watch PID SECONDS CACHE_DIR
+    if len(sys.argv) == 5 and sys.argv[1] == "watch":
+        from agent.settings import Settings
+
+        watch_idle(Settings(cache_dir=Path(sys.argv[4])), int(sys.argv[2]), float(sys.argv[3]))

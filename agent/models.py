@@ -50,6 +50,34 @@ class ArticleInfo(BaseModel):
     extracted: bool
 
 
+class CheckReport(BaseModel):
+    """What `agent check` found: the store and the vector collection compared."""
+
+    index: str
+    articles: int = 0
+    chunks: int = 0
+    vectors: int = 0
+    missing_vectors: int = Field(0, description="Chunks in the store with no vector: search cannot find them.")
+    orphan_vectors: int = Field(0, description="Vectors of chunks the store no longer has (ignored by search).")
+    store_damage: list[str] = Field(default_factory=list, description="What SQLite's integrity check reports.")
+    vector_error: str | None = Field(None, description="Why the vector collection could not be read, if it could not.")
+    embedding_model: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing_vectors or self.orphan_vectors or self.store_damage or self.vector_error)
+
+    def problems(self) -> list[str]:
+        out = [f"store damaged: {line}" for line in self.store_damage]
+        if self.vector_error:
+            out.append(f"vector collection unreadable: {self.vector_error}")
+        if self.missing_vectors:
+            out.append(f"{self.missing_vectors} of {self.chunks} chunks have no vector (search cannot find them)")
+        if self.orphan_vectors:
+            out.append(f"{self.orphan_vectors} vectors belong to no stored chunk")
+        return out
+
+
 class Chunk(BaseModel):
     """A sentence-aligned slice of an article: `article.text[start:end] == text`."""
 

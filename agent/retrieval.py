@@ -55,11 +55,26 @@ def open_collection(settings: Settings) -> chromadb.Collection:
     return collection
 
 
+def reopen_collection(settings: Settings) -> chromadb.Collection:
+    """The collection opened anew: an embedded Chroma client keeps its vector index in memory
+    and does not see what another process added since. (A server needs no reopening.)"""
+    if not settings.chroma_host:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # Chroma shares one client per path in a process; drop ours so the next one reads the files.
+        SharedSystemClient._identifier_to_system.pop(str(settings.index_path), None)
+    return open_collection(settings)
+
+
 def add_chunks(collection: chromadb.Collection, chunks: list[Chunk]) -> None:
     if not chunks:
         return
+    from agent.embeddings import embed
+
     collection.upsert(
         ids=[c.id for c in chunks],
+        # Embedded here, all at once, rather than by Chroma per call: `embed` sorts by length.
+        embeddings=embed([c.text for c in chunks]),
         documents=[c.text for c in chunks],
         metadatas=[{"article_id": c.article_id, "start": c.start, "end": c.end} for c in chunks],
     )
@@ -84,7 +99,8 @@ def tokens(text: str) -> list[str]:
 class Retriever:
     """Hybrid search over everything in the store. Build once per process; cheap to query."""
 
-    def __init__(self, store: Store, collection: chromadb.Collection) -> None:
+    def __init__(self, store: Store, collection: chromadb.Collection | None) -> None:
+        """`collection` None: lexical search only (a read-only index whose vectors cannot be opened)."""
         import bm25s
 
         self.collection = collection
@@ -96,7 +112,7 @@ class Retriever:
             self._bm25.index([tokens(c.text) or ["_"] for c in self.chunks], show_progress=False)
 
     def dense(self, query: str, k: int) -> list[str]:
-        if not self.chunks:
+        if not self.chunks or self.collection is None:
             return []
         result = self.collection.query(query_texts=[query], n_results=min(k, len(self.chunks)))
         return [i for i in result["ids"][0] if i in self._by_id]

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     local_context: int = 4096
     local_threads: int | None = None
     server_start_timeout: float = 180.0
+    keep_alive: float = Field(
+        300.0, description="Seconds an embedded server Dossier started stays up after its last use (0: stop at exit)."
+    )
 
     # Bounds on every call: a small model under a grammar can run away.
     request_timeout: float = 120.0

@@ -21,6 +21,7 @@ try:
 except ImportError:  # Windows: no advisory locks; one writer at a time is then up to the user
     fcntl = None  # type: ignore[assignment]
 
+from agent.errors import DossierError, store_damaged
 from agent.models import Article, Chunk
 
 log = logging.getLogger(__name__)
@@ -66,24 +67,50 @@ MIGRATIONS: list[str] = [
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """The SQLite store. `readonly=True` opens it without writing anything (no lock file, no
+    migration): for an index on a read-only mount or in a folder the user cannot write."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
         self._thread_lock = threading.RLock()
-        # Creating the file, switching it to WAL and migrating it are writes that two
-        # processes opening a new index at once would race for: SQLite can answer a
-        # journal-mode change with "busy" without waiting. They happen under one
-        # cross-process lock; a store that is already current is only read here.
-        with _exclusive(path.parent / "store.lock"):
-            # isolation_level=None: we open transactions ourselves, so a batch commits whole or not at all.
-            self.db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA busy_timeout=60000")
-            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                _when_not_busy(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
-            if self.db.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
-                self._migrate()
+        try:
+            if readonly:
+                self.db = _connect_readonly(path)
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version < len(MIGRATIONS):
+                    raise DossierError(
+                        f"the store {path} was made by an older Dossier and needs an upgrade it cannot get "
+                        "read-only: open it once with write access"
+                    )
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Creating the file, switching it to WAL and migrating it are writes that two
+            # processes opening a new index at once would race for: SQLite can answer a
+            # journal-mode change with "busy" without waiting. They happen under one
+            # cross-process lock; a store that is already current is only read here.
+            with _exclusive(path.parent / "store.lock"):
+                # isolation_level=None: we open transactions ourselves, so a batch commits whole or not at all.
+                self.db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+                self.db.row_factory = sqlite3.Row
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self.db.execute("PRAGMA busy_timeout=60000")
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    _when_not_busy(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
+                if self.db.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
+                    self._migrate()
+        except sqlite3.DatabaseError as exc:
+            if any(word in str(exc) for word in ("malformed", "not a database", "encrypted")):
+                raise store_damaged(path, str(exc)) from None
+            raise
+
+    def integrity(self) -> list[str]:
+        """What SQLite's own check finds wrong with the file; empty when it is sound."""
+        try:
+            rows = [r[0] for r in self.db.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+        return [] if rows == ["ok"] else rows
 
     def _migrate(self) -> None:
         with self.transaction():
@@ -145,9 +172,22 @@ class Store:
     def chunk_ids(self, article_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
 
+    def generation(self) -> int:
+        """A counter that every change of articles, chunks or records moves on: a long-lived
+        reader (a notebook) compares it per call to see what other processes added."""
+        value = self.get_meta("generation")
+        return int(value) if value else 0
+
+    def _next_generation(self) -> None:
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
     def put_article(self, article: Article, chunks: list[Chunk]) -> None:
         """Replace the article and its chunks in one transaction."""
         with self.transaction():
+            self._next_generation()
             self.db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
             self.db.execute(
                 "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -180,6 +220,7 @@ class Store:
     def delete_article(self, article_id: str) -> None:
         """The article, its chunks and its cached records, in one transaction."""
         with self.transaction():
+            self._next_generation()
             self.db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
             self.db.execute("DELETE FROM extractions WHERE article_id = ?", (article_id,))
             self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
@@ -198,6 +239,7 @@ class Store:
 
     def cache_records(self, cache_key: str, article_id: str, model: str, records: list[dict], seconds: float) -> None:
         with self.transaction():
+            self._next_generation()
             self.db.execute(
                 "INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?)",
                 (cache_key, article_id, model, json.dumps(records), seconds, time.time()),
@@ -211,6 +253,23 @@ class Store:
                 "INSERT INTO questions(asked_at, question, model, answer, seconds) VALUES (?, ?, ?, ?, ?)",
                 (time.time(), question, model, answer, seconds),
             )
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """Read-only, writing nothing: `mode=ro`, or where SQLite cannot even create the WAL's
+    shared-memory file beside it (a read-only folder), `immutable=1`, which is safe there
+    because no one can write that folder either."""
+    if not path.is_file():
+        raise DossierError(f"there is no index at {path.parent}: run `agent ingest PATH --index {path.parent}` first")
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        db.close()
+        db = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    return db
 
 
 @contextmanager
