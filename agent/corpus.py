@@ -28,6 +28,7 @@ from agent.settings import Settings
 from agent.store import Store
 
 if TYPE_CHECKING:
+    from agent.lexicon import Lexicon
     from agent.llm import LLM
     from agent.retrieval import Retriever
 
@@ -179,7 +180,7 @@ class Corpus:
             ArticleInfo(
                 id=a.id, title=a.title, outlet=a.outlet, published=a.published, url=a.url, path=a.path,
                 chunks=chunks.get(a.id, 0),
-                extracted=self.store.cached_records(cache_key(a, self.model_id)) is not None,
+                extracted=self.store.cached_records(cache_key(a, self.model_id, self.lexicon)) is not None,
             )
             for a in self.store.articles()
         ]
@@ -290,7 +291,7 @@ class Corpus:
             on_start(len(articles))
 
         def cached(article: Article) -> ArticleResult | None:
-            hit = self.store.cached_records(cache_key(article, model))
+            hit = self.store.cached_records(cache_key(article, model, self.lexicon))
             if hit is None:
                 return None
             records, seconds = hit
@@ -298,13 +299,21 @@ class Corpus:
 
         def save(result: ArticleResult) -> None:
             self.store.cache_records(
-                cache_key(result.article, model), result.article.id, model,
+                cache_key(result.article, model, self.lexicon), result.article.id, model,
                 [r.model_dump(mode="json") for r in result.records], result.seconds,
             )
 
-        results = run_batch(articles, lambda a: extract_article(a, self.llm), cached, save, workers, on_done)
+        results = run_batch(articles, lambda a: extract_article(a, self.llm, self.lexicon), cached, save, workers, on_done)
         self._wrote()
         return results
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The stance lexicon: the shipped words plus the user's (DOSSIER_LEXICON, or
+        lexicon.toml in the index folder)."""
+        from agent import lexicon
+
+        return lexicon.load(lexicon.user_file(self.settings.index_path, self.settings.lexicon))
 
     @property
     def model_id(self) -> str:
@@ -317,7 +326,7 @@ class Corpus:
         """Every cached record of the ingested articles, for the current pipeline and model."""
         out: list[Record] = []
         for article in self.store.articles():
-            hit = self.store.cached_records(cache_key(article, self.model_id))
+            hit = self.store.cached_records(cache_key(article, self.model_id, self.lexicon))
             if hit is not None:
                 out += [record_from_dict(r) for r in hit[0]]
         return out

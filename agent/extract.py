@@ -30,7 +30,8 @@ from pydantic import BaseModel, Field
 
 from agent.chunking import split_sentences
 from agent.dates import find_date_mentions
-from agent.frames import GENERIC_ACTOR_NOUNS, Frame, Mention, SentenceFrames
+from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames
+from agent.lexicon import Lexicon
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Record, Stance
 from agent.nlp import parse
 from agent.prompts import load as load_prompt
@@ -65,8 +66,8 @@ def cache_version() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def cache_key(article: Article, model: str) -> str:
-    return hashlib.sha256(f"{article.content_hash}|{cache_version()}|{model}".encode()).hexdigest()
+def cache_key(article: Article, model: str, words: Lexicon = DEFAULT_LEXICON) -> str:
+    return hashlib.sha256(f"{article.content_hash}|{cache_version()}|{model}|{words.digest}".encode()).hexdigest()
 
 
 @dataclass
@@ -84,10 +85,10 @@ class ArticleResult:
     rejected: int = 0  # records dropped by the grounding check
 
 
-def extract_article(article: Article, llm: Structured) -> ArticleResult:
+def extract_article(article: Article, llm: Structured, words: Lexicon = DEFAULT_LEXICON) -> ArticleResult:
     started = time.perf_counter()
-    candidates, mentions = _read_frames(article)
-    types = _type_names(article, mentions, llm)
+    candidates, mentions = _read_frames(article, words)
+    types = _type_names(article, mentions, llm, words)
     records: list[Record] = []
     records += _actors(article, mentions, types)
     records += _stances(article, candidates, types)
@@ -99,13 +100,13 @@ def extract_article(article: Article, llm: Structured) -> ArticleResult:
 # --- 1. frames from grammar -------------------------------------------------------------
 
 
-def _read_frames(article: Article) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]]]:
+def _read_frames(article: Article, words: Lexicon) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]]]:
     spans = [s for s in split_sentences(article.text) if not looks_like_instruction(article.text[s[0] : s[1]])]
     docs = parse(article.text[a:b] for a, b in spans)
     candidates: list[_Candidate] = []
     previous: list[Frame] = []
     for (start, end), doc in zip(spans, docs):
-        sentence = SentenceFrames(doc[:], start)
+        sentence = SentenceFrames(doc[:], start, words)
         frames = sentence.frames()
         for frame in frames:
             # "There were also claims of support from X": the target is the previous sentence's.
@@ -128,7 +129,9 @@ def _read_frames(article: Article) -> tuple[list[_Candidate], dict[Mention, tupl
 # --- 2. what each name is ----------------------------------------------------------------
 
 
-def _type_names(article: Article, mentions: dict[Mention, tuple[int, int]], llm: Structured) -> dict[str, ActorType | str]:
+def _type_names(
+    article: Article, mentions: dict[Mention, tuple[int, int]], llm: Structured, words: Lexicon
+) -> dict[str, ActorType | str]:
     """Type each name once per article: from the parser where it is sure (a demonym is a
     state, a person a person, a country name a state, a descriptive phrase by its head
     noun), else one closed choice by the model, with the name's sentence as context."""
@@ -137,7 +140,7 @@ def _type_names(article: Article, mentions: dict[Mention, tuple[int, int]], llm:
         key = mention.text.lower()
         if key in types:
             continue
-        known = _known_type(mention)
+        known = _known_type(mention, words)
         if known is not None:
             types[key] = known
             continue
@@ -159,12 +162,12 @@ def _type_names(article: Article, mentions: dict[Mention, tuple[int, int]], llm:
     return types
 
 
-def _known_type(mention: Mention) -> str | None:
+def _known_type(mention: Mention, words: Lexicon) -> str | None:
     if mention.label in _FIXED_TYPES:
         return _FIXED_TYPES[mention.label]
     if mention.label == "NP":
         head = mention.text.split()[-1].lower()
-        return GENERIC_ACTOR_NOUNS.get(head, "other")
+        return words.actor_nouns.get(head, "other")
     if mention.label in _PLACE_LABELS and _is_country(mention.text):
         return "state"
     return None

@@ -21,35 +21,22 @@ from dataclasses import dataclass, field
 
 from typing import TYPE_CHECKING
 
+from agent import lexicon
+from agent.lexicon import Lexicon
+
 if TYPE_CHECKING:  # spaCy loads in ~1 s; a cached re-run never needs it
     from spacy.tokens import Span, Token
 
 ACTOR_LABELS = {"GPE", "NORP", "ORG", "PERSON"}
 MAYBE_ACTOR_LABELS = {"LOC", "PRODUCT", "FAC"}  # the small parser mislabels some countries
 
-SUPPORT_VERBS = {"support", "back", "side", "assist", "aid", "help", "arm", "fund", "finance", "sponsor", "endorse", "reinforce", "bolster", "defend", "equip"}
-OPPOSE_VERBS = {"oppose", "fight", "attack", "battle", "combat", "resist", "besiege", "bomb", "shell", "confront", "invade", "counter"}
-CONDEMN_VERBS = {"condemn", "criticize", "criticise", "denounce", "decry", "censure", "slam"}
-CALL_VERBS = {"urge", "demand", "call", "press", "appeal"}
-
-SUPPORT_NOUNS = {"support", "backing", "assistance", "aid", "help", "protection"}
-SUPPORTER_NOUNS = {"backer", "supporter", "ally", "sponsor", "patron"}
-OPPOSE_NOUNS = {"opposition", "hostility", "resistance"}
-CONDEMN_NOUNS = {"condemnation", "criticism", "denunciation"}
-ATTACK_NOUNS = {"offensive", "attack", "assault", "campaign", "war", "strike", "airstrike", "bombardment"}
-
-RECEIVE_VERBS = {"have", "receive", "get", "enjoy", "gain", "win", "secure", "obtain", "accept", "welcome"}
-GIVE_VERBS = {"give", "provide", "offer", "lend", "extend", "pledge", "send", "express", "voice", "stress", "reiterate", "declare", "announce", "reaffirm", "show"}
-HEDGES = {"claim", "allege", "allegation", "rumor", "rumour", "accuse", "accusation", "suspect", "believe", "purport"}
-HEDGE_ADVERBS = {"reportedly", "allegedly", "purportedly", "apparently", "supposedly"}
-DENIALS = {"deny", "denial", "refute", "dismiss"}
-SPEECH_VERBS = {"say", "tell", "report", "state", "announce", "quote", "write", "claim", "allege"}
-GENERIC_ACTOR_NOUNS = {
-    "government": "government", "administration": "government", "authorities": "government",
-    "parliament": "government", "cabinet": "government", "ministry": "government",
-    "army": "armed_group", "forces": "armed_group", "militia": "armed_group", "militias": "armed_group",
-    "rebels": "armed_group", "fighters": "armed_group", "troops": "armed_group",
-}
+# The cue words are data (`agent/data/lexicon.toml`, extended by a user's file); these names
+# are the shipped lexicon's, for code that reads questions rather than articles.
+DEFAULT_LEXICON = lexicon.load()
+SUPPORT_VERBS = DEFAULT_LEXICON["verbs.supports"]
+OPPOSE_VERBS = DEFAULT_LEXICON["verbs.opposes"]
+CONDEMN_VERBS = DEFAULT_LEXICON["verbs.condemns"]
+GENERIC_ACTOR_NOUNS = DEFAULT_LEXICON.actor_nouns
 PRONOUNS = {"it", "they", "he", "she", "its", "their", "his", "her", "them", "which", "who", "that", "this"}
 RELATIVE = {"which", "who", "that"}
 _TRANSPARENT = {"compound", "amod", "det", "punct", "cc", "dep", "flat", "nmod", "case", "nummod", "quantmod", "advmod"}
@@ -79,9 +66,10 @@ class Frame:
 class SentenceFrames:
     """Frames of one parsed sentence. `offset` turns sentence positions into article offsets."""
 
-    def __init__(self, sent: Span, offset: int) -> None:
+    def __init__(self, sent: Span, offset: int, words: Lexicon = DEFAULT_LEXICON) -> None:
         self.sent = sent
         self.offset = offset
+        self.words = words
         self.mentions: dict[int, Mention] = {}
         for ent in sent.ents:
             if ent.label_ in ACTOR_LABELS or (ent.label_ in MAYBE_ACTOR_LABELS and ent.root.pos_ == "PROPN"):
@@ -124,7 +112,7 @@ class SentenceFrames:
             return []
         if head.lower_ in PRONOUNS:
             return []
-        generic = head.lemma_.lower() in GENERIC_ACTOR_NOUNS or head.lower_ in GENERIC_ACTOR_NOUNS
+        generic = head.lemma_.lower() in self.words.actor_nouns or head.lower_ in self.words.actor_nouns
         if head.i in self.mentions and not generic:
             return [self.mentions[head.i]]
         children = list(head.children)
@@ -135,7 +123,7 @@ class SentenceFrames:
                     return found
         for child in children:
             # "ministers of X and Y", "forces loyal to X", "the government of X"
-            if child.dep_ == "prep" and child.lower_ == "of" and head.lemma_.lower() not in SUPPORT_NOUNS | ATTACK_NOUNS:
+            if child.dep_ == "prep" and child.lower_ == "of" and head.lemma_.lower() not in self.words["nouns.supports"] | self.words["nouns.attacks"]:
                 found = [m for p in _pobjs(child) for m in self.actors(p)]
                 if found:
                     return found
@@ -231,24 +219,24 @@ class SentenceFrames:
             lemma = token.lemma_.lower()
             frame = None
             if token.pos_ in {"VERB", "AUX"} or token.tag_.startswith("VB"):
-                if lemma in SUPPORT_VERBS:
+                if lemma in self.words["verbs.supports"]:
                     frame = self._verb_frame(token, "supports", {"with"})
-                elif lemma in OPPOSE_VERBS:
+                elif lemma in self.words["verbs.opposes"]:
                     frame = self._verb_frame(token, "opposes", {"against", "with"})
-                elif lemma in CONDEMN_VERBS:
+                elif lemma in self.words["verbs.condemns"]:
                     frame = self._verb_frame(token, "condemns", set())
-                elif lemma in CALL_VERBS:
+                elif lemma in self.words["verbs.calls_for"]:
                     frame = self._call_frame(token)
             elif token.pos_ in {"NOUN", "PROPN"}:
-                if lemma in SUPPORT_NOUNS:
+                if lemma in self.words["nouns.supports"]:
                     frame = self._noun_frame(token, "supports", holder_preps={"of", "from", "by"}, target_preps={"for", "to"})
-                elif lemma in SUPPORTER_NOUNS:
+                elif lemma in self.words["nouns.supporters"]:
                     frame = self._supporter_frame(token)
-                elif lemma in OPPOSE_NOUNS:
+                elif lemma in self.words["nouns.opposes"]:
                     frame = self._noun_frame(token, "opposes", holder_preps={"by", "from"}, target_preps={"to", "against", "of"})
-                elif lemma in CONDEMN_NOUNS:
+                elif lemma in self.words["nouns.condemns"]:
                     frame = self._noun_frame(token, "condemns", holder_preps={"by", "from"}, target_preps={"of", "against"})
-                elif lemma in ATTACK_NOUNS:
+                elif lemma in self.words["nouns.attacks"]:
                     frame = self._noun_frame(token, "opposes", holder_preps={"by"}, target_preps={"against", "on"})
             elif token.dep_ == "prep" and token.lower_ == "alongside":
                 frame = Frame(self.subject(token.head), "supports", [m for p in _pobjs(token) for m in self.actors(p)], token.text)
@@ -304,7 +292,7 @@ class SentenceFrames:
             holder_preps, target_preps = holder_preps - {"of"}, target_preps | {"of"}
         holders = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in holder_preps for p in _pobjs(c) for m in self.actors(p)]
         targets = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in target_preps for p in _pobjs(c) for m in self.actors(p)]
-        if noun.dep_ in {"dobj", "obj", "attr", "nsubj"} and head.lemma_.lower() in RECEIVE_VERBS:
+        if noun.dep_ in {"dobj", "obj", "attr", "nsubj"} and head.lemma_.lower() in self.words["qualifiers.receive"]:
             # "Y has the support of X", "Y received support from X"
             targets = targets or self.subject(head)
             holders = holders or [m for c in head.children if c.dep_ == "prep" and c.lower_ in {"from", "of"} for p in _pobjs(c) for m in self.actors(p)]
@@ -319,10 +307,10 @@ class SentenceFrames:
         else:
             if possessor and possessor[0].lower_ not in PRONOUNS:
                 holders = holders or self.actors(possessor[0])
-            elif noun.dep_ in {"dobj", "obj"} and head.lemma_.lower() in GIVE_VERBS | {"launch", "wage", "begin", "start", "step", "continue", "voice"}:
+            elif noun.dep_ in {"dobj", "obj"} and head.lemma_.lower() in self.words["qualifiers.give"] | {"launch", "wage", "begin", "start", "step", "continue", "voice"}:
                 holders = holders or self.subject(head)
                 targets = targets or [m for c in head.children if c.dep_ in {"prep", "dative"} and c.lower_ in target_preps | {"to"} for p in _pobjs(c) for m in self.actors(p)]
-        if not targets and noun.lemma_.lower() in ATTACK_NOUNS:
+        if not targets and noun.lemma_.lower() in self.words["nouns.attacks"]:
             # "launched an offensive to take the capital from Y": Y is the side attacked.
             purposes = [v for w in (noun, head) for v in w.children if v.dep_ in {"acl", "xcomp", "advcl"} and v.pos_ == "VERB"]
             targets = [m for v in purposes for c in v.children if c.dep_ == "prep" and c.lower_ == "from" for p in _pobjs(c) for m in self.actors(p)]
@@ -358,15 +346,15 @@ class SentenceFrames:
         chain = [cue, *cue.ancestors]
         if any(t.dep_ == "neg" for c in chain[:2] for t in c.children):
             frame.status = "denied"
-        if cue.head.lemma_.lower() in DENIALS and cue.dep_ in {"xcomp", "ccomp", "pcomp", "dobj", "obj"}:
+        if cue.head.lemma_.lower() in self.words["qualifiers.denials"] and cue.dep_ in {"xcomp", "ccomp", "pcomp", "dobj", "obj"}:
             frame.status = "denied"
             return
-        hedged = any(t.lemma_.lower() in HEDGES for t in chain) or any(
-            t.lower_ in HEDGE_ADVERBS for c in chain for t in c.children
+        hedged = any(t.lemma_.lower() in self.words["qualifiers.hedges"] for t in chain) or any(
+            t.lower_ in self.words["qualifiers.hedge_adverbs"] for c in chain for t in c.children
         )
         if hedged and frame.status == "stated":
             frame.status = "claimed"
-            if any(t.lemma_.lower() in DENIALS for t in self.sent):
+            if any(t.lemma_.lower() in self.words["qualifiers.denials"] for t in self.sent):
                 frame.status = "denied"
         for token in self.sent:
             if token.lower_ == "according" and token.nbor(1).lower_ == "to" if token.i + 1 < len(token.doc) else False:
@@ -374,7 +362,7 @@ class SentenceFrames:
                 if sources:
                     frame.attribution = ", ".join(sources)
         for ancestor in cue.ancestors:
-            if ancestor.lemma_.lower() in SPEECH_VERBS and frame.attribution is None:
+            if ancestor.lemma_.lower() in self.words["qualifiers.speech"] and frame.attribution is None:
                 speakers = [m.text for c in ancestor.children if c.dep_ == "nsubj" for m in self.actors(c)]
                 if speakers:
                     frame.attribution = ", ".join(speakers)

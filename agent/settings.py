@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(10_000_000, description="Larger files (and web pages) are skipped with a message.")
     fetch_timeout: float = Field(20.0, description="Seconds to wait for a web page given by URL.")
 
+    # Extraction.
+    lexicon: Path | None = Field(None, description="Your stance words, added to the shipped ones (default: lexicon.toml in the index).")
+
     # Retrieval and answering.
     top_k: int = 6
     chunk_chars: int = 600

@@ -1,0 +1,70 @@
+"""The stance lexicon is data: a user's file teaches domain verbs without touching code,
+its words reach extraction, and a bad file is a clear error naming it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent import lexicon
+from agent.corpus import Corpus
+from agent.errors import DossierError
+from agent.frames import SentenceFrames
+from agent.nlp import parse
+from agent.settings import Settings
+
+from .fake_openai import FakeOpenAI, extraction_reply
+
+SENTENCE = "The Velmora Shipping Guild bankrolled the Harbour Workers Union during the strike."
+TEACH = '[verbs]\nsupports = ["bankroll"]\n\n[actor_nouns]\nguild = "other"\n'
+
+
+def _frames(words) -> list[tuple[list[str], str, list[str]]]:
+    (doc,) = parse([SENTENCE])
+    return [([m.text for m in f.holders], f.relation, [m.text for m in f.targets]) for f in SentenceFrames(doc[:], 0, words).frames()]
+
+
+def test_a_user_file_teaches_a_verb(tmp_path: Path) -> None:
+    assert _frames(lexicon.load()) == []  # "bankroll" is no cue the shipped lexicon knows
+    mine = tmp_path / "mine.toml"
+    mine.write_text(TEACH)
+    taught = lexicon.load(mine)
+    assert "bankroll" in taught["verbs.supports"] and "back" in taught["verbs.supports"]  # added, not replaced
+    assert _frames(taught) == [(["Velmora Shipping Guild"], "supports", ["Harbour Workers Union"])]
+    assert taught.digest != lexicon.load().digest
+
+
+def test_lexicon_beside_the_index_reaches_extraction_and_its_cache(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "guild.txt").write_text(f"Guild funds strikers\n\n{SENTENCE}\n")
+    with FakeOpenAI(extraction_reply) as fake:
+        settings = Settings(_env_file=None, index_path=tmp_path / "index", base_url=fake.url, model="x", max_retries=0)  # type: ignore[call-arg]
+        with Corpus(settings) as corpus:
+            before = [r for r in corpus.extract([news])[0].records if r.type == "stance"]
+        (tmp_path / "index" / "lexicon.toml").write_text(TEACH)
+        with Corpus(settings) as corpus:
+            (result,) = corpus.extract([news])
+    assert before == []
+    assert not result.cached  # new words, new cache key: the article is read again
+    stances = [(s.holder, s.relation, s.target) for s in result.records if s.type == "stance"]
+    assert stances == [("Velmora Shipping Guild", "supports", "Harbour Workers Union")]
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[verbs\nsupports = 1", "is not valid TOML"),
+        ('[feelings]\nlikes = ["like"]', "unknown section [feelings]"),
+        ('[verbs]\nadores = ["adore"]', "unknown list verbs.adores"),
+        ('[verbs]\nsupports = "bankroll"', "verbs.supports must be a list of words"),
+        ('[actor_nouns]\nguild = "club"', "[actor_nouns] types must be one of"),
+    ],
+)
+def test_a_bad_lexicon_names_the_file_and_the_problem(tmp_path: Path, text: str, says: str) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    with pytest.raises(DossierError) as caught:
+        lexicon.load(bad)
+    assert str(bad) in str(caught.value) and says in str(caught.value)
