@@ -264,7 +264,8 @@ class Consolidation:
             if link.kind == "leads" and target is not None:
                 source = self._form(link.source)
                 if source is not None:
-                    source.types["person"] += 1
+                    if not _is_country_form(source.key):  # "Ruritania's army" is led by no person
+                        source.types["person"] += 1
                     self._leads.append((source.key, target.key, link.evidence))
             elif link.kind == "epithet" and target is not None and _name_words(target.key):
                 self._epithets.append((link.source, target.key, link.evidence))
@@ -323,7 +324,8 @@ class Consolidation:
             if link.kind == "alias" and _is_acronym(link.source):
                 self._union(_key(link.source), _key(link.target), "acronym", f"{link.target} ({link.source})", link.evidence)
             elif link.kind == "alias":
-                self._union(_key(link.source), _key(link.target), "title", link.source, link.evidence)
+                reason = "possessive" if _split_possessive(link.source)[0] else "title"
+                self._union(_key(link.source), _key(link.target), reason, link.source, link.evidence)
         # An acronym and the one multi-word name in the corpus whose initials spell it ("UN").
         initials: dict[str, set[str]] = defaultdict(set)
         for key, form in self.forms.items():
@@ -751,6 +753,11 @@ def _country_code(key: str) -> tuple[str | None, MergeReason | None]:
         return countries.seats[key], "seat of government"
     if key in countries.capitals:
         return countries.capitals[key], "capital"
+    if len(key) >= 6 and " " not in key:
+        # A misspelt seat ("the Kremlim"): seats are few and distinctive, so close spellings are safe.
+        close = [code for seat, code in countries.seats.items() if seat[:1] == key[:1] and JaroWinkler.similarity(seat, key) >= 0.9]
+        if len(set(close)) == 1:
+            return close[0], "seat of government"
     if len(key) > 3:
         import pycountry
 

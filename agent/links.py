@@ -92,7 +92,7 @@ def read_ties(sentence: SentenceFrames) -> list[Tie]:
         if mention.label == "PERSON":
             ties += _person_ties(sentence, mention, first, last)
         elif mention.label in {"ORG", "PROPN"}:
-            ties += _epithet(sentence, mention, first)
+            ties += _epithet(sentence, mention, first) + _possessive_name(sentence, mention, first, last)
     ties += _led_by(sentence)
     return ties
 
@@ -150,9 +150,26 @@ def _person_ties(sentence: SentenceFrames, person: Mention, first: int, last: in
             if group is not None and group.label == "ORG":
                 ties.append(Tie("leads", person.text, group.text, person.start, group.end))
                 break
-            if not (token.is_punct or token.pos_ in {"ADJ", "ADV", "PROPN", "VERB"} or token.ent_type_ == "GPE"):
+            describes = token.dep_ in {"amod", "npadvmod", "advmod", "compound", "punct", "conj"}
+            if not (describes or token.pos_ in {"ADJ", "ADV", "PROPN"} or token.ent_type_ == "GPE"):
                 break
     return ties
+
+
+def _possessive_name(sentence: SentenceFrames, mention: Mention, first: int, last: int) -> list[Tie]:
+    """One entity "X Y's Northern Army": X Y leads the Northern Army, and the phrase names it."""
+    doc = sentence.sent.doc
+    while first < last and _offset(sentence, doc[first]) < mention.start:  # "the" is outside the name
+        first += 1
+    cases = [i for i in range(first + 1, last) if doc[i].dep_ == "case"]
+    if len(cases) != 1 or not all(doc[i].pos_ == "PROPN" for i in range(first, cases[0])):
+        return []
+    owner = _text(sentence, _offset(sentence, doc[first]), _offset(sentence, doc[cases[0] - 1], end=True))
+    rest_start = _offset(sentence, doc[cases[0] + 1])
+    rest = _text(sentence, rest_start, mention.end)
+    if not rest[:1].isupper():
+        return []
+    return [Tie("leads", owner, rest, mention.start, mention.end), Tie("alias", mention.text, rest, mention.start, mention.end)]
 
 
 def _epithet(sentence: SentenceFrames, mention: Mention, first: int) -> list[Tie]:

@@ -89,10 +89,13 @@ def test_demonyms_seats_and_acting_capitals_are_their_country_but_a_place_fought
         _actor("Peru", "d", "state"),
         _stance("Peruvian government", "Harbour Rovers", "e"),
         _stance("Lima government", "Harbour Rovers", "f"),
+        _stance("the Monclao", "Harbour Rovers", "g"),  # a seat of government, misspelt
+        _actor("Spain", "g", "state"),
     ]
     c = Consolidation(records)
     assert _same(c, "Brazil", "Brazilian", "Brasilia")
     assert _same(c, "White House", "United States")
+    assert _same(c, "Monclao", "Spain")
     assert not _same(c, "Lima", "Peru")
     assert _same(c, "Peruvian government", "Lima government") and not _same(c, "Peruvian government", "Peru")
     reasons = {m.alias: m.reason for a in c.actors() for m in a.merges}

@@ -48,3 +48,9 @@ def test_acronyms_are_read_from_long_name_and_brackets():
     assert found == {("NDA", "Northern Defence Army"), ("CNU", "Council of National Unity")}
     for tie in acronyms(text):
         assert text[tie.start : tie.end].endswith(f"({tie.source})")
+
+
+def test_a_persons_organisation_is_the_one_he_leads():
+    ties = _ties("They backed Marek Dulov's Northern Defence Army in the north.")
+    assert ("leads", "Marek Dulov", "Northern Defence Army") in ties
+    assert ("alias", "Marek Dulov's Northern Defence Army", "Northern Defence Army") in ties
