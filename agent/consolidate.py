@@ -214,6 +214,7 @@ class Consolidation:
         self._leads: list[tuple[str, str, Evidence | None]] = []  # (leader key, led key, evidence)
         self._epithets: list[tuple[str, str, Evidence | None]] = []  # (epithet, described key, evidence)
         self._apart: list[tuple[str, str]] = []
+        self._clusters: tuple[int, dict[str, list[str]]] | None = None
         self._actors = [r for r in records if isinstance(r, Actor)]
         self._stances = [r for r in records if isinstance(r, Stance)]
         self._links = [r for r in records if isinstance(r, Link)]
@@ -287,14 +288,18 @@ class Consolidation:
             if {rx, ry} == {ra, rb}:
                 return False
         self._parent[ra] = rb
+        self._clusters = None
         self._merges.append(Merge(alias=self.forms[a].display, into=self.forms[b].display, reason=reason, detail=detail, evidence=evidence))
         return True
 
     def _members(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
-        for key in self.forms:
-            out[self.find(key)].append(key)
-        return out
+        """Cluster root -> its form keys; recomputed only after a merge or a new form."""
+        if self._clusters is None or self._clusters[0] != len(self.forms):
+            out: dict[str, list[str]] = defaultdict(list)
+            for key in self.forms:
+                out[self.find(key)].append(key)
+            self._clusters = (len(self.forms), out)
+        return self._clusters[1]
 
     def _is_person(self, key: str) -> bool:
         votes = Counter()
@@ -419,16 +424,16 @@ class Consolidation:
     def _fuzzy(self) -> None:
         keys = sorted(self.forms)
         together = self._named_apart_by_an_article()
-        for i, a in enumerate(keys):
-            for b in keys[i + 1 :]:
-                if self.find(a) == self.find(b) or (a, b) in together:
-                    continue
-                if _is_country_form(a) or _is_country_form(b):
-                    continue  # countries are told apart by data, not spelling ("Austria" / "Australia")
-                person = self._is_person(a) and self._is_person(b)
-                score = _person_similarity(a, b) if person else _name_similarity(a, b)
-                if score is not None:
-                    self._union(a, b, "fuzzy", f"{'person' if person else 'name'} words alike, {score:.2f}")
+        is_person = {k: self._is_person(k) for k in keys}
+        for a, b in _candidate_pairs(keys, is_person):
+            if self.find(a) == self.find(b) or (a, b) in together:
+                continue
+            if _is_country_form(a) or _is_country_form(b):
+                continue  # countries are told apart by data, not spelling ("Austria" / "Australia")
+            person = is_person[a] and is_person[b]
+            score = _person_similarity(a, b) if person else _name_similarity(a, b)
+            if score is not None:
+                self._union(a, b, "fuzzy", f"{'person' if person else 'name'} words alike, {score:.2f}")
         # A bare surname ("Conte") is the one person in the corpus whose name ends with it.
         surnames: dict[str, set[str]] = defaultdict(set)
         for key in keys:
@@ -785,6 +790,27 @@ def _government_of(key: str) -> str | None:
         if place in table:
             return table[place]
     return None
+
+
+def _candidate_pairs(keys: list[str], is_person: dict[str, bool]) -> list[tuple[str, str]]:
+    """Pairs worth a fuzzy comparison, so a large corpus is not compared all against all:
+    persons sharing their surname's first letter or its consonants; other names sharing
+    their generic words and the first letters of their name words."""
+    generic = _word_sets()[0]
+    buckets: dict[tuple, list[str]] = defaultdict(list)
+    for key in keys:
+        words = _words(key)
+        if not words:
+            continue
+        if is_person[key]:
+            surname = _strip_particle(words[-1])
+            buckets[("person", surname[:1])].append(key)
+            buckets[("person-consonants", _skeleton(surname)[1:4])].append(key)
+        else:
+            names = sorted(w[:1] for w in words if w not in generic)
+            buckets[("name", frozenset(w for w in words if w in generic) - {"of", "the", "and"}, tuple(names))].append(key)
+    pairs = {(a, b) for members in buckets.values() for i, a in enumerate(members) for b in members[i + 1 :]}
+    return sorted(pairs)
 
 
 def _person_similarity(a: str, b: str) -> float | None:
