@@ -281,7 +281,7 @@ def stances(
         return
     rows, quotes = [], []
     for edge in edges:
-        first = edge.evidence[0]
+        first = min(edge.evidence, key=lambda e: len(e.quote))  # the shortest quote reads best in one line
         rows.append([edge.holder, edge.relation, edge.target, edge.status, str(len(edge.articles)), str(len(edge.outlets))])
         source = f" [{first.article} {first.start}-{first.end}]"
         quotes.append(f'    "{_short(first.quote, TABLE_WIDTH - 6 - len(source))}"{source}')

@@ -270,7 +270,12 @@ class Consolidation:
                     self._leads.append((source.key, target.key, link.evidence))
             elif link.kind == "epithet" and target is not None and _name_words(target.key):
                 self._epithets.append((link.source, target.key, link.evidence))
-                self._form(link.evidence.quote, link.evidence)  # "the internationally recognised Council of Unity"
+                # The phrase as written, and its last epithet with the name, both verbatim:
+                # "Coast-based, internationally recognised Council", "internationally recognised Council".
+                self._form(link.evidence.quote, link.evidence)
+                last = re.split(r",\s*", link.source)[-1]
+                if last != link.source and link.evidence.quote.endswith(f"{last} {link.target}"):
+                    self._form(f"{last} {link.target}", link.evidence)
 
     def find(self, key: str) -> str:
         while self._parent[key] != key:
@@ -589,6 +594,8 @@ class Consolidation:
             articles = sorted({a for f in forms for a in f.articles})
             if not articles:
                 continue  # a name only the user or a rule supplied, never seen in an article
+            if all(k in _word_sets()[2] for k in keys) and not self._code(keys):
+                continue  # "European": an adjective, no actor
             aliases = sorted({d for f in forms for d in f.displays}, key=lambda d: (d != names[root], d.lower()))
             out.append(CanonicalActor(
                 name=names[root], type=self._type(keys), aliases=aliases,

@@ -134,8 +134,13 @@ def _read_frames(article: Article) -> tuple[list[_Candidate], dict[Mention, tupl
             found.setdefault(mention, candidate.sentence)
     # Persons are actors wherever they appear (the parser types them: no model call), so
     # consolidation can link each to what he leads.
+    # A lone word the parser calls a person ("Misrata") is kept only as the short form of a
+    # fuller name in the article: the recogniser mislabels single place names.
+    full = [m.text.lower() for m in persons if len(m.text.split()) > 1]
     for mention, sentence in persons.items():
-        found.setdefault(mention, sentence)
+        lone = len(mention.text.split()) == 1
+        if not lone or any(name.endswith((" " + mention.text.lower(), "-" + mention.text.lower())) for name in full):
+            found.setdefault(mention, sentence)
     return candidates, found, ties
 
 
