@@ -517,20 +517,22 @@ class Consolidation:
 
     def _epithet_names(self) -> None:
         described: dict[str, set[str]] = defaultdict(set)
-        evidence_of: dict[str, Evidence | None] = {}
+        evidence_of: dict[str, tuple[str, str, Evidence | None]] = {}
         for epithet, key, evidence in self._epithets:
             head = _head_noun(self.forms[key].display if key in self.forms else key)
             if not head:
                 continue
             for variant in _epithet_keys(epithet, head):
                 described[variant].add(self.find(key))
-                evidence_of.setdefault(variant, evidence)
+                evidence_of.setdefault(variant, (epithet, key, evidence))
         for variant, roots in described.items():
             roots = {self.find(r) for r in roots}
             if len(roots) != 1 or variant not in self.forms:
                 continue  # unknown, or two actors share the epithet: ambiguous
             (root,) = roots
-            self._union(variant, root, "epithet", f"an article calls {self.forms[root].display} so", evidence_of[variant])
+            epithet, key, evidence = evidence_of[variant]
+            where = f" in {evidence.article}" if evidence else ""
+            self._union(variant, root, "epithet", f"{epithet!r} describes {self.forms[key].display}{where}, no other actor", evidence)
 
     # --- results -------------------------------------------------------------------------------
 
