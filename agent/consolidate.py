@@ -439,6 +439,11 @@ class Consolidation:
             score = _person_similarity(a, b) if person else _name_similarity(a, b)
             if score is not None:
                 self._union(a, b, "fuzzy", f"{'person' if person else 'name'} words alike, {score:.2f}")
+        # "Quorra Holdings" is "Quorra", "Harbour City FC" is "Harbour City": a legal or club suffix.
+        for key in keys:
+            bare = _without_suffix(key)
+            if bare and bare in self.forms and not self._is_person(key):
+                self._union(bare, key, "name suffix", f"{self.forms[key].display} without {key[len(bare):].strip()!r}")
         # A bare surname ("Conte") is the one person in the corpus whose name ends with it.
         surnames: dict[str, set[str]] = defaultdict(set)
         for key in keys:
@@ -798,6 +803,20 @@ def _government_of(key: str) -> str | None:
     for table in (countries.demonyms, countries.names, countries.capitals):
         if place in table:
             return table[place]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _suffixes() -> tuple[str, ...]:
+    return tuple(sorted((line.strip().lower() for line in _lines("name_suffixes.txt")), key=len, reverse=True))
+
+
+def _without_suffix(key: str) -> str | None:
+    """'quorra' for 'quorra holdings'; None when no suffix ends the name or nothing is left."""
+    for suffix in _suffixes():
+        if key.endswith(" " + suffix):
+            bare = key[: -len(suffix) - 1].strip(" ,")
+            return bare if bare and not _is_country_form(bare) else None
     return None
 
 

@@ -170,7 +170,7 @@ class Answer(BaseModel):
 
 MergeReason = Literal[
     "same name", "article alias", "acronym", "title", "possessive", "epithet", "demonym", "country name",
-    "capital", "seat of government", "government of", "fuzzy", "person's name", "forces of", "leader's group",
+    "capital", "seat of government", "government of", "fuzzy", "name suffix", "person's name", "forces of", "leader's group",
     "user",
 ]
 

@@ -127,6 +127,18 @@ def test_fuzzy_matching_joins_transliterations_on_name_words_only():
     assert fuzzy and all(m.detail for m in fuzzy)
 
 
+def test_a_legal_or_club_suffix_is_dropped_but_a_generic_noun_is_not():
+    records = [
+        _actor("Quorra Holdings", "a"), _actor("Quorra", "b"),
+        _actor("Harbour City FC", "c"), _actor("Harbour City", "d"),
+        _actor("Northern", "e", "state"), _actor("Northern Army", "f", "armed_group"),
+    ]
+    c = Consolidation(records)
+    assert _same(c, "Quorra", "Quorra Holdings") and _same(c, "Harbour City", "Harbour City FC")
+    assert not _same(c, "Northern", "Northern Army")
+    assert any(m.reason == "name suffix" for a in c.actors() for m in a.merges)
+
+
 def test_a_leaders_forces_are_the_group_he_leads_once_an_article_links_them():
     records = [
         _link("leads", "Marek Dulov", "Northern Defence Army", "a"),

@@ -54,3 +54,38 @@ def test_a_persons_organisation_is_the_one_he_leads():
     ties = _ties("They backed Marek Dulov's Northern Defence Army in the north.")
     assert ("leads", "Marek Dulov", "Northern Defence Army") in ties
     assert ("alias", "Marek Dulov's Northern Defence Army", "Northern Defence Army") in ties
+
+
+class _EveryNameIsOther:
+    """Stands in for the model's closed choice of a name's type (the one model call of extraction):
+    this test is about the grammar and consolidation, not the typing."""
+
+    def structured(self, response_model, messages, max_tokens=None):
+        return response_model(type="other")
+
+
+def test_from_extraction_to_canonical_actors_on_invented_business_news():
+    from agent.consolidate import Consolidation
+    from agent.extract import extract_article
+    from agent.models import Article
+
+    first = Article(id="a", path="a", content_hash="a", outlet="Market Ledger", text=(
+        "Orbis Chief Executive Dana Whitlock announced the bid on Monday. "
+        "The Helios Group (HG) opposes the takeover by Orbis, its board said. "
+        "Quorra Holdings backs Orbis."))
+    second = Article(id="b", path="b", content_hash="b", outlet="City Wire", text=(
+        "Regulators questioned Dana Whitlock's Orbis on Friday. "
+        "HG criticised Whitlock over the bid. "
+        "Brazilian investors support the Helios Group, while Quorra denied backing Orbis."))
+    records = [r for article in (first, second) for r in extract_article(article, _EveryNameIsOther()).records]
+    consolidation = Consolidation(records, {"a": "Market Ledger", "b": "City Wire"})
+    actors = {a.name: a for a in consolidation.actors()}
+    assert actors["Dana Whitlock"].type == "person" and actors["Dana Whitlock"].leads == ["Orbis"]
+    assert {"Whitlock", "Chief Executive Dana Whitlock"} <= set(actors["Dana Whitlock"].aliases)
+    assert "HG" in actors["Helios Group"].aliases and actors["Helios Group"].outlets == ["City Wire", "Market Ledger"]
+    assert "Quorra" in actors["Quorra Holdings"].aliases
+    edges = {(e.holder, e.relation, e.target): e for e in consolidation.stance_graph()}
+    # A chief's stance counts for his company; a denial in one outlet contests another's report.
+    assert ("Helios Group", "condemns", "Orbis") in edges
+    assert edges[("Quorra Holdings", "supports", "Orbis")].status == "contested"
+    assert edges[("Brazil", "supports", "Helios Group")].outlets == ["City Wire"]
