@@ -63,7 +63,7 @@ def cache_version() -> str:
     from agent import dates, frames, links
 
     sources = [inspect.getsource(module) for module in (sys.modules[__name__], frames, dates, links)]
-    parts = [PIPELINE_VERSION, *sources, *(load_prompt(p) for p in _PROMPTS)]
+    parts = [PIPELINE_VERSION, *sources, *(load_prompt(p) for p in _PROMPTS), links.titles_data()]
     parts += [json.dumps(m.model_json_schema(), sort_keys=True) for m in (Actor, Stance, DateMention)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 

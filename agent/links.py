@@ -37,12 +37,17 @@ class Tie:
     end: int
 
 
+def titles_data() -> str:
+    """The titles file as text: part of the extraction cache key, since ties depend on it."""
+    return files("agent.data").joinpath("titles.txt").read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=1)
 def _titles() -> dict[str, bool]:
     """Lower-cased title -> whether it makes its holder the leader of what it is attached to."""
     out: dict[str, bool] = {}
     section = ""
-    for line in files("agent.data").joinpath("titles.txt").read_text(encoding="utf-8").splitlines():
+    for line in titles_data().splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
