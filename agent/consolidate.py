@@ -34,6 +34,7 @@ from pathlib import Path
 from rapidfuzz.distance import JaroWinkler
 
 from agent.errors import DossierError
+from agent.links import titles_data
 from agent.models import (
     Actor, CanonicalActor, Edge, Evidence, Link, Listing, Merge, MergeReason, Record, Stance,
 )
@@ -81,7 +82,7 @@ def _countries() -> _Countries:
 def _titles() -> tuple[dict[str, bool], re.Pattern]:
     leader: dict[str, bool] = {}
     section = ""
-    for line in _lines("titles.txt"):
+    for line in (l.strip() for l in titles_data().splitlines() if l.strip() and not l.startswith("#")):
         if line.startswith("["):
             section = line.strip("[]")
         else:
