@@ -86,7 +86,6 @@ def _split_titles(words: str) -> list[str]:
 def read_ties(sentence: SentenceFrames) -> list[Tie]:
     ties: list[Tie] = []
     mentions = sentence.mentions
-    doc = sentence.sent.doc
     seen: set[Mention] = set()
     for index, mention in sorted(mentions.items()):
         if mention in seen:
