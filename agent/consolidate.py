@@ -1,6 +1,6 @@
 """Across articles: one canonical actor per real-world entity, and a stance graph between them.
 
-Surface forms ("GNA", "Turkey's President Erdogan", "Hifter's forces", "Ankara") are merged in
+Surface forms ("NDA", "Ruritania's President Varga", "Dulov's forces", "Brasilia") are merged in
 layers, each of which records why (`Merge`: reason, detail, evidence), so every merge can be
 explained (`agent actors --why NAME`) and reversed (`aliases.toml`). In order:
 
@@ -8,8 +8,8 @@ explained (`agent actors --why NAME`) and reversed (`aliases.toml`). In order:
 2. aliases an article itself gives: "Long Name (ACR)", a short form of a longer name;
 3. titles, possessives and epithets around a name: "Italian Prime Minister X" is X,
    "X's Northern Army" is the Northern Army (and X leads it), "the self-styled Y" is Y;
-4. countries: names, demonyms ("Ruritanian"), seats of government ("the Kremlin") and
-   capitals that act ("Ankara said ..."), from the data file `data/countries.tsv`;
+4. countries: names, demonyms ("Brazilian"), seats of government ("the White House") and
+   capitals that act ("Brasilia said ..."), from the data file `data/countries.tsv`;
    "the Ruritanian government", "the <capital> government" are one government;
 5. fuzzy spelling (rapidfuzz) on name words only, never on generic words such as
    "government"; a person's bare surname when only one person in the corpus has it;
@@ -17,7 +17,7 @@ explained (`agent actors --why NAME`) and reversed (`aliases.toml`). In order:
    leads, once any article links X to it (or X itself, when X is a state or group);
 7. epithets: "the internationally recognised government" is the actor one article called
    "the internationally recognised Council of Unity", when no other actor is called so.
-A name merely contained in a longer one is not merged ("Libyan" is not the "Libyan National Army").
+A name merely contained in a longer one is not merged ("Northern" is not the "Northern Defence Army").
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from agent.models import (
 
 __all__ = ["Consolidation", "Edge", "Overrides", "consolidate", "fold", "stance_graph"]
 
-PERSON_WORD_SIMILARITY = 0.85  # Jaro-Winkler: "Tayyab"/"Tayyip" 0.87, "Serraj"/"Sarraj" 0.90; "Walsh"/"Washka" 0.84
+PERSON_WORD_SIMILARITY = 0.85  # Jaro-Winkler: "Qarawi"/"Karawi" passes; "Hassan"/"Hussein" (0.77) does not
 GIVEN_NAME_SIMILARITY = 0.8
 SURNAME_ALONE_SIMILARITY = 0.9  # a bare surname has no given name to confirm it
-NAME_WORD_SIMILARITY = 0.9  # stricter for organisations and places: "Kremlim"/"Kremlin" 0.94
+NAME_WORD_SIMILARITY = 0.9  # stricter for organisations and places, which share more words
 _PARTICLE = re.compile(r"^(al|el|ad|an|as|ash|at|az|bin|ibn|abu|de|del|der|van|von|da|di|du|le|la)[-‐’']", re.I)
 
 
@@ -129,13 +129,14 @@ def _name_words(key: str) -> list[str]:
 
 
 def _skeleton(word: str) -> str:
-    """Consonants, doubled ones once: transliterations of one name differ in their vowels ("Hifter"/"Haftar")."""
+    """Consonants, doubled ones once: transliterations of one name differ in their vowels ("Kaldor"/"Keldur")."""
     return re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy'’-]", "", word.lower()))
 
 
 def _alike(x: str, y: str) -> float:
-    """How alike two name words are: 1.0 for the same consonants (3 or more), else Jaro-Winkler."""
-    if x == y or (len(_skeleton(x)) >= 3 and _skeleton(x) == _skeleton(y)):
+    """How alike two name words are: 1.0 for the same consonants (4 or more: "Hassan" and
+    "Hussein" share 3 and are two names), else Jaro-Winkler."""
+    if x == y or (len(_skeleton(x)) >= 4 and _skeleton(x) == _skeleton(y)):
         return 1.0
     return JaroWinkler.similarity(x, y)
 
@@ -145,7 +146,7 @@ def _strip_particle(word: str) -> str:
 
 
 def _initials(display: str) -> str | None:
-    """'GNA' for 'Government of National Accord'; None for one word or lower-case words."""
+    """'CNU' for 'Council of National Unity'; None for one word or lower-case words."""
     words = [w for w in re.split(r"[\s-]+", display) if w.lower() not in {"of", "the", "and", "for", "in", "on"}]
     if len(words) < 2 or not all(w[:1].isupper() for w in words):
         return None
@@ -409,7 +410,7 @@ class Consolidation:
         for key, form in self.forms.items():
             code, reason = _country_code(key)
             if code and reason == "capital" and not form.holder:
-                code = None  # a capital is only the state when it acts ("Ankara said"), not where fighting is
+                code = None  # a capital is only the state when it acts ("Brasilia said"), not where fighting is
             if code:
                 by_code[code].append((key, reason))
                 continue
@@ -445,7 +446,7 @@ class Consolidation:
             bare = _without_suffix(key)
             if bare and bare in self.forms and not self._is_person(key):
                 self._union(bare, key, "name suffix", f"{self.forms[key].display} without {key[len(bare):].strip()!r}")
-        # A bare surname ("Conte") is the one person in the corpus whose name ends with it.
+        # A bare surname ("Varga") is the one person in the corpus whose name ends with it.
         surnames: dict[str, set[str]] = defaultdict(set)
         for key in keys:
             words = _words(key)
@@ -850,7 +851,7 @@ def _person_similarity(a: str, b: str) -> float | None:
     size = min(len(wa), len(wb))
     if size < 2:
         return None
-    wa, wb = wa[-size:], wb[-size:]  # "Tayyip Erdogan" is the end of "Recep Tayyip Erdogan"
+    wa, wb = wa[-size:], wb[-size:]  # "Alda Varga" is the end of "Maria Alda Varga"
     surname = _alike(wa[-1], wb[-1])
     if surname < PERSON_WORD_SIMILARITY:
         return None

@@ -134,7 +134,7 @@ def _read_frames(article: Article) -> tuple[list[_Candidate], dict[Mention, tupl
             found.setdefault(mention, candidate.sentence)
     # Persons are actors wherever they appear (the parser types them: no model call), so
     # consolidation can link each to what he leads.
-    # A lone word the parser calls a person ("Misrata") is kept only as the short form of a
+    # A lone word the parser calls a person (a town, at times) is kept only as the short form of a
     # fuller name in the article: the recogniser mislabels single place names.
     full = [m.text.lower() for m in persons if len(m.text.split()) > 1]
     for mention, sentence in persons.items():
@@ -237,7 +237,7 @@ def _actors(article: Article, mentions: dict[Mention, tuple[int, int]], types: d
 
 
 def _short_form(short: str, long: str, text: str) -> bool:
-    """'LNA' for 'Libyan National Army (LNA)'; 'Serraj' for 'Fayez al-Serraj'."""
+    """'NDA' for 'Northern Defence Army (NDA)'; 'Varga' for 'Alda Varga'."""
     if short == long or len(short) >= len(long):
         return False
     if short.isupper() and f"{long} ({short})" in text:
