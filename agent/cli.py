@@ -1,7 +1,7 @@
 """The command line: argument handling and printing only; the work is in `Corpus`.
 
-    agent ingest examples/libya
-    ask "Who backs the GNA?"          # same as: agent ask "..."
+    agent ingest news/
+    ask "Who backs the coastal council?"   # same as: agent ask "..."
     agent model install | serve [--keep] | stop
 """
 
@@ -269,61 +269,151 @@ def _gold_articles(gold: dict) -> set[str]:
     return {item["article"] for key in ("stances", "ambiguous", "disputed", "dates", "unanchored") for item in gold.get(key, [])}
 
 
+# --- listings: actors, stances, dates ----------------------------------------------------------
+
+TABLE_WIDTH = 100  # every listing fits a 100-column terminal: one line per row
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON array (keys in the README).")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV, one tidy row per actor / quote / date.")]
+ActorFilter = Annotated[Optional[str], typer.Option("--actor", help="Only this actor (any of its aliases).")]
+
+
+def _emit(items, as_json: bool, as_csv: bool, row) -> bool:
+    """Print items as JSON or CSV if asked; True when done."""
+    from agent.export import listing_csv
+
+    if as_json and as_csv:
+        _fail(DossierError("choose one of --json and --csv"))
+    if as_json:
+        sys.stdout.write(json.dumps([row(i) for i in items], ensure_ascii=False) + "\n")
+    elif as_csv:
+        sys.stdout.write(listing_csv(items))
+    return as_json or as_csv
+
+
+def _short(text: str, limit: int) -> str:
+    """Cut at a word boundary, marked with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
+
+
+def _print_rows(columns: list[tuple[str, int]], rows: list[list[str]], notes: list[str] | None = None) -> None:
+    """Fixed-width columns (the last takes the rest of 100), one line per row; `notes[i]`, when
+    given, is printed indented under row i."""
+    widths = [w for _, w in columns[:-1]]
+    widths.append(TABLE_WIDTH - sum(widths) - 2 * (len(widths)))
+    header = "  ".join(_fit(name, w) for (name, _), w in zip(columns, widths)).rstrip()
+    console.print(escape(header), style="bold")
+    for number, row in enumerate(rows):
+        console.print(escape("  ".join(_fit(cell, w) for cell, w in zip(row, widths)).rstrip()))
+        if notes:
+            console.print(escape(notes[number]), style="dim")
+
+
 @app.command()
 def stances(
     index: IndexOption = None,
-    every: Annotated[bool, typer.Option("--all", help="One row per extracted record instead of the merged graph.")] = False,
+    actor: ActorFilter = None,
+    relation: Annotated[Optional[str], typer.Option("--relation", help="supports, opposes, condemns or calls_for.")] = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
-    """The stance graph: who supports, opposes or condemns whom, merged across articles (run `agent extract` first)."""
-    if every:
-        _list_records(index, "stance")
+    """The stance graph between canonical actors: who supports, opposes or condemns whom, each edge with
+    its articles, outlets, status and quotes (run `agent extract` first)."""
+    if relation is not None and relation not in {"supports", "opposes", "condemns", "calls_for"}:
+        _fail(DossierError(f"unknown --relation {relation!r}: use supports, opposes, condemns or calls_for"))
+    try:
+        with Corpus(_settings(index)) as corpus:
+            edges = corpus.stances(actor=actor, relation=relation)
+    except DossierError as exc:
+        _fail(exc)
+    if relation is None:
+        edges = [e for e in edges if e.relation != "calls_for"]
+    if _emit(edges, as_json, as_csv, lambda e: e.row()):
         return
-    from rich.table import Table
-
-    with Corpus(_settings(index)) as corpus:
-        edges = [e for e in corpus.stance_graph() if e.relation != "calls_for"]
     if not edges:
-        console.print("no stances: run `agent extract PATH` first")
+        console.print("no stances" + (f" for {actor!r}" if actor else "") + ": run `agent extract PATH` first, or check the name")
         return
-    table = Table("holder", "relation", "target", "status", "articles", "first quote")
+    rows, quotes = [], []
     for edge in edges:
-        quote = edge.evidence[0].quote
-        table.add_row(edge.holder, edge.relation, edge.target, edge.status, str(len(edge.articles)), escape(quote[:90] + ("..." if len(quote) > 90 else "")))
-    console.print(table)
+        first = min(edge.evidence, key=lambda e: len(e.quote))  # the shortest quote reads best in one line
+        rows.append([edge.holder, edge.relation, edge.target, edge.status, str(len(edge.articles)), str(len(edge.outlets))])
+        source = f" [{first.article} {first.start}-{first.end}]"
+        quotes.append(f'    "{_short(first.quote, TABLE_WIDTH - 6 - len(source))}"{source}')
+    _print_rows([("holder", 22), ("relation", 8), ("target", 22), ("status", 9), ("art", 3), ("outlets", 7)], rows, quotes)
 
 
 @app.command()
-def actors(index: IndexOption = None) -> None:
-    """List extracted actors (run `agent extract` first)."""
-    _list_records(index, "actor")
+def actors(
+    index: IndexOption = None,
+    actor: ActorFilter = None,
+    why: Annotated[Optional[str], typer.Option("--why", help="Show the merges behind one actor (any alias).")] = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """One row per real-world actor across articles: name, type, aliases, what it leads, articles and
+    outlets (run `agent extract` first). Pin or split merges in aliases.toml beside the index."""
+    try:
+        with Corpus(_settings(index)) as corpus:
+            found = corpus.actors(actor=why or actor)
+            aliases_path = corpus.aliases_path
+    except DossierError as exc:
+        _fail(exc)
+    if why is not None:
+        if not found:
+            _fail(DossierError(f"no actor is called {why!r}: see `agent actors`"))
+        for item in found:
+            _explain(item, aliases_path)
+        return
+    if _emit(found, as_json, as_csv, lambda a: a.row()):
+        return
+    if not found:
+        console.print("no actors" + (f" called {actor!r}" if actor else "") + ": run `agent extract PATH` first")
+        return
+    rows = [[item.name, item.type, "; ".join(a for a in item.aliases if a != item.name), "; ".join(item.leads),
+             str(len(item.articles)), str(len(item.outlets))] for item in found]
+    _print_rows([("name", 24), ("type", 11), ("aliases", 32), ("leads", 14), ("art", 3), ("out", 3)], rows)
+
+
+def _explain(item, aliases_path: Path) -> None:
+    console.print(f"[bold]{escape(item.name)}[/bold] ({item.type}): {len(item.articles)} articles, {len(item.outlets)} outlets")
+    if item.leads:
+        console.print(f"  leads: {escape(', '.join(item.leads))}")
+    if item.led_by:
+        console.print(f"  led by: {escape(', '.join(item.led_by))}")
+    if not item.merges:
+        console.print("  one surface form; nothing merged")
+    for merge in item.merges:
+        console.print(f"  {escape(merge.summary())}")
+        if merge.evidence is not None:
+            console.print(f"      \"{escape(_short(merge.evidence.quote, 90))}\"")
+    console.print(escape(f"wrong? add [[not_same]] names = [...] to {aliases_path}"), style="dim")
 
 
 @app.command()
-def dates(index: IndexOption = None) -> None:
-    """List extracted date mentions (run `agent extract` first)."""
-    _list_records(index, "date")
-
-
-def _list_records(index: Path | None, kind: str) -> None:
-    from rich.table import Table
-
+def dates(index: IndexOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
+    """List extracted date mentions with their resolved values (run `agent extract` first)."""
     from agent.export import flat
 
-    with Corpus(_settings(index)) as corpus:
-        records = [r for r in corpus.records() if r.type == kind]
-    if not records:
-        console.print(f"no {kind} records: run `agent extract PATH` first")
+    try:
+        with Corpus(_settings(index)) as corpus:
+            found = corpus.dates()
+    except DossierError as exc:
+        _fail(exc)
+    if _emit(found, as_json, as_csv, flat):
         return
-    columns = {
-        "stance": ["holder", "relation", "target", "status", "attribution", "article", "quote"],
-        "actor": ["name", "actor_type", "aliases", "article"],
-        "date": ["text", "value", "precision", "anchor", "article", "event"],
-    }[kind]
-    table = Table(*columns, show_lines=False)
-    for record in records:
-        row = flat(record)
-        table.add_row(*(escape(str(row.get(c) if row.get(c) is not None else "")) for c in columns))
-    console.print(table)
+    if not found:
+        console.print("no date records: run `agent extract PATH` first")
+        return
+    rows = [[r.text, r.value or "unresolved", r.precision or "", r.evidence.article, r.event] for r in found]
+    _print_rows([("text", 18), ("value", 10), ("prec.", 5), ("article", 24), ("event", 0)], rows)
 
 
 @app.command("articles")

@@ -2,8 +2,8 @@
 
     from agent import Corpus
     with Corpus() as corpus:
-        corpus.ingest(["examples/libya"])
-        print(corpus.ask("Who backs the GNA?").answer)
+        corpus.ingest(["news/"])
+        print(corpus.ask("Who backs the coastal council?"))
 
 Data flows one way: ingest -> index -> extract -> consolidate -> answer.
 """
@@ -22,12 +22,13 @@ from agent.chunking import chunk_article
 from agent.errors import DossierError, read_only, store_damaged
 from agent.export import record_from_dict
 from agent.extract import ArticleResult, cache_key, extract_article, run_batch
-from agent.models import Actor, Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Record, Stance
+from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, Record
 from agent.readers import Skipped, read_paths
 from agent.settings import Settings
 from agent.store import Store
 
 if TYPE_CHECKING:
+    from agent.consolidate import Consolidation
     from agent.lexicon import Lexicon
     from agent.llm import LLM
     from agent.retrieval import Retriever
@@ -331,21 +332,49 @@ class Corpus:
                 out += [record_from_dict(r) for r in hit[0]]
         return out
 
-    def actors(self) -> list[Actor]:
-        return [r for r in self.records() if isinstance(r, Actor)]
+    # --- consolidate ------------------------------------------------------------------
 
-    def stances(self) -> list[Stance]:
-        return [r for r in self.records() if isinstance(r, Stance)]
+    @property
+    def aliases_path(self) -> Path:
+        """The user's "same / not same" decisions, beside the index; read on every consolidation."""
+        return self.settings.index_path / "aliases.toml"
 
-    def stance_graph(self):
-        """Stances merged across articles: one edge per (holder, relation, target), with its evidence."""
-        from agent.consolidate import stance_graph
+    def consolidation(self) -> Consolidation:
+        """Canonical actors across articles, rebuilt from the stored records (cheap: no model call),
+        so articles added since are included and `aliases.toml` edits apply at once."""
+        from agent.consolidate import Consolidation, Overrides
 
-        records = self.records()
-        return stance_graph([r for r in records if isinstance(r, Actor)], [r for r in records if isinstance(r, Stance)])
+        outlets = {a.id: a.outlet or a.id for a in self.store.articles()}
+        return Consolidation(self.records(), outlets, Overrides.load(self.aliases_path))
 
-    def dates(self) -> list[DateMention]:
-        return [r for r in self.records() if isinstance(r, DateMention)]
+    def actors(self, actor: str | None = None) -> Listing:
+        """One `CanonicalActor` per real-world actor (name, type, aliases, leads, articles, outlets);
+        `actor` keeps the one that any of its aliases names."""
+        actors = self.consolidation().actors()
+        if actor is None:
+            return actors
+        from agent.consolidate import fold
+
+        return Listing(a for a in actors if fold(actor) in {fold(n) for n in a.aliases})
+
+    def stances(self, actor: str | None = None, relation: str | None = None) -> Listing:
+        """Edges of the stance graph between canonical actors; `actor` (any alias) keeps the edges it
+        holds or receives, `relation` one relation."""
+        consolidation = self.consolidation()
+        edges = consolidation.stance_graph()
+        if actor is not None:
+            names = {consolidation.canonical(actor), consolidation.group_of(actor)}
+            edges = Listing(e for e in edges if e.holder in names or e.target in names)
+        if relation is not None:
+            edges = Listing(e for e in edges if e.relation == relation)
+        return edges
+
+    def stance_graph(self) -> list[Edge]:
+        """Stances merged across articles: one edge per (holder, relation, target) of canonical actors."""
+        return self.consolidation().stance_graph()
+
+    def dates(self) -> Listing:
+        return Listing(r for r in self.records() if isinstance(r, DateMention))
 
     # --- answer ---------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ Stances
     - A grounded prediction with status `stated` asserts its tuple. Per unique
       tuple: in `stances` -> TP; else in `disputed` -> FP; else in `ambiguous` ->
       ignored; else FP. `disputed` takes precedence over `ambiguous` (dev.json lists
-      "France supports LNA" in 000 under both; the README's disputed rule is the
+      one claim in an article under both; the README's disputed rule is the
       more specific one).
     - A grounded prediction with status `claimed`/`denied` does not assert its
       tuple. When it matches a `disputed` entry it counts once per unique tuple in
@@ -54,8 +54,8 @@ Dates
       table of irregular verbs: took -> take); two stems of five or more letters
       also match at rapidfuzz ratio >= 80 (Qaddafi/Gaddafi). The score is the
       share of the gold event's content words found in the candidate. A gold
-      event's parenthetical is an alternative description: the event "Turkey and
-      Russia call for a ceasefire (Erdogan-Putin talks in Istanbul)" is scored as
+      event's parenthetical is an alternative description: the event "Arvand and
+      Sel call for a truce (Talli-Voss talks in Velmora)" is scored as
       the best of the full text, the text without the parenthetical and the
       parenthetical alone. A candidate matches at score >= 0.5, or when the gold
       event is (nearly) a substring of it (rapidfuzz partial_ratio >= 90).

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from agent.models import Record
+from agent.models import CanonicalActor, DateMention, Edge, Record
 
 _RECORD = TypeAdapter(Record)
 CSV_COLUMNS = [
     "type", "name", "actor_type", "aliases", "holder", "relation", "target", "status", "attribution",
+    "kind", "source",
     "text", "event", "value", "precision", "anchor", "unresolved",
     "article", "start", "end", "quote",
 ]
@@ -112,3 +113,49 @@ def records_frame(records: Iterable[Record]):
     import pandas as pd
 
     return pd.DataFrame([flat(r) for r in records], columns=CSV_COLUMNS)
+
+
+# --- listings of consolidated actors and edges (`agent actors|stances|dates`, `.to_pandas()`) ------
+
+ACTOR_COLUMNS = ["name", "type", "aliases", "leads", "led_by", "articles", "outlets"]
+EDGE_COLUMNS = ["holder", "relation", "target", "status", "outlets", "article", "start", "end", "quote", "quote_status"]
+DATE_COLUMNS = ["text", "value", "precision", "anchor", "unresolved", "event", "article", "start", "end", "quote"]
+
+
+def listing_rows(items: Iterable[CanonicalActor | Edge | DateMention]) -> tuple[list[str], list[dict]]:
+    """Tidy rows: one per actor (lists joined by "; "), one per quote of an edge, one per date."""
+    rows: list[dict] = []
+    columns: list[str] = []
+    for item in items:
+        if isinstance(item, CanonicalActor):
+            columns = ACTOR_COLUMNS
+            rows.append({k: "; ".join(v) if isinstance(v, list) else v for k, v in item.model_dump(include=set(ACTOR_COLUMNS)).items()})
+        elif isinstance(item, Edge):
+            columns = EDGE_COLUMNS
+            statuses = item.statuses or ["stated"] * len(item.evidence)
+            for evidence, status in zip(item.evidence, statuses):
+                rows.append({
+                    "holder": item.holder, "relation": item.relation, "target": item.target, "status": item.status,
+                    "outlets": "; ".join(item.outlets), **evidence.model_dump(), "quote_status": status,
+                })
+        else:
+            columns = DATE_COLUMNS
+            rows.append({k: v for k, v in flat(item).items() if k in DATE_COLUMNS})
+    return columns, rows
+
+
+def listing_csv(items: Iterable[CanonicalActor | Edge | DateMention]) -> str:
+    columns, rows = listing_rows(items)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def listing_frame(items: Iterable[CanonicalActor | Edge | DateMention]):
+    """One tidy pandas DataFrame (pandas is an optional dependency)."""
+    import pandas as pd
+
+    columns, rows = listing_rows(items)
+    return pd.DataFrame(rows, columns=columns or None)

@@ -47,7 +47,7 @@ class Mention:
     text: str
     start: int  # character offsets into the article
     end: int
-    label: str  # spaCy entity label, or "NP" for a descriptive noun phrase ("the Tripoli-based government")
+    label: str  # spaCy entity label, or "NP" for a descriptive noun phrase ("the Velmora-based government")
 
 
 @dataclass
@@ -135,7 +135,7 @@ class SentenceFrames:
                     return found
         possessors = [m for c in children if c.dep_ == "poss" for m in self.actors(c)]
         if generic:
-            # "the Tripoli government", "the self-styled X army": the phrase names the actor;
+            # "the Velmora government", "the self-styled X army": the phrase names the actor;
             # "X's militia" is X's.
             left = [t for t in head.subtree if t.i <= head.i and t.dep_ not in {"det", "punct"} and t.lower_ not in PRONOUNS]
             span = self.sent.doc[min(t.i for t in left) : head.i + 1]
@@ -272,7 +272,7 @@ class SentenceFrames:
         return Frame(holders, relation, targets, verb.text)
 
     def _first_actor_after(self, verb: Token) -> list[Mention]:
-        """When the parse loses the object ("backs X's Tripoli-based, recognised Government"),
+        """When the parse loses the object ("backs X's Velmora-based, recognised Government"),
         take the first actor after the verb, before its clause ends."""
         stop = {c.i for c in verb.children if c.dep_ in {"cc", "conj", "ccomp", "relcl"}}
         for token in self.sent:

@@ -157,7 +157,26 @@ class DateMention(_Record):
         return f"{self.text!r} = {self.value or 'unresolved'}"
 
 
-Record = Actor | Stance | DateMention
+LinkKind = Literal["leads", "alias", "epithet"]
+
+
+class Link(_Record):
+    """A tie between two names that an article states, read off its grammar:
+    `leads` ("Ruritania's President X", "the Front led by X", "X's Front"), `alias`
+    ("Northern Defence Army (NDA)") or `epithet` (the descriptive words an article puts before a
+    name: "the Coast-based, internationally recognised Council of Unity")."""
+
+    type: Literal["link"] = "link"
+    kind: LinkKind
+    source: str = Field(description="The leader, the short form, or the epithet.")
+    target: str = Field(description="What is led, the long form, or the name the epithet describes.")
+    evidence: Evidence
+
+    def summary(self) -> str:
+        return f"{self.source} {self.kind} {self.target}"
+
+
+Record = Actor | Stance | DateMention | Link
 
 
 class Citation(BaseModel):
@@ -189,3 +208,83 @@ class Answer(BaseModel):
             for c in self.citations
         )
         return f"<p>{html.escape(self.answer)}</p><ol style='list-style:none'>{items}</ol>"
+
+
+# --- consolidated across articles (`agent.consolidate`) ------------------------------------
+
+MergeReason = Literal[
+    "same name", "article alias", "acronym", "title", "possessive", "epithet", "demonym", "country name",
+    "capital", "seat of government", "government of", "fuzzy", "name suffix", "person's name", "forces of", "leader's group",
+    "user",
+]
+
+
+class Merge(BaseModel):
+    """Why one surface form belongs to an actor: the layer that merged it and what licensed it."""
+
+    alias: str
+    into: str
+    reason: MergeReason
+    detail: str = ""
+    evidence: Evidence | None = None
+
+    def summary(self) -> str:
+        source = f" [{self.evidence.article} {self.evidence.start}-{self.evidence.end}]" if self.evidence else ""
+        return f"{self.alias!r} = {self.into!r}: {self.reason}{f' ({self.detail})' if self.detail else ''}{source}"
+
+
+class CanonicalActor(BaseModel):
+    """One real-world actor across articles: every surface form that names it, and why each was merged."""
+
+    name: str
+    type: ActorType = Field(description="Decided across all mentions.")
+    aliases: list[str] = Field(description="Every surface form, the name included.")
+    leads: list[str] = Field(default_factory=list, description="Canonical names of what this actor leads.")
+    led_by: list[str] = Field(default_factory=list)
+    articles: list[str] = Field(default_factory=list)
+    outlets: list[str] = Field(default_factory=list, description="Distinct outlets (the article id when none is known).")
+    merges: list[Merge] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.name} ({self.type})" + (f", also {', '.join(a for a in self.aliases if a != self.name)}" if len(self.aliases) > 1 else "")
+
+    def row(self) -> dict:
+        """The stable keys of `agent actors --json` (`leads`: the first actor led, or null)."""
+        return {
+            "name": self.name, "type": self.type, "aliases": self.aliases,
+            "leads": self.leads[0] if self.leads else None, "led_by": self.led_by,
+            "articles": self.articles, "outlets": self.outlets,
+        }
+
+
+EdgeStatus = Literal["stated", "claimed", "denied", "contested"]
+
+
+class Edge(BaseModel):
+    """One (holder, relation, target) between canonical actors, with every quote behind it."""
+
+    holder: str
+    relation: Relation
+    target: str
+    status: EdgeStatus = Field(description="contested: stated or claimed by one source, denied by another.")
+    articles: list[str]
+    outlets: list[str] = Field(default_factory=list)
+    evidence: list[Evidence]
+    statuses: list[StanceStatus] = Field(default_factory=list, description="The status of each evidence item.")
+
+    def row(self) -> dict:
+        """The stable keys of `agent stances --json`."""
+        return {
+            "holder": self.holder, "relation": self.relation, "target": self.target, "status": self.status,
+            "articles": self.articles, "outlets": self.outlets,
+            "evidence": [e.model_dump() | {"status": s} for e, s in zip(self.evidence, self.statuses or ["stated"] * len(self.evidence))],
+        }
+
+
+class Listing(list):
+    """A list of canonical actors or edges that also turns into one tidy pandas DataFrame."""
+
+    def to_pandas(self):
+        from agent.export import listing_frame
+
+        return listing_frame(self)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from agent.models import Actor, Answer, Article, Chunk, Citation, DateMention, Evidence, Stance
+from agent.models import (
+    Actor, Answer, Article, CanonicalActor, Chunk, Citation, DateMention, Edge, Evidence, Link, Merge, Stance,
+)
 
-PUBLIC_MODELS = (Article, Chunk, Evidence, Actor, Stance, DateMention, Citation, Answer)
+PUBLIC_MODELS = (Article, Chunk, Evidence, Actor, Stance, DateMention, Link, Citation, Answer, CanonicalActor, Merge, Edge)
 
 
 def all_schemas() -> dict[str, dict]:

@@ -65,7 +65,7 @@ def test_extract_writes_jsonl_and_csv_and_eval_scores_them(env, tmp_path: Path):
     result = runner.invoke(app, ["extract", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text().splitlines()]
-    assert {line["type"] for line in lines} == {"actor", "stance", "date"}
+    assert {line["type"] for line in lines} == {"actor", "stance", "date", "link"}
     for line in lines:
         assert set(line["evidence"]) == {"article", "start", "end", "quote"}
 
