@@ -532,13 +532,31 @@ def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen:
         if pick.verdict == "no" and not negated:
             return False  # a "no" must rest on words that say no
         verdict = "No" if negated else "Yes"
-        return composer.say(f"{verdict}: “{span}”", [chosen], given=q.names)
+        # The whole sentence is the evidence a reader wants; the span only located it.
+        said = " ".join(chosen.quote.split()) if len(chosen.quote) <= 300 else span
+        return composer.say(f"{verdict}: “{said.rstrip('.')}”", [chosen], given=q.names)
     if link is not None:
         bridge = next((n for n in _capitalised_runs(_context(chosen)) if has_word(link.quote, n.split()[-1])), None)
         if bridge:
             composer.say(bridge, [link], given=q.names)
     text = span[0].upper() + span[1:] if span[0].islower() and not q.expects == "number" else span
-    return composer.say(text, [chosen], given=q.names, shown=with_resolved_dates(text, chosen, sources.all_records()))
+    shown = with_resolved_dates(text, chosen, sources.all_records())
+    subject = pronoun_subject(span, chosen)
+    if q.expects == "name" and subject and not any(mentions(subject, n) for n in q.names):
+        # "Who founded X?" answered by "She ... founded X" under the title "Ida Brenholt".
+        return composer.say(text, [chosen], given=(*q.names, subject), shown=f"{subject}: “{shown}”")
+    return composer.say(text, [chosen], given=q.names, shown=shown)
+
+
+def pronoun_subject(span: str, passage: Passage) -> str | None:
+    """Whom a span opening with a personal pronoun is about, when its article's title is a
+    name (an encyclopedia entry: "She was born ..." under "Ida Brenholt"); else None."""
+    title = (passage.article.title or "").strip()
+    if not re.match(r"^(?:she|he|they)\b", span, re.IGNORECASE) or not passage.quote.startswith(span[:3]):
+        return None
+    if not title or len(title.split()) > 4 or not all(w[:1].isupper() for w in title.split()):
+        return None
+    return title
 
 
 def _second_hop(q: Question, sources: Sources, composer: Composer, first: Passage, bridge: str) -> bool:

@@ -140,3 +140,20 @@ def test_questions_are_scored_for_answers_false_refusals_citations_and_latency()
     assert report.items[0].citations_supported == 1  # 'Kelm said nothing' does not back 'Kelm backs Veloria'
     assert report.citation_precision == 0.3333  # 1 of 3: a citation of an answer to an unanswerable question counts against
     assert (report.p50_seconds, report.p95_seconds) == (2.5, 8.1)
+
+
+def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
+    from datetime import date
+
+    from agent.answer import Passage, pronoun_subject
+    from agent.models import Article
+
+    def passage(title: str, text: str) -> Passage:
+        article = Article(id="a.txt", path="a.txt", text=text, content_hash="x", title=title, published=date(2021, 1, 1))
+        return Passage(1, article, 0, len(text))
+
+    entry = passage("Mira Voss", "She founded the Kesh Glassworks in 1901.")
+    assert pronoun_subject("She founded the Kesh Glassworks", entry) == "Mira Voss"
+    assert pronoun_subject("the Kesh Glassworks", entry) is None
+    headline = passage("Veloria and Dunmar call for talks in the harbour dispute", "She said the talks would resume.")
+    assert pronoun_subject("She said the talks would resume", headline) is None
