@@ -506,7 +506,8 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer) -> bool
     bridged = _bridge_candidates(q, links, sources, exclude=direct + links) if q.hops and links else []
     if not direct and not bridged:
         return False  # nothing retrieved is about what was asked, even if it names the subject
-    shown = _renumber((direct[:MAX_PASSAGES - len(links[:1] if bridged else [])] + (links[:1] if bridged else []) + bridged)[:MAX_PASSAGES + 2])
+    link_shown = links[:1] if bridged else []  # the bridge's source goes beside its candidates
+    shown = _renumber((direct[: MAX_PASSAGES - len(link_shown)] + link_shown + bridged)[: MAX_PASSAGES + 2])
     pick = _pick(q, shown, sources.llm)
     chosen, found = _copied_from(pick, shown)
     if chosen is None or found is None:
