@@ -24,10 +24,12 @@ $(VENV)/.test-installed: pyproject.toml | $(PY)
 demo: $(VENV)/.local-installed
 	$(AGENT) model install
 	$(AGENT) ingest examples/libya
-	$(VENV)/bin/ask "$(DEMO_QUESTION)"
-	@# The rest drives the real local model end to end: typed extraction, then a free-text question.
+	@# Extraction first: stance and date questions are answered from the records it stores.
 	$(AGENT) extract examples/libya --out out.jsonl
 	$(AGENT) stances
+	$(VENV)/bin/ask "$(DEMO_QUESTION)"
+	$(VENV)/bin/ask "When was the ceasefire supposed to start?"
+	@# A free-text question: the model picks a passage and copies the answer, code verifies it.
 	$(VENV)/bin/ask "Where did Erdogan and Putin meet?"
 
 test: $(VENV)/.test-installed

@@ -1,50 +1,69 @@
-"""ask: retrieve passages, have the model write cited sentences, check every citation, or refuse.
+"""ask: route each question by what it asks, answer from what extraction stored or from
+verified passages, cite every sentence, or refuse.
 
-The model only proposes. What is shown is decided here, deterministically:
-a citation stands only if its quote is verbatim at its span in the stored
-article and shares the sentence's names and content words; a sentence with no
-standing citation is dropped; an answer with no sentence left is a refusal.
+Routes (see `agent.question`):
+- stance ("who backs X", "does X back Y"): the consolidated stance graph, every holder
+  with the number of outlets reporting it and one citation per outlet (at most three);
+- date ("when", "in what year"): the stored date records, ISO value and the article's words;
+- count ("how many articles say X"): counted from the records or the matching sentences;
+- everything else, and any of the above with no stored record: extractive. Code retrieves
+  and filters candidate sentences; the model makes one closed choice among numbered
+  passages and copies a short span; code checks the span stands verbatim in that passage,
+  is the kind of answer asked for, and that the passage is about the question's focus.
+  When the chosen span is a name rather than the answer (a bridge), a second hop
+  retrieves with it.
+Nothing here re-runs extraction on passages: answers read what earlier stages stored.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from agent.chunking import split_sentences
 from agent.consolidate import fold
-from agent.dates import find_date_mentions
-from agent.embeddings import embed
-from agent.errors import DossierError
-from agent.frames import CONDEMN_VERBS, GENERIC_ACTOR_NOUNS, OPPOSE_VERBS, SUPPORT_VERBS, SentenceFrames
+from agent.frames import GENERIC_ACTOR_NOUNS
 from agent.llm import LLM
-from agent.models import Answer, Article, Citation
-from agent.nlp import parse
+from agent.models import Answer, Article, Citation, DateMention, Record, Stance
 from agent.prompts import load as load_prompt
+from agent.question import Question, analyse, check_question, split_parts
 from agent.retrieval import Hit, Retriever, tokens
 from agent.safety import looks_like_instruction
 from agent.store import Store
+from agent.verify import about, close, fits, has_form, has_word, locate, mentions, naming_words, supports
 
 REFUSAL = "The articles do not say."
-MAX_QUESTION_CHARS = 1000
-MAX_PASSAGES = 6
-_QUESTION_WORDS = frozenset(
-    "who whom whose what when where which why how did does do is are was were has have can could "
-    "will would should tell list name give".split()
-)
+MAX_PASSAGES = 5  # shown to the model: a 1.5B model reads five short sentences fast and well
+MAX_CITED_OUTLETS = 3
+_NEGATION = re.compile(r"\b(?:not|no|never|denied|denies|deny|refused|rejected|without)\b|n't\b", re.IGNORECASE)
+
+__all__ = ["REFUSAL", "Passage", "ask", "check_question"]
 
 
-class CitedSentence(BaseModel):
-    text: str = Field(description="One sentence of the answer, without citation markers.")
-    sources: list[int] = Field(description="Numbers of the passages that state this sentence.")
+# --- model decisions ------------------------------------------------------------------
 
 
-class AnswerDraft(BaseModel):
-    """The answer, as sentences with their sources; empty when the passages do not answer."""
+class Pick(BaseModel):
+    """The passage that answers, and the answer copied from it."""
 
-    sentences: list[CitedSentence] = Field(default_factory=list, max_length=6)
+    passage: int | None = Field(description="Number of the passage that answers the question; null if none does.")
+    span: str = Field(default="", max_length=160, description="Only the words that answer, copied exactly from that passage.")
+
+
+class YesNoPick(BaseModel):
+    """The passage that answers a yes/no question, the verdict, and the words that show it."""
+
+    passage: int | None = Field(description="Number of the passage that answers the question; null if none does.")
+    verdict: Literal["yes", "no"]
+    span: str = Field(default="", max_length=200, description="The words copied exactly from that passage that show it.")
+
+
+# --- passages and citations -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -59,57 +78,346 @@ class Passage:
         return self.article.text[self.start : self.end]
 
 
-def check_question(question: str) -> str:
-    question = " ".join(question.split())
-    if not question:
-        raise DossierError("the question is empty: ask something, e.g. ask \"Who supports whom?\"")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise DossierError(f"the question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS}")
-    if not re.search(r"\w", question):
-        raise DossierError(f"the question {question!r} has no words in it")
-    return question
+class Composer:
+    """The answer being written: sentences with their citation marks, numbered in reading order.
+    A sentence is kept only with the cited passages that verify (verbatim in the store) and
+    state it (`verify.supports`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.citations: dict[tuple[str, int, int], Citation] = {}
+        self.sentences: list[str] = []
+        self.dropped: list[str] = []
+
+    def say(self, text: str, passages: Iterable[Passage], given: tuple[str, ...] = (), note: str = "", shown: str | None = None) -> bool:
+        """Keep `text` (written as `shown`, if given: a resolved date, a count) with the passages
+        that state it; `note` is added after verification (outlet counts)."""
+        marks = []
+        for passage in passages:
+            if not self._verbatim(passage) or not supports(text, passage.quote, given):
+                continue
+            key = (passage.article.id, passage.start, passage.end)
+            if key not in self.citations:
+                self.citations[key] = _citation(len(self.citations) + 1, passage)
+            marks.append(f"[{self.citations[key].n}]")
+        if not marks:
+            self.dropped.append(text)
+            return False
+        body = (shown or text).rstrip(" .")
+        self.sentences.append(f"{body}{note} {' '.join(dict.fromkeys(marks))}.")
+        return True
+
+    def refuse(self, text: str) -> None:
+        self.sentences.append(text)
+
+    def _verbatim(self, passage: Passage) -> bool:
+        stored = self.store.article(passage.article.id)
+        return stored is not None and stored.text[passage.start : passage.end] == passage.quote
 
 
-def names_in(text: str, question: bool = False) -> list[str]:
-    """Capitalised words and acronyms: the proper names a sentence or question rests on.
+def _citation(n: int, passage: Passage) -> Citation:
+    article = passage.article
+    return Citation(
+        n=n, article=article.id, title=article.title, outlet=article.outlet,
+        date=article.published.isoformat() if article.published else None,
+        start=passage.start, end=passage.end, quote=passage.quote,
+    )
 
-    A question's first word is capitalised in any language, so there it counts only as an
-    acronym ("UN"); a sentence's first word counts unless it is a common opener ("The").
-    """
-    names = []
-    first = True
-    for match in re.finditer(r"[^\W\d_]\w*", text):
-        word = match.group()
-        is_first, first = first, False
-        if not word[0].isupper() or word.lower() in _QUESTION_WORDS or len(word) < 2:
+
+def outlet_of(article: Article) -> str:
+    return article.outlet or article.id
+
+
+def sentence_at(article: Article, start: int, end: int) -> Passage:
+    """The sentence of `article` around a span (a record's evidence may be a clause)."""
+    for s_start, s_end in split_sentences(article.text):
+        if s_start <= start and end <= s_end:
+            return Passage(0, article, s_start, s_end)
+    return Passage(0, article, start, end)
+
+
+# --- the entry point --------------------------------------------------------------------
+
+
+@dataclass
+class Sources:
+    """What answering reads, each fetched at most once per question and only if a route needs
+    it: the store, the retriever, the model (started on first use), the stored records, the
+    consolidated stance graph and the actors (objects with `name` and `aliases`)."""
+
+    store: Store
+    retriever: Retriever
+    llm: LLM
+    records: Callable[[], list[Record]] = list
+    graph: Callable[[], list] = list
+    actors: Callable[[], list] = list
+    top_k: int = 8
+
+    def __post_init__(self) -> None:
+        self._memo: dict[str, object] = {}
+        self._articles: dict[str, Article | None] = {}
+
+    def _once(self, key: str, make: Callable[[], object]):
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def all_records(self) -> list[Record]:
+        return self._once("records", self.records)  # type: ignore[return-value]
+
+    def stance_graph(self) -> list:
+        return self._once("graph", self.graph)  # type: ignore[return-value]
+
+    def all_actors(self) -> list:
+        return self._once("actors", self.actors)  # type: ignore[return-value]
+
+    def article(self, article_id: str) -> Article | None:
+        if article_id not in self._articles:
+            self._articles[article_id] = self.store.article(article_id)
+        return self._articles[article_id]
+
+
+def ask(question: str, sources: Sources) -> Answer:
+    question = check_question(question)
+    composer = Composer(sources.store)
+    parts = split_parts(question)
+    answered = 0
+    for part in parts:
+        before = len(composer.sentences)
+        ok = answer_part(analyse(part), sources, composer)
+        answered += ok
+        if not ok:
+            del composer.sentences[before:]
+            refusal = _missing_names(analyse(part), sources) or REFUSAL
+            composer.refuse(refusal if len(parts) == 1 else f"{part} {refusal}")
+    refused = answered == 0
+    return Answer(
+        question=question,
+        answer=" ".join(composer.sentences),
+        refused=refused,
+        citations=[] if refused else sorted(composer.citations.values(), key=lambda c: c.n),
+        dropped=composer.dropped,
+    )
+
+
+def _missing_names(q: Question, sources: Sources) -> str | None:
+    missing = [name for name in q.names if not any(sources.retriever.mentions(w[: max(4, len(w) - 3)]) for w in naming_words(name)[-1:])]
+    return f"The articles do not mention {', '.join(missing)}." if missing else None
+
+
+def answer_part(q: Question, sources: Sources, composer: Composer) -> bool:
+    """Answer one question into `composer`; False when the articles do not answer it."""
+    if _missing_names(q, sources):
+        return False  # a name the corpus never mentions cannot be answered from it
+    route = q.route
+    if route == "stance" and answer_from_graph(q, sources, composer):
+        return True
+    if route == "date" and answer_from_dates(q, sources, composer):
+        return True
+    if route == "count" and answer_count(q, sources, composer):
+        return True
+    return answer_extractive(q, sources, composer)
+
+
+# --- stance route -----------------------------------------------------------------------
+
+
+def same_actor(a: str, b: str) -> bool:
+    from rapidfuzz import fuzz
+
+    a, b = fold(a), fold(b)
+    if not a or not b:
+        return False
+    if a == b or re.search(rf"\b{re.escape(a)}\b", b) or re.search(rf"\b{re.escape(b)}\b", a):
+        return True
+    # Transliterations ('al-Sarraj' and 'al-Serraj'), on the naming words only: sharing
+    # "government" makes no two governments the same.
+    names_a = [w for w in a.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
+    names_b = [w for w in b.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
+    return any(fuzz.ratio(x, y) >= 80 or (min(len(x), len(y)) >= 6 and close(x, y)) for x in names_a for y in names_b)
+
+
+class _Nodes:
+    """Graph node names with the spellings the actors give them (`name` + `aliases`), and
+    a group's with its leaders': the graph rolls a leader's stances up to what he leads,
+    so "who backs <leader>" reads the group's edges."""
+
+    def __init__(self, actors: list) -> None:
+        forms = {a.name: {a.name, *a.aliases} for a in actors}
+        for actor in actors:
+            for group in getattr(actor, "leads", None) or []:
+                if group in forms:
+                    forms[group] |= forms[actor.name]
+        self.groups = list(forms.values())
+        self._cache: dict[str, set[str]] = {}
+
+    def forms(self, node: str) -> set[str]:
+        if node not in self._cache:
+            found = {node}
+            for group in self.groups:
+                if any(fold(f) == fold(node) for f in group):
+                    found |= group
+            self._cache[node] = found
+        return self._cache[node]
+
+    def matches(self, node: str, name: str) -> bool:
+        return any(same_actor(form, name) for form in self.forms(node))
+
+
+def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool:
+    query = q.stance
+    assert query is not None
+    stances = [r for r in sources.all_records() if isinstance(r, Stance)]
+    if not stances:
+        return False  # not extracted yet: the extractive route answers
+    status_of = {s.evidence: s.status for s in stances}
+    nodes = _Nodes(sources.all_actors())
+    family = {"supports"} if query.relation == "supports" else {"opposes", "condemns"} if query.relation == "opposes" else {query.relation}
+    asked_side = "target" if query.ask_for == "holders" else "holder"
+    other_side = "holder" if asked_side == "target" else "target"
+    # One row per answering actor, merged across edges whose names are the same actor.
+    rows: dict[str, dict] = {}
+    for edge in sources.stance_graph():
+        if edge.relation not in family:
             continue
-        if is_first and not word.isupper() and (question or word.lower() in _COMMON_STARTS):
+        asked = next((name for name in query.names if nodes.matches(getattr(edge, asked_side), name)), None)
+        if asked is None:
             continue
-        names.append(word)
-    return names
+        other = getattr(edge, other_side)
+        if query.among and not any(nodes.matches(other, name) for name in query.among):
+            continue
+        key = next((k for k in rows if same_actor(k, other)), other)
+        row = rows.setdefault(key, {"name": key, "relation": edge.relation, "asked": asked, "evidence": [], "statuses": set(), "forms": set()})
+        row["evidence"] += edge.evidence
+        row["statuses"].add(edge.status)
+        row["forms"] |= nodes.forms(getattr(edge, asked_side)) | nodes.forms(other)
+    if not rows:
+        return False
+    said = 0
+    ranked = sorted(rows.values(), key=lambda r: ("stated" not in r["statuses"], -_outlet_count(r["evidence"], sources), r["name"]))
+    for row in ranked:
+        statuses = row["statuses"]
+        evidence = row["evidence"]
+        if "stated" in statuses or "contested" in statuses:
+            # A plain statement is cited from the articles that state it, not from a hedge.
+            evidence = [e for e in evidence if status_of.get(e, "stated") == "stated"] or evidence
+        by_outlet: dict[str, Passage] = {}
+        for e in evidence:
+            article = sources.article(e.article)
+            if article is not None:
+                by_outlet.setdefault(outlet_of(article), sentence_at(article, e.start, e.end))
+        if not by_outlet:
+            continue
+        count = len(by_outlet)
+        holder, target = (row["name"], row["asked"]) if query.ask_for == "holders" else (row["asked"], row["name"])
+        verb = row["relation"]
+        base = verb[:-1] if verb.endswith("s") else verb
+        outlets = f"{count} outlet{'s' if count != 1 else ''}"
+        if "stated" in statuses or "contested" in statuses:
+            text = f"{holder} {verb} {target}"
+            note = f" ({outlets}{'; also denied' if 'contested' in statuses or 'denied' in statuses else ''})"
+        elif "denied" in statuses:
+            text, note = f"{holder} was said to {base} {target}", f", which was denied ({outlets})"
+        else:
+            text, note = f"{holder} was said to {base} {target}", f" ({outlets})"
+        given = (*q.names, *row["forms"], verb, base)  # the verb is the grammar's reading of the quote
+        if composer.say(text, list(by_outlet.values())[:MAX_CITED_OUTLETS], given=given, note=note):
+            said += 1
+    return said > 0
 
 
-_COMMON_STARTS = frozenset(
-    "the a an in on at after before since while but and yes no this that these those its it they "
-    "both all some many".split()
-)
+def _outlet_count(evidence, sources: Sources) -> int:
+    return len({outlet_of(a) for e in evidence if (a := sources.article(e.article)) is not None})
 
 
-def _stem(name: str) -> str:
-    # 'Turkish' should find 'Turkey', 'Russian' 'Russia': compare on a prefix.
-    return name[: max(4, len(name) - 3)].lower() if len(name) > 4 else name.lower()
+# --- date route -------------------------------------------------------------------------
 
 
-def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"\b{re.escape(_stem(name))}", text, re.IGNORECASE) is not None
+def answer_from_dates(q: Question, sources: Sources, composer: Composer) -> bool:
+    """The date the question asks about, from stored date records: the records whose sentence
+    names the question's names and focus, scored by the question's words near the date."""
+    dates = [r for r in sources.all_records() if isinstance(r, DateMention) and r.value]
+    scored: list[tuple[float, DateMention]] = []
+    asked = [w for w in q.content if w not in {"date", "day", "year", "time", "month"}]
+    for record in dates:
+        event = record.event
+        if q.focus and not has_form(event, q.focus):
+            continue
+        if not all(mentions(event, name) for name in q.names):
+            continue
+        hits = [w for w in asked if has_form(event, w)]
+        if asked and not hits:
+            continue
+        position = event.find(record.text)
+        near = min((abs(position - m.start()) for w in hits for m in re.finditer(re.escape(w[:4]), event, re.IGNORECASE)), default=999)
+        scored.append((len(hits) + 1.0 / (1 + near / 20), record))
+    if not scored:
+        return False
+    # Articles agree on a day even when one writes the year and another cannot know it.
+    groups: dict[str, dict[str, tuple[float, DateMention]]] = defaultdict(dict)
+    for score, record in scored:
+        key = record.value[-5:] if record.precision == "day" else record.value
+        best = groups[key].get(record.evidence.article)
+        if best is None or score > best[0]:
+            groups[key][record.evidence.article] = (score, record)
+    best_group = max(groups.values(), key=lambda g: (sum(s for s, _ in g.values()), len(g)))
+    chosen = sorted(best_group.values(), key=lambda item: -item[0])
+    value = max((r.value for _, r in chosen), key=len)  # the fullest form: '2020-01-12' over '--01-12'
+    by_outlet: dict[str, Passage] = {}
+    for _, record in chosen:
+        article = sources.article(record.evidence.article)
+        if article is not None:
+            by_outlet.setdefault(outlet_of(article), sentence_at(article, record.evidence.start, record.evidence.end))
+    words_used = chosen[0][1].text
+    count = len(by_outlet)
+    return composer.say(
+        # Each passage holds its own record's date words (by construction); what they must
+        # share is the question's focus.
+        q.focus or "", list(by_outlet.values())[:MAX_CITED_OUTLETS], shown=f"{value} (“{words_used}”)",
+        note=f", reported by {count} outlet{'s' if count != 1 else ''}" if count > 1 else "",
+    )
 
 
-def build_passages(store: Store, hits: list[Hit], question: str, limit: int = MAX_PASSAGES) -> list[Passage]:
+# --- count route ------------------------------------------------------------------------
+
+
+def answer_count(q: Question, sources: Sources, composer: Composer) -> bool:
+    """'How many articles (outlets) say X?': the articles with a sentence that names X's names
+    and its content words, counted, with one citation per outlet (at most three)."""
+    claim = re.sub(r"^.*?\b(?:say|says|said|report|reports|reported|mention|mentions|mentioned|state|states|claim|claims)\b\s*(?:that\s+)?", "", q.text, flags=re.IGNORECASE).rstrip("?")
+    cq = analyse(claim + "?") if claim else q
+    wanted = [w for w in cq.content if w not in {"article", "outlet", "source", "report", "say"}]
+    if not cq.names and not wanted:
+        return False
+    found: dict[str, Passage] = {}
+    for article in sources.store.articles():
+        for start, end in split_sentences(article.text):
+            text = article.text[start:end]
+            if all(mentions(text, n) for n in cq.names) and all(has_word(text, w) for w in wanted):
+                found.setdefault(article.id, Passage(0, article, start, end))
+                break
+    if not found:
+        return False
+    outlets: dict[str, Passage] = {}
+    for passage in found.values():
+        outlets.setdefault(outlet_of(passage.article), passage)
+    unit = "outlets" if q.counts in {"outlets", "newspapers", "papers", "sources"} else "articles"
+    count = len(outlets) if unit == "outlets" else len(found)
+    shown = f"{count} {unit if count != 1 else unit[:-1]} say so: {claim}"
+    return composer.say(claim, list(outlets.values())[:MAX_CITED_OUTLETS], given=cq.names, shown=shown)
+
+
+# --- extractive route -------------------------------------------------------------------
+
+
+def build_passages(store: Store, hits: list[Hit], question: str, limit: int = 12) -> list[Passage]:
     """The sentences of the retrieved chunks most similar to the question, best first.
 
-    Sentences, not whole chunks: a small model reads six short passages faster and
-    cites them more precisely. Instruction-like sentences are left out (see `safety`).
+    Instruction-like sentences are left out (see `safety`). Lexical overlap breaks ties the
+    small embedding model blurs (names, numbers).
     """
+    from agent.embeddings import embed
+
     candidates: list[Passage] = []
     articles: dict[str, Article] = {}
     for hit in hits:
@@ -126,228 +434,203 @@ def build_passages(store: Store, hits: list[Hit], question: str, limit: int = MA
         return []
     vectors = embed([question] + [p.quote for p in candidates])
     scores = vectors[1:] @ vectors[0]
-    # Lexical overlap breaks ties the small embedding model blurs (names, numbers).
     asked = set(tokens(question))
-    ranked = sorted(
-        range(len(candidates)),
-        key=lambda i: -(float(scores[i]) + 0.1 * len(asked & set(tokens(candidates[i].quote)))),
-    )
+    ranked = sorted(range(len(candidates)), key=lambda i: -(float(scores[i]) + 0.1 * len(asked & set(tokens(candidates[i].quote)))))
     return [replace(candidates[i], n=rank + 1) for rank, i in enumerate(ranked[:limit])]
 
 
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-@dataclass(frozen=True)
-class StanceQuery:
-    """'Who backs X?' asks for holders; 'Whom does X back?' for targets."""
-
-    relation: str
-    ask_for: str  # "holders" | "targets"
-    names: tuple[str, ...]
-
-
-_WH = {"who", "whom", "which", "what"}
-
-
-def stance_query(question: str) -> StanceQuery | None:
-    """Read a who-supports-whom question off its grammar, or None for any other question."""
-    words = re.findall(r"\w+", question.lower())
-    if not any(word in _WH for word in words) or any(word in _ABOUT_SPEECH for word in words):
-        return None  # "What did X say about support for Y?" asks about words, not sides
-    (doc,) = parse([question])
-    sentence = SentenceFrames(doc[:], 0)
-    for frame in sentence.frames():
-        if frame.relation == "calls_for":
-            continue
-        if frame.targets and not frame.holders:
-            return StanceQuery(frame.relation, "holders", tuple(m.text for m in frame.targets))
-        if frame.holders and not frame.targets:
-            return StanceQuery(frame.relation, "targets", tuple(m.text for m in frame.holders))
-    # The small parser can miss the verb of a short question ("Which countries back X?"
-    # tags "back" as an adverb): a cue word followed by names still asks who does it.
-    for token in doc:
-        relation = _CUES.get(re.sub(r"(ing|ed|es|s)$", "", token.lower_)) or _CUES.get(token.lower_)
-        if relation:
-            names = tuple(dict.fromkeys(m.text for m in sentence.mentions.values() if m.start > token.idx))
-            if names:
-                return StanceQuery(relation, "holders", names)
-    return None
-
-
-_ABOUT_SPEECH = {"say", "said", "says", "tell", "told", "think", "thought", "announce", "announced", "claim", "claimed", "why", "how", "when", "where"}
-_CUES = {word: "supports" for word in SUPPORT_VERBS} | {word: "opposes" for word in OPPOSE_VERBS} | {
-    word: "condemns" for word in CONDEMN_VERBS
-}
-
-
-def _same_actor(a: str, b: str) -> bool:
-    from rapidfuzz import fuzz
-
-    a, b = fold(a), fold(b)
-    if not a or not b:
-        return False
-    if a == b or re.search(rf"\b{re.escape(a)}\b", b) or re.search(rf"\b{re.escape(b)}\b", a):
-        return True
-    # Transliterations ('al-Sarraj' and 'al-Serraj'), on the naming words only: sharing
-    # "government" makes no two governments the same.
-    names_a = [w for w in a.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
-    names_b = [w for w in b.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
-    return any(fuzz.ratio(x, y) >= 80 for x in names_a for y in names_b)
-
-
-def answer_from_stances(query: StanceQuery, passages: list[Passage]) -> AnswerDraft:
-    """Compose the answer from the stances read off the passages: one cited sentence per
-    passage that states one, hedged or denied ones said to be so."""
-    family = {"supports"} if query.relation == "supports" else {"opposes", "condemns"}
-    docs = parse(p.quote for p in passages)
-    sentences: list[CitedSentence] = []
-    seen: set[str] = set()
-    for passage, doc in zip(passages, docs):
-        for frame in SentenceFrames(doc[:], 0).frames():
-            if frame.relation not in family or not frame.holders or not frame.targets:
-                continue
-            asked, other = (frame.targets, frame.holders) if query.ask_for == "holders" else (frame.holders, frame.targets)
-            if not any(_same_actor(m.text, name) for m in asked for name in query.names):
-                continue
-            holders = _join(list(dict.fromkeys(m.text for m in frame.holders)))
-            targets = _join(list(dict.fromkeys(m.text for m in frame.targets)))
-            verb = frame.relation if len(frame.holders) == 1 else frame.relation[:-1]
-            text = f"{holders} {verb} {targets}."
-            if frame.status != "stated":
-                text = f"It is {frame.status} that {holders} {frame.relation} {targets}."
-            if text not in seen:
-                seen.add(text)
-                sentences.append(CitedSentence(text=text, sources=[passage.n]))
-    return AnswerDraft(sentences=sentences[:5])
-
-
 def render_passages(passages: list[Passage]) -> str:
+    """Numbered passages; one that opens with a pronoun ("Its population...") is headed by its
+    article's title, so the model knows what it is about."""
     lines = []
     for p in passages:
-        when = p.article.published.isoformat() if p.article.published else "undated"
-        lines.append(f"[{p.n}] ({p.article.outlet or p.article.id}, {when}) {p.quote}")
+        head = f"({p.article.title}) " if p.article.title and _PRONOUN_START.match(p.quote) else ""
+        lines.append(f"[{p.n}] {head}{' '.join(p.quote.split())}")
     return "\n".join(lines)
 
 
-def supports(sentence: str, quote: str) -> bool:
-    """A cited passage must carry the sentence's names and share its content words."""
-    names = names_in(sentence)
-    if any(not _mentions(quote, name) for name in names):
-        return False
-    sentence_words = {_stem(w) for w in tokens(sentence)}
-    quote_words = {_stem(w) for w in tokens(quote)}
-    return len(sentence_words & quote_words) >= min(2, len(sentence_words))
+def _names_found(passage: Passage | str, q: Question, names: tuple[str, ...] | None = None) -> int:
+    """How many of the question's names the passage names, itself or through what it stands
+    on: its article's title ("She directed..." under "Anouk Serra") or, for a sentence opening
+    with a pronoun, the sentence before it."""
+    names = q.names if names is None else names
+    if isinstance(passage, str):
+        return sum(1 for name in names if mentions(passage, name))
+    context = passage.quote
+    if passage.article.title:
+        context += " " + passage.article.title
+    if _PRONOUN_START.match(passage.quote):
+        context += " " + passage.article.text[max(0, passage.start - 300) : passage.start]
+    return sum(1 for name in names if mentions(context, name))
 
 
-def ask(question: str, store: Store, retriever: Retriever, llm: LLM, top_k: int = 6) -> Answer:
-    question = check_question(question)
-    refusal = Answer(question=question, answer=REFUSAL, refused=True)
+_PRONOUN_START = re.compile(r"^(?:she|he|it|they|its|her|his|their|the (?:city|town|village|novel|film|company|group))\b", re.IGNORECASE)
 
-    # A name the corpus never mentions cannot be answered from it: refuse without a model call.
-    missing = [name for name in names_in(question, question=True) if not retriever.mentions(_stem(name))]
-    if missing:
-        return refusal.model_copy(update={"answer": f"The articles do not mention {', '.join(missing)}."})
 
-    query = stance_query(question)
-    if query is not None:
-        # Stance questions are answered from the stance graph read off a wider set of
-        # passages: grammar gets the direction right where a small model does not.
-        passages = build_passages(store, retriever.search(question, 3 * top_k), question, limit=40)
-        draft = answer_from_stances(query, passages)
-        if draft.sentences:
-            return check_citations(question, draft, passages, store)
-    passages = build_passages(store, retriever.search(question, top_k), question)
-    if not passages:
-        return refusal
-    draft = llm.structured(
-        AnswerDraft,
+def _pick(q: Question, shown: list[Passage], llm: LLM):
+    model = YesNoPick if q.expects == "yesno" else Pick
+    return llm.structured(
+        model,
         [
             {"role": "system", "content": load_prompt("answer_system")},
-            {
-                "role": "user",
-                "content": load_prompt("answer_user").format(
-                    passages=render_passages(passages),
-                    question=question,
-                ),
-            },
+            {"role": "user", "content": load_prompt("answer_user").format(passages=render_passages(shown), question=q.text)},
         ],
-        max_tokens=256,
+        max_tokens=96,
     )
-    return check_citations(question, draft, passages, store)
 
 
-def check_citations(question: str, draft: AnswerDraft, passages: list[Passage], store: Store) -> Answer:
-    """Keep each sentence with the citations that verify and support it; renumber in reading order."""
-    by_n = {p.n: p for p in passages}
-    citations: dict[int, Citation] = {}  # passage number -> citation shown
-    dates: dict[str, list] = {}  # article id -> its date mentions, found once per answer
-    kept: list[str] = []
-    dropped: list[str] = []
-    for sentence in draft.sentences:
-        text = " ".join(re.sub(r"\[\d+\]", "", sentence.text).split())
-        if not text:
+def _copied_from(pick, shown: list[Passage]) -> tuple[Passage | None, tuple[int, int] | None]:
+    """The passage the span stands in verbatim: the one the model chose, else (a small model
+    may number wrong) the one other shown passage that holds it."""
+    if pick.passage is None:
+        return None, None
+    chosen = next((p for p in shown if p.n == pick.passage), None)
+    if chosen is not None and (found := locate(pick.span, chosen.quote)):
+        return chosen, found
+    holders = [(p, f) for p in shown if (f := locate(pick.span, p.quote))]
+    return holders[0] if len(holders) == 1 else (None, None)
+
+
+def _renumber(passages: list[Passage]) -> list[Passage]:
+    return [replace(p, n=i + 1) for i, p in enumerate(passages)]
+
+
+def answer_extractive(q: Question, sources: Sources, composer: Composer) -> bool:
+    passages = build_passages(sources.store, sources.retriever.search(q.text, sources.top_k), q.text)
+    if not passages:
+        return False
+    direct = [p for p in passages if about(p.quote, q) and (not q.names or _names_found(p, q))]
+    direct.sort(key=lambda p: -_names_found(p, q))  # stable: rank order within a tie
+    if q.expects == "yesno" and q.names:
+        # "Did X meet Y?" is answered by a passage that names both, whatever its verb.
+        direct = [p for p in direct if _names_found(p, q) == len(q.names)]
+        if not direct:
+            return False
+    links = [p for p in passages if q.names and _names_found(p, q) and p not in direct]
+    # The passage that links the subject to the bridge shares the question's other words
+    # ("born", "village"): those first.
+    links = sorted(links, key=lambda p: -sum(has_form(p.quote, w) for w in q.content))[:2]
+    bridged = _bridge_candidates(q, links, sources, exclude=direct + links) if q.hops and links else []
+    if not direct and not bridged:
+        return False  # nothing retrieved is about what was asked, even if it names the subject
+    link_shown = links[:1] if bridged else []  # the bridge's source goes beside its candidates
+    shown = _renumber((direct[: MAX_PASSAGES - len(link_shown)] + link_shown + bridged)[: MAX_PASSAGES + 2])
+    pick = _pick(q, shown, sources.llm)
+    chosen, found = _copied_from(pick, shown)
+    if chosen is None or found is None:
+        return False  # not copied from a passage: not an answer
+    span = chosen.quote[found[0] : found[1]]
+    link = None
+    if q.names and not _names_found(chosen, q):
+        # The passage answers through a bridge: another shown passage names the subject
+        # and a name this one carries.
+        link = next((p for p in shown if p is not chosen and _names_found(p, q) and _shares_name(p.quote, _context(chosen), q)), None)
+        if link is None:
+            return False
+    if q.expects != "yesno" and not fits(span, q.expects):
+        return _second_hop(q, sources, composer, chosen, span) if q.hops and _is_name(span) else False
+    if not about(chosen.quote, q) and not (link and about(link.quote, q)):
+        return False
+    return _write(q, sources, composer, span, chosen, link, pick)
+
+
+def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen: Passage, link: Passage | None, pick) -> bool:
+    if q.expects == "yesno":
+        negated = bool(_NEGATION.search(span))
+        if pick.verdict == "no" and not negated:
+            return False  # a "no" must rest on words that say no
+        verdict = "No" if negated else "Yes"
+        # The whole sentence is the evidence a reader wants; the span only located it.
+        said = " ".join(chosen.quote.split()) if len(chosen.quote) <= 300 else span
+        return composer.say(f"{verdict}: “{said.rstrip('.')}”", [chosen], given=q.names)
+    if link is not None:
+        bridge = next((n for n in _capitalised_runs(_context(chosen)) if has_word(link.quote, n.split()[-1])), None)
+        if bridge:
+            composer.say(bridge, [link], given=q.names)
+    text = span[0].upper() + span[1:] if span[0].islower() and not q.expects == "number" else span
+    shown = with_resolved_dates(text, chosen, sources.all_records())
+    subject = pronoun_subject(span, chosen)
+    if q.expects == "name" and subject and not any(mentions(subject, n) for n in q.names):
+        # "Who founded X?" answered by "She ... founded X" under the title "Ida Brenholt".
+        return composer.say(text, [chosen], given=(*q.names, subject), shown=f"{subject}: “{shown}”")
+    return composer.say(text, [chosen], given=q.names, shown=shown)
+
+
+def pronoun_subject(span: str, passage: Passage) -> str | None:
+    """Whom a span opening with a personal pronoun is about, when its article's title is a
+    name (an encyclopedia entry: "She was born ..." under "Ida Brenholt"); else None."""
+    title = (passage.article.title or "").strip()
+    if not re.match(r"^(?:she|he|they)\b", span, re.IGNORECASE) or not passage.quote.startswith(span[:3]):
+        return None
+    if not title or len(title.split()) > 4 or not all(w[:1].isupper() for w in title.split()):
+        return None
+    return title
+
+
+def _second_hop(q: Question, sources: Sources, composer: Composer, first: Passage, bridge: str) -> bool:
+    """The first passage named a bridge (a person, a place, a work): find what the question
+    asks about it, in passages that name it."""
+    passages = build_passages(sources.store, sources.retriever.search(f"{q.text} {bridge}", sources.top_k), f"{q.text} {bridge}")
+    later = [p for p in passages if _names_found(p, q, (bridge,)) and (p.article.id, p.start) != (first.article.id, first.start)]
+    if not later:
+        return False
+    shown = _renumber([first] + later[: MAX_PASSAGES - 1])
+    pick = _pick(q, shown, sources.llm)
+    chosen, found = _copied_from(pick, shown)
+    if chosen is None or found is None or chosen.n == 1:
+        return False
+    span = chosen.quote[found[0] : found[1]]
+    if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)):
+        return False
+    composer.say(bridge, [shown[0]], given=q.names)
+    return composer.say(span, [chosen], given=(*q.names, bridge), shown=with_resolved_dates(span, chosen, sources.all_records()))
+
+
+def _bridge_candidates(q: Question, links: list[Passage], sources: Sources, exclude: list[Passage]) -> list[Passage]:
+    """Passages about the question's focus that name something the subject's passages name."""
+    if not q.focus:
+        return []
+    seen = {(p.article.id, p.start) for p in exclude}
+    out: list[Passage] = []
+    for bridge in [n for p in links for n in _capitalised_runs(p.quote) if not any(mentions(n, name) for name in q.names)][:4]:
+        query = f"{q.focus} {bridge}"
+        for p in build_passages(sources.store, sources.retriever.search(query, 6), query, limit=10):
+            if (p.article.id, p.start) not in seen and about(p.quote, q) and _names_found(p, q, (bridge,)):
+                seen.add((p.article.id, p.start))
+                out.append(p)
+    return out[:3]
+
+
+def _capitalised_runs(text: str) -> list[str]:
+    """Runs of capitalised words after a sentence's first word: candidate bridge names."""
+    runs = re.findall(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]+(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w’'-]+)*)", text)
+    return list(dict.fromkeys(r for r in runs if r.lower() not in {"the", "a", "an", "in", "on"}))
+
+
+def _is_name(span: str) -> bool:
+    return bool(span) and len(span.split()) <= 6 and all(w[0].isupper() or w.lower() in {"of", "de", "the", "al", "el"} for w in span.split())
+
+
+def _shares_name(a: str, b: str, q: Question) -> bool:
+    return any(has_word(a, name.split()[-1]) for name in _capitalised_runs(b) if not any(mentions(name, n) for n in q.names))
+
+
+def with_resolved_dates(text: str, passage: Passage, records: list[Record]) -> str:
+    """'on Monday' -> 'on Monday (2020-01-06)' when a stored date record inside the passage
+    resolved it against the article's publication date; an unresolved date stays as written."""
+    for record in records:
+        if not isinstance(record, DateMention) or not record.value or record.anchor is None:
             continue
-        valid = []
-        backing: list[Passage] = []
-        for n in dict.fromkeys(sentence.sources):
-            passage = by_n.get(n)
-            if passage is None or not _verbatim(store, passage) or not supports(text, passage.quote):
-                continue
-            if n not in citations:
-                citations[n] = _citation(len(citations) + 1, passage)
-            valid.append(citations[n].n)
-            backing.append(passage)
-        if valid:
-            marks = " ".join(f"[{m}]" for m in valid)
-            kept.append(f"{with_resolved_dates(text.rstrip(), backing, dates)} {marks}")
-        else:
-            dropped.append(text)
-    if not kept:
-        return Answer(question=question, answer=REFUSAL, refused=True, dropped=dropped)
-    return Answer(
-        question=question,
-        answer=" ".join(kept),
-        refused=False,
-        citations=sorted(citations.values(), key=lambda c: c.n),
-        dropped=dropped,
-    )
-
-
-def with_resolved_dates(text: str, passages: list[Passage], dates: dict[str, list] | None = None) -> str:
-    """'on Monday' -> 'on Monday (2020-01-06)' when a cited passage says 'on Monday' and its
-    article's publication date resolves it; a date no anchor resolves is left as written.
-    `dates` caches each article's mentions across the sentences of one answer."""
-    dates = {} if dates is None else dates
-    for passage in passages:
-        if passage.article.id not in dates:
-            dates[passage.article.id] = find_date_mentions(passage.article)
-        for mention in dates[passage.article.id]:
-            span = mention.evidence
-            if not (passage.start <= span.start and span.end <= passage.end) or mention.anchor is None or not mention.value:
-                continue
-            core = re.sub(r"^(on|in|since|from|late|early|last|this|next)\s+", "", mention.text, flags=re.IGNORECASE)
-            match = re.search(rf"\b{re.escape(core)}\b", text, re.IGNORECASE)
-            if match and mention.value not in text:
-                text = f"{text[: match.end()]} ({mention.value}){text[match.end():]}"
+        span = record.evidence
+        if span.article != passage.article.id or not (passage.start <= span.start and span.end <= passage.end):
+            continue
+        core = re.sub(r"^(on|in|since|from|late|early|last|this|next)\s+", "", record.text, flags=re.IGNORECASE)
+        match = re.search(rf"\b{re.escape(core)}\b", text, re.IGNORECASE)
+        if match and record.value not in text:
+            text = f"{text[: match.end()]} ({record.value}){text[match.end():]}"
     return text
 
 
-def _verbatim(store: Store, passage: Passage) -> bool:
-    stored = store.article(passage.article.id)
-    return stored is not None and stored.text[passage.start : passage.end] == passage.quote
-
-
-def _citation(n: int, passage: Passage) -> Citation:
-    article = passage.article
-    return Citation(
-        n=n,
-        article=article.id,
-        title=article.title,
-        outlet=article.outlet,
-        date=article.published.isoformat() if article.published else None,
-        start=passage.start,
-        end=passage.end,
-        quote=passage.quote,
-    )
+def _context(passage: Passage) -> str:
+    """A passage with its article's title: what a sentence like "Its population..." is about."""
+    return f"{passage.quote} ({passage.article.title})" if passage.article.title else passage.quote

@@ -131,19 +131,13 @@ def ask_command(
             "answer": result.answer,
             "refused": result.refused,
             "citations": [
-                {"n": c.n, "article": c.article, "title": c.title, "date": c.date, "start": c.start, "end": c.end, "quote": c.quote}
+                {"n": c.n, "article": c.article, "title": c.title, "outlet": c.outlet, "date": c.date, "start": c.start, "end": c.end, "quote": c.quote}
                 for c in result.citations
             ],
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
-    console.print(escape(result.answer))
-    if result.citations:
-        console.print()
-    for c in result.citations:
-        source = " | ".join(x for x in (c.title, c.outlet, c.date or "undated") if x)
-        console.print(f"[bold][{c.n}][/bold] {escape(source)} ({escape(c.article)}, chars {c.start}-{c.end})")
-        console.print(f'    "{escape(c.quote)}"')
+    console.print(escape(str(result)))
     for sentence in result.dropped:
         err.print(f"[dim]dropped, no supporting passage: {escape(sentence)}[/dim]")
 
@@ -222,10 +216,11 @@ def eval_command(
     index: IndexOption = None,
 ) -> None:
     """Score extraction against gold: stance precision/recall/F1, grounding, dates, seconds per article;
-    with --questions, also answers and citation precision."""
-    import time
+    with --questions, also the answers (correct, false refusals, citation precision, p50/p95
+    seconds) beside the best-overlap-sentence baseline, scored the same way."""
 
-    from agent.evaluate import evaluate, evaluate_qa, format_qa, format_report, load_gold
+    from agent.evaluate import evaluate, format_report, load_gold
+    from agent.evaluate_qa import BASELINE, best_overlap_answer, format_qa, run
     from agent.export import read_records
 
     if not gold.is_file():
@@ -247,22 +242,22 @@ def eval_command(
                 results = [r for r in corpus.extract() if r.article.id in wanted]
                 records = [rec for r in results for rec in r.records]
                 seconds = {r.article.id: r.seconds for r in results}
-            qa = None
+            qa = []
             if questions:
-                started = time.perf_counter()
-                answers = [corpus.ask(item["question"]).model_dump(mode="json") for item in gold_data.get("qa", [])]
-                qa = evaluate_qa(gold_data, answers)
-                qa.seconds_per_question = (time.perf_counter() - started) / max(1, len(answers))
+                qa = [
+                    run(gold_data, corpus.ask, "ask"),
+                    run(gold_data, lambda q: best_overlap_answer(q, corpus.store), BASELINE),
+                ]
     except (DossierError, OSError, ValueError) as exc:
         _fail(exc)
     report = evaluate(gold_data, [r.model_dump(mode="json") for r in records], {i: a.text for i, a in articles.items()}, seconds)
     if as_json:
-        payload = report.to_dict() | ({"qa": qa.model_dump()} if qa else {})
+        payload = report.to_dict() | ({"qa": qa[0].model_dump(), "qa_baseline": qa[1].model_dump()} if qa else {})
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
         console.print(escape(format_report(report)))
-        if qa:
-            console.print(escape(format_qa(qa)))
+        for part in qa:
+            console.print(escape(format_qa(part)))
 
 
 def _gold_articles(gold: dict) -> set[str]:

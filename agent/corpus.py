@@ -417,7 +417,10 @@ class Corpus:
         question = answering.check_question(question)
         if not self.store.counts()[0]:
             raise DossierError(f"the index at {self.settings.index_path} is empty: run `agent ingest PATH` first")
-        result = answering.ask(question, self.store, self.retriever, self._lazy_llm(), self.settings.top_k)
+        sources = answering.Sources(
+            self.store, self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k
+        )
+        result = answering.ask(question, sources)
         if self.readonly:
             self.notes.append("the index is read-only: this question is not added to its question log")
         else:

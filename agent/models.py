@@ -201,10 +201,22 @@ class Answer(BaseModel):
         default_factory=list, description="Sentences removed because no citation supported them."
     )
 
+    def __str__(self) -> str:
+        """The CLI's text: the answer, then its numbered sources with outlet, date, span and quote."""
+        lines = [self.answer]
+        if self.citations:
+            lines.append("")
+        for c in self.citations:
+            source = " | ".join(x for x in (c.title, c.outlet, c.date or "undated") if x)
+            lines.append(f"[{c.n}] {source} ({c.article}, chars {c.start}-{c.end})")
+            lines.append(f'    "{c.quote}"')
+        return "\n".join(lines)
+
     def _repr_html_(self) -> str:
         items = "".join(
             f"<li>[{c.n}] <b>{html.escape(c.title or c.article)}</b> "
-            f"{html.escape(c.date or '')}: <mark>{html.escape(c.quote)}</mark></li>"
+            f"{html.escape(c.outlet or c.article)}, {html.escape(c.date or 'undated')} "
+            f"<small>[{c.start}:{c.end}]</small>: <mark>{html.escape(c.quote)}</mark></li>"
             for c in self.citations
         )
         return f"<p>{html.escape(self.answer)}</p><ol style='list-style:none'>{items}</ol>"

@@ -97,3 +97,26 @@ def corpus(settings: Settings, _ingested_template: Path):
     shutil.copytree(_ingested_template, settings.index_path)
     with Corpus(settings) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def _extracted_template(request: pytest.FixtureRequest, model_url: str, vcr_config: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo corpus ingested and extracted once per session, replaying one cassette of the
+    real model's extraction (`cassettes/extract_demo_corpus.yaml`): what `ask` reads from."""
+    import vcr
+
+    root = tmp_path_factory.mktemp("extracted")
+    settings = Settings(index_path=root / "index", cache_dir=root / "cache", base_url=model_url, model="dossier-local", max_retries=0, request_timeout=300)
+    mode = request.config.getoption("--record-mode") or "none"
+    recorder = vcr.VCR(record_mode="none" if mode == "none" else "all", **vcr_config)
+    with recorder.use_cassette(str(ROOT / "cassettes" / "extract_demo_corpus.yaml")), Corpus(settings) as corpus:
+        corpus.extract([EXAMPLES])
+    return settings.index_path
+
+
+@pytest.fixture
+def extracted(settings: Settings, _extracted_template: Path):
+    """A corpus whose records `agent extract` has stored (the demo corpus)."""
+    shutil.copytree(_extracted_template, settings.index_path)
+    with Corpus(settings) as c:
+        yield c

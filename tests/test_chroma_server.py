@@ -97,11 +97,10 @@ def test_a_chroma_server_serves_the_same_retrieval_and_answers(
             assert server_corpus.retriever.dense(query, 8) == corpus.retriever.dense(query, 8), query
             assert [h.chunk.id for h in server_corpus.search(query)] == [h.chunk.id for h in corpus.search(query)], query
 
-        answer, expected = server_corpus.ask("Who backs the GNA?"), corpus.ask("Who backs the GNA?")
-        assert server_corpus._llm is None  # the stance path: answered offline
-        assert not answer.refused and "Turkey" in answer.answer
-        assert answer.answer == expected.answer
-        assert answer.citations == expected.citations
+        # Nothing retrieved is about a population: both refuse the same way, offline.
+        answer, expected = server_corpus.ask("What is the population of Sirte?"), corpus.ask("What is the population of Sirte?")
+        assert server_corpus._llm is None
+        assert answer.refused and answer == expected
 
         assert server_corpus.ingest([EXAMPLES]).unchanged == report.added  # idempotent against the server too
 

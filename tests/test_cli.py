@@ -33,6 +33,7 @@ def env(settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return values
 
 
+@pytest.mark.vcr
 def test_ingest_then_ask_json(env):
     result = runner.invoke(app, ["ingest", str(EXAMPLES)])
     assert result.exit_code == 0, result.output
@@ -43,7 +44,7 @@ def test_ingest_then_ask_json(env):
     answer = json.loads(runner.invoke(ask_app, ["--json", "Who backs the GNA?"]).stdout)
     assert set(answer) == {"question", "answer", "refused", "citations"}
     assert not answer["refused"] and answer["citations"]
-    assert set(answer["citations"][0]) == {"n", "article", "title", "date", "start", "end", "quote"}
+    assert set(answer["citations"][0]) == {"n", "article", "title", "outlet", "date", "start", "end", "quote"}
 
     refused = json.loads(runner.invoke(app, ["ask", "--json", "What did China say about the ceasefire?"]).stdout)
     assert refused["refused"] is True and refused["citations"] == []

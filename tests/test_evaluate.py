@@ -469,23 +469,3 @@ def test_report_is_json_serialisable(texts):
     assert data["micro"]["tp"] == 3 and data["seconds_per_article"] == 1.5
     assert evaluate(GOLD, perfect_records(GOLD, texts)[:3], texts).model_dump() == \
         evaluate(GOLD, perfect_records(GOLD, texts)[:3], texts).model_dump()
-
-
-def test_questions_are_scored_for_answer_and_citations():
-    from agent.evaluate import evaluate_qa
-
-    gold = {"qa": [
-        {"question": "Who backs Veloria?", "answers": [["Dunmar"], ["Kelm"]], "need": "all", "articles": ["a.txt"]},
-        {"question": "Where?", "answers": [["Port Halden"]], "need": "any", "articles": ["a.txt"]},
-        {"question": "What did Ostrava say?", "answers": [], "need": "refuse", "articles": []},
-    ]}
-    answers = [
-        {"question": "Who backs Veloria?", "answer": "Dunmar and Kelm back Veloria. [1]", "refused": False,
-         "citations": [{"article": "a.txt", "quote": "Veloria has the support of Dunmar and Kelm."}]},
-        {"question": "Where?", "answer": "In Port Halden. [1]", "refused": False,
-         "citations": [{"article": "b.txt", "quote": "They met in Port Halden."}]},  # outside the allowed articles
-        {"question": "What did Ostrava say?", "answer": "The articles do not say.", "refused": True, "citations": []},
-    ]
-    report = evaluate_qa(gold, answers)
-    assert [i.correct for i in report.items] == [True, False, True]
-    assert (report.correct, report.total, report.citation_precision) == (2, 3, 1.0)

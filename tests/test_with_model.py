@@ -90,3 +90,24 @@ def test_rerun_is_served_from_the_cache_and_an_interrupted_batch_resumes(setting
     assert len(first) == len(set(first))
     assert read_records(tmp_path / "out.jsonl")
     assert all(json.loads(line)["evidence"]["article"] in {"a.txt", "b.txt"} for line in first)
+
+
+ENCYCLOPEDIA = Path(__file__).parent / "data" / "encyclopedia"
+
+
+def test_the_issues_false_refusals_are_answered(extracted: Corpus):
+    troops = extracted.ask("How many Turkish troops are in Libya?")
+    assert not troops.refused and "35" in troops.answer
+    assert all("35" in c.quote for c in troops.citations)
+    met = extracted.ask("Did Khalifa Haftar meet Giuseppe Conte?")
+    assert met.answer.startswith("Yes")
+    (citation,) = met.citations
+    assert "Haftar" in citation.quote and "Conte" in citation.quote
+
+
+def test_a_multi_hop_question_follows_the_bridge(settings):
+    with Corpus(settings) as corpus:
+        corpus.ingest([ENCYCLOPEDIA])
+        answer = corpus.ask("What is the population of the village where Ida Brenholt was born?")
+    assert "1,350" in answer.answer
+    assert {c.article for c in answer.citations} == {"ida_brenholt.txt", "osterlund.txt"}

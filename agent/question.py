@@ -1,0 +1,209 @@
+"""What a question asks, read off its parse: its parts, the names it rests on, what it is
+about (its focus), what kind of answer it expects, and which route answers it.
+
+Names are the parser's entities and runs of proper nouns, never a word merely written
+with a capital ("Please be brief."). The focus is the first noun that is not a name and
+not a mere answer type ("the *population* of X": a passage about X's history does not
+answer it; "which *country*": any country answers it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from agent.errors import DossierError
+from agent.frames import CONDEMN_VERBS, OPPOSE_VERBS, SUPPORT_VERBS, SentenceFrames
+from agent.nlp import parse
+
+MAX_QUESTION_CHARS = 1000
+NAME_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+NOT_NAME_LABELS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
+_WH = r"(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|are|was|were|has|have|had|can|could|will)"
+_QUESTION_START = re.compile(rf"^(?:{_WH}|in\s+what|in\s+which|on\s+what|according\s+to|name|list|tell)\b", re.IGNORECASE)
+# "Who backs X and who backs Y?", "When did X happen, and what did Y say?"
+_PART_JOIN = re.compile(rf"\s*,?\s+(?:and|while|but)\s+(?={_WH}\b)", re.IGNORECASE)
+_COUNT = re.compile(r"\bhow many (?:different )?(articles|outlets|sources|reports|stories|newspapers|papers)\b", re.IGNORECASE)
+_YES_NO = re.compile(r"^(?:did|does|do|is|are|was|were|has|have|had|can|could|will)\b", re.IGNORECASE)
+_NUMBER_Q = re.compile(r"^(?:how (?:many|much|far|long|old|big|large|tall|high|deep|wide)|what (?:percentage|proportion|number|share))\b", re.IGNORECASE)
+_DATE_Q = re.compile(r"^(?:when\b|(?:in |on )?(?:what|which) (?:year|date|day|month|decade|century)\b)", re.IGNORECASE)
+_NAME_Q = re.compile(r"^(?:who|whom|whose|where)\b", re.IGNORECASE)
+_ABOUT_SPEECH = {"say", "tell", "think", "announce", "claim", "why", "how", "when", "where", "meet", "talk"}
+_CUES = {w: "supports" for w in SUPPORT_VERBS} | {w: "opposes" for w in OPPOSE_VERBS} | {w: "condemns" for w in CONDEMN_VERBS}
+
+
+@dataclass(frozen=True)
+class StanceQuery:
+    """'Who backs X?' asks for holders; 'Whom does X back?' for targets; 'Does X back Y?'
+    asks for holders of support for Y among `among`."""
+
+    relation: str
+    ask_for: str  # "holders" | "targets"
+    names: tuple[str, ...]
+    among: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    names: tuple[str, ...]
+    focus: str | None  # lemma of the noun a passage must be about
+    content: tuple[str, ...]  # lemmas of the content words, names excluded
+    expects: str  # number | date | name | place | yesno | any
+    hops: bool  # the question reaches its answer through another thing ("the city where X was born")
+    stance: StanceQuery | None
+    counts: str | None  # "articles", "outlets"... for "how many articles say X?"
+
+    @property
+    def route(self) -> str:
+        if self.counts:
+            return "count"
+        if self.stance:
+            return "stance"
+        if self.expects == "date":
+            return "date"
+        return "extract"
+
+
+def check_question(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise DossierError("the question is empty: ask something, e.g. ask \"Who supports whom?\"")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise DossierError(f"the question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS}")
+    if not re.search(r"\w", question):
+        raise DossierError(f"the question {question!r} has no words in it")
+    return question
+
+
+def split_parts(question: str) -> list[str]:
+    """The questions inside `question`: "Who backs X and who backs Y?" is two; "Who backs X?
+    Please be brief." is one (a request about the answer's form is not a question)."""
+    sentences = [s.strip() for s in re.split(r"(?<=[?.!])\s+", question) if s.strip()]
+    asked = [s for s in sentences if s.endswith("?") or _QUESTION_START.match(s)] or sentences
+    parts: list[str] = []
+    for sentence in asked:
+        pieces = [p.strip(" ,") for p in _PART_JOIN.split(sentence) if p.strip(" ,")]
+        if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces):
+            parts += [p if p.endswith("?") else p + "?" for p in pieces]
+        else:
+            parts.append(sentence)
+    return parts
+
+
+@lru_cache(maxsize=256)
+def analyse(text: str) -> Question:
+    (doc,) = parse([text])
+    names = _names(doc)
+    name_tokens = {t.i for t in doc if any(t.text in n.split() for n in names) and t.pos_ == "PROPN" or t.ent_type_ in NAME_LABELS}
+    generic = _answer_type_nouns()
+    nouns = [t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and t.i not in name_tokens and len(t.text) > 2]
+    focus = next((n for n in nouns if n not in generic), None)
+    content = tuple(
+        dict.fromkeys(
+            form for t in doc
+            if t.pos_ in {"NOUN", "VERB", "ADJ", "NUM"} and t.i not in name_tokens and not t.is_stop and len(t.text) > 2
+            and t.lemma_.lower() not in _LIGHT_VERBS
+            for form in (t.lemma_.lower(), t.lower_)
+        )
+    )
+    focus_token = next((t for t in doc if t.pos_ == "NOUN" and t.lemma_.lower() == focus), None)
+    first_name = next((t for t in doc if t.i in name_tokens), None)
+    # "the population of the village where X was born": another noun stands between what is
+    # asked and the name, so the answer may take a second passage (a bridge).
+    hops = bool(
+        focus_token is not None and first_name is not None and focus_token.i < first_name.i
+        and any(t.pos_ == "NOUN" and t.i not in name_tokens for t in doc[focus_token.i + 1 : first_name.i])
+    ) or any(t.dep_ == "relcl" or (t.dep_ == "acl" and t.tag_ == "VBN") for t in doc)
+    counts = _COUNT.search(text)
+    if _NUMBER_Q.match(text):
+        expects = "number"
+    elif _DATE_Q.match(text):
+        expects = "date"
+    elif re.match(r"^where\b", text, re.IGNORECASE):
+        expects = "place"
+    elif _NAME_Q.match(text):
+        expects = "name"
+    elif _YES_NO.match(text):
+        expects = "yesno"
+    else:
+        expects = "any"
+    return Question(
+        text=text, names=names, focus=focus, content=content, expects=expects, hops=hops,
+        stance=None if counts else stance_query(text, doc), counts=counts.group(1).lower() if counts else None,
+    )
+
+
+def _names(doc) -> tuple[str, ...]:
+    """Entities and proper-noun runs; a question word or a lone capitalised common word is not a name."""
+    found: list[str] = []
+    covered: set[int] = set()
+    for ent in doc.ents:
+        if ent.label_ in NAME_LABELS:
+            text = re.sub(r"^(?:the|The)\s+", "", ent.text)
+            text = re.sub(r"['’]s$", "", text)
+            found.append(text)
+            covered.update(range(ent.start, ent.end))
+    # Runs of capitalised words holding a proper noun ("Northern Compact": the parser tags
+    # "Northern" an adjective); a capitalised word opening a sentence counts only as a proper noun.
+    run: list = []
+    for token in list(doc) + [None]:
+        capitalised = token is not None and token.i not in covered and token.ent_type_ not in NOT_NAME_LABELS and (
+            token.pos_ == "PROPN" or (token.text[:1].isupper() and not token.is_sent_start and token.pos_ in {"ADJ", "NOUN"})
+        )
+        if capitalised:
+            run.append(token)
+            continue
+        if run and any(t.pos_ == "PROPN" for t in run):
+            found.append(doc[run[0].i : run[-1].i + 1].text)
+        run = []
+    # A name in a cased script starts with a capital; in an uncased one the parser cannot tell.
+    return tuple(n for n in dict.fromkeys(found) if n[:1].isupper() and n.lower() not in _QUESTION_WORDS)
+
+
+_LIGHT_VERBS = frozenset("be have do get happen go come become".split())
+_QUESTION_WORDS = frozenset("who whom whose what when where which why how did does do is are was were".split())
+
+
+@lru_cache(maxsize=1)
+def _answer_type_nouns() -> frozenset[str]:
+    """Nouns that name the kind of answer wanted, not what it is about (data file)."""
+    from importlib import resources
+
+    text = (resources.files("agent.data") / "answer_type_nouns.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.split() if w.strip() and not w.startswith("#"))
+
+
+def stance_query(question: str, doc=None) -> StanceQuery | None:
+    """Read a who-supports-whom question off its grammar, or None for any other question."""
+    words = re.findall(r"\w+", question.lower())
+    if any(w in _ABOUT_SPEECH or w in {"says", "said", "told", "met", "meeting"} for w in words):
+        return None  # "What did X say about support for Y?" asks about words, not sides
+    yes_no = bool(_YES_NO.match(question))
+    if not yes_no and not any(w in {"who", "whom", "which", "what"} for w in words):
+        return None
+    if doc is None:
+        (doc,) = parse([question])
+    sentence = SentenceFrames(doc[:], 0)
+    for frame in sentence.frames():
+        if frame.relation == "calls_for":
+            continue
+        if frame.targets and not frame.holders and not yes_no:
+            return StanceQuery(frame.relation, "holders", tuple(m.text for m in frame.targets))
+        if frame.holders and not frame.targets and not yes_no:
+            return StanceQuery(frame.relation, "targets", tuple(m.text for m in frame.holders))
+        if frame.holders and frame.targets and yes_no:
+            return StanceQuery(frame.relation, "holders", tuple(m.text for m in frame.targets), tuple(m.text for m in frame.holders))
+    # The small parser can miss the verb of a short question ("Which countries back X?"
+    # tags "back" as an adverb): a cue word followed by names still asks who does it.
+    for token in doc:
+        relation = _CUES.get(re.sub(r"(ing|ed|es|s)$", "", token.lower_)) or _CUES.get(token.lower_)
+        if relation:
+            after = tuple(dict.fromkeys(m.text for m in sentence.mentions.values() if m.start > token.idx))
+            before = tuple(dict.fromkeys(m.text for m in sentence.mentions.values() if m.start < token.idx))
+            if after and (yes_no == bool(before)):
+                return StanceQuery(relation, "holders", after, before if yes_no else ())
+            if before and not after and not yes_no:  # "Whom does X support?"
+                return StanceQuery(relation, "targets", before)
+    return None

@@ -1,0 +1,175 @@
+"""Checking answers against passages, in code: close word forms, names, numbers, spans.
+
+Paraphrase must not defeat the check ("Did X meet Y?" is answered by "Y held talks
+with X"), and a passage about the wrong thing must not pass it (the distance of another
+city). So: names and numbers must match, words match on close forms ("Turkish" and
+"Turkey", "founder" and "founded"), a span the model copied must stand verbatim in its
+passage, and a passage must be about what was asked (its focus noun).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from agent.question import Question
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_STOP = frozenset(
+    "a an and are as at be been by did do does for from had has have he her his how i in into is it its of on or "
+    "she so than that the their them they this to was were what when where which who whom whose why will with "
+    "not no yes also said says say would could should can may might over about after before".split()
+)
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9,
+}
+_MONTHS = "january february march april may june july august september october november december".split()
+_DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+
+
+def words(text: str) -> list[str]:
+    return [re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in _STOP and not w.isdigit()]
+
+
+def close(a: str, b: str) -> bool:
+    """Two lower-case words are forms of one word: 'turkish'/'turkey', 'troops'/'troop',
+    'founder'/'founded', 'distance'/'distant' (a shared prefix of all but the last few letters)."""
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < 4:
+        return False
+    prefix = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        prefix += 1
+    return prefix >= max(4, shorter - 3)
+
+
+@lru_cache(maxsize=4096)
+def forms(text: str) -> frozenset[str]:
+    """The words of `text` and their lemmas from the parser ('led' -> 'lead', 'born' -> 'bear')."""
+    from agent.nlp import parse
+
+    (doc,) = parse([text])
+    return frozenset(words(text)) | frozenset(t.lemma_.lower() for t in doc if t.is_alpha)
+
+
+def has_word(text: str, word: str) -> bool:
+    word = word.lower()
+    return any(close(word, w) for w in words(text))
+
+
+def has_form(text: str, word: str) -> bool:
+    """Like `has_word`, also matching the parser's lemmas of `text`."""
+    word = word.lower()
+    return any(close(word, w) for w in forms(text))
+
+
+def naming_words(name: str) -> list[str]:
+    return [w for w in words(name) if len(w) > 1 and w not in _STOP and w not in {"al", "el", "bin", "ibn", "de", "van", "von"}]
+
+
+_NAME_ENDINGS = frozenset(["", "n", "an", "ian", "ish", "i", "s", "es", "ese", "a", "y", "ey", "ia", "e"])
+
+
+def close_name(a: str, b: str) -> bool:
+    """Forms of one name: 'veloria'/'velorian', 'turkey'/'turkish', never 'serra'/'serraj'."""
+    if a == b:
+        return True
+    prefix = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        prefix += 1
+    return prefix >= 4 and a[prefix:] in _NAME_ENDINGS and b[prefix:] in _NAME_ENDINGS
+
+
+def mentions(text: str, name: str) -> bool:
+    """`text` names `name` by its last naming word in a close form ('Arno Kell' is mentioned
+    by 'Kell', 'Velorian' by 'Veloria'), not by a first name alone."""
+    found = naming_words(name)
+    if not found:
+        return False
+    return any(close_name(found[-1], w) for w in words(text))
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written in digits or words, normalised ('35', 'thirty-five' -> '35')."""
+    out = {re.sub(r"[,\s]", "", n) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+    for match in re.finditer(r"[a-z]+(?:-[a-z]+)?", text.lower()):
+        parts = match.group().split("-")
+        if all(p in NUMBER_WORDS for p in parts):
+            out.add(str(sum(NUMBER_WORDS[p] for p in parts)))
+    return {n.rstrip(".") for n in out}
+
+
+_OPENERS = frozenset("yes no there here after before since while according both all some many".split())
+
+
+def proper_names(sentence: str) -> list[str]:
+    """Capitalised words, the first one unless it is a common opener ("The", "Yes")."""
+    found = []
+    for i, match in enumerate(_WORD.finditer(sentence)):
+        word = match.group()
+        if all(part in NUMBER_WORDS for part in word.lower().split("-")):
+            continue  # numbers are checked as numbers
+        if word[0].isupper() and len(word) > 1 and word.lower() not in _STOP and not (i == 0 and word.lower() in _OPENERS):
+            found.append(word)
+    return found
+
+
+def supports(sentence: str, quote: str, given: tuple[str, ...] = ()) -> bool:
+    """The quote states the sentence, allowing paraphrase: its numbers are there, its names
+    are there (names `given` by the question may stand elsewhere in the article), and it
+    shares a content word in a close form, unless the sentence is names and numbers only."""
+    if not numbers(sentence) <= numbers(quote):
+        return False
+    for name in proper_names(sentence):
+        if not any(close_name(name.lower(), w) for w in words(quote)) and not any(has_word(g, name) for g in given):
+            return False
+    ours = [w for w in content_words(sentence) if not any(has_word(g, w) for g in given)]
+    theirs = content_words(quote)
+    return not ours or any(close(a, b) for a in ours for b in theirs)
+
+
+def about(text: str, question: Question) -> bool:
+    """The passage is about what the question asks: its focus noun, in a close form."""
+    if question.focus is not None:
+        return has_form(text, question.focus)
+    if len(question.names) >= 2 or not question.content:
+        return True  # "Where did X and Y meet?": both names together are what it is about
+    # One name and no focus noun ("When did X die?"): a passage naming X must also say what
+    # X did, in some form of the question's own words.
+    return any(has_form(text, word) for word in question.content)
+
+
+def locate(span: str, passage: str) -> tuple[int, int] | None:
+    """Where `span` stands verbatim (case and spacing aside) in `passage`, or None."""
+    parts = _WORD.findall(span)
+    if not parts:
+        return None
+    # Words in order, with only spacing and punctuation between them ("GNA led" finds "GNA) led").
+    pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(part) for part in parts) + r"(?!\w)"
+    match = re.search(pattern, passage, re.IGNORECASE)
+    return (match.start(), match.end()) if match else None
+
+
+def fits(span: str, expects: str) -> bool:
+    """The span is the kind of answer the question wants (a number for 'how many'...)."""
+    lowered = span.lower()
+    if expects == "number":
+        return bool(numbers(span))
+    if expects == "date":
+        return bool(re.search(r"\d", span)) or any(m in lowered for m in _MONTHS + _DAYS)
+    if expects in {"name", "place"}:
+        return any(w[0].isupper() for w in _WORD.findall(span))
+    return True

@@ -1,0 +1,159 @@
+"""Answering, offline: what a question asks, the checks that keep true sentences and drop
+false ones, the baseline, and how an Answer reads. Invented names throughout."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.evaluate_qa import best_overlap_answer, evaluate_qa
+from agent.models import Answer, Citation
+from agent.question import analyse, split_parts
+from agent.verify import about, close, fits, locate, mentions, supports
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("Who backs Veloria and who backs Dunmar?", ["Who backs Veloria?", "who backs Dunmar?"]),
+        ("Who backs the Northern Compact? Please be brief.", ["Who backs the Northern Compact?"]),
+        ("When did Kelm close the border, and what did Ostrava say?", ["When did Kelm close the border?", "what did Ostrava say?"]),
+        ("Which ports do Kelm and Ostrava share?", ["Which ports do Kelm and Ostrava share?"]),
+    ],
+)
+def test_multi_part_questions_are_split_and_requests_about_form_dropped(question, parts):
+    assert split_parts(question) == parts
+
+
+def test_names_are_entities_and_proper_nouns_never_ordinary_capitalised_words():
+    assert analyse("Who backs the Northern Compact? Please be brief.").names == ("Northern Compact",)
+    assert analyse("Please tell me who backs Veloria?").names == ("Veloria",)
+    assert analyse("Did Arno Kell meet Mira Voss?").names == ("Arno Kell", "Mira Voss")
+
+
+@pytest.mark.parametrize(
+    ("question", "focus", "expects", "route"),
+    [
+        ("What is the population of Port Halden?", "population", "any", "extract"),
+        ("What is the distance from Brenmoor to Kesh?", "distance", "any", "extract"),
+        ("How many Velorian troops are in Dunmar?", "troop", "number", "extract"),
+        ("In which year was the founder of Tarsk Mills born?", "founder", "date", "date"),
+        ("Which countries back Dunmar?", None, "any", "stance"),
+        ("Did Arno Kell meet Mira Voss?", None, "yesno", "extract"),
+        ("How many outlets report that Kelm supports Ostrava?", None, "number", "count"),
+    ],
+)
+def test_a_question_is_read_for_its_focus_answer_kind_and_route(question, focus, expects, route):
+    q = analyse(question)
+    assert (q.focus, q.expects, q.route) == (focus, expects, route)
+
+
+def test_a_bridge_question_is_recognised():
+    assert analyse("What is the population of the village where Arno Kell was born?").hops
+    assert not analyse("What is the population of Port Halden?").hops
+
+
+def test_close_forms():
+    assert close("velorian", "veloria") and close("founder", "founded") and close("troops", "troop")
+    assert close("distance", "distant") and not close("army", "arms") and not close("start", "state")
+
+
+def test_paraphrase_keeps_true_sentences():
+    # "Did X meet Y?" answered by "Y held talks with X": names match, the verb need not.
+    assert supports("Mira Voss held talks with Arno Kell.", "Mira Voss held talks with Kell in Dunmar on Monday.", given=("Arno Kell", "Mira Voss"))
+    # The model's own words around a number and names the question gave.
+    quote = "The deployment remains small, with 35 Velorian troops so far, led by a general."
+    assert supports("There are 35 Velorian troops in Dunmar.", quote, given=("Velorian", "Dunmar"))
+    assert supports("Veloria has sent 35 troops.", quote)  # 'Veloria' ~ 'Velorian'
+
+
+def test_wrong_numbers_and_new_names_are_not_supported():
+    quote = "The deployment remains small, with 35 Velorian troops so far, led by a general."
+    assert not supports("There are 36 Velorian troops.", quote)
+    assert not supports("Kelm sent 35 troops.", quote)
+    assert not supports("Thirty-six troops arrived.", quote)
+    assert supports("Thirty-five troops arrived.", quote)
+
+
+def test_a_passage_must_be_about_the_questions_focus():
+    q = analyse("What is the population of Port Halden?")
+    assert not about("Port Halden lies 40 kilometres north of Kesh.", q)
+    assert about("Port Halden had a population of 12,000 in the last census.", q)
+    dies = analyse("When did Luca Marten die?")
+    assert not about("Luca Marten wrote his first novel in 1964.", dies)
+    assert about("Luca Marten died in Kesh in 1990.", dies)
+    met = analyse("Where did Arno Kell and Mira Voss meet?")
+    assert about("Mira Voss held talks with Arno Kell in Dunmar.", met)  # two names together suffice
+
+
+def test_spans_must_stand_verbatim_and_be_the_kind_asked_for():
+    passage = "The LFA took  control of Port Halden on Monday, officials said."
+    assert locate("control of port halden", passage) == (14, 36)
+    assert locate("“on Monday”.", passage) == (37, 46)
+    assert locate("on Tuesday", passage) is None and locate("  ", passage) is None
+    assert fits("35 troops", "number") and not fits("many troops", "number") and fits("thirty-five", "number")
+    assert fits("on 12 May", "date") and fits("1887", "date") and not fits("recently", "date")
+    assert fits("Ida Brenholt", "name") and not fits("an engineer", "name")
+    assert mentions("Kell met the envoy.", "Arno Kell") and not mentions("Arno left.", "Arno Kell")
+
+
+def test_answer_text_is_the_cli_text_and_html_shows_outlet_date_and_quote():
+    answer = Answer(
+        question="Who backs Veloria?", answer="Dunmar supports Veloria (1 outlet) [1].", refused=False,
+        citations=[Citation(n=1, article="a.txt", title="Harbour talks", outlet="The Courier", date="2021-03-02", start=0, end=20, quote="Dunmar backs Veloria")],
+    )
+    assert str(answer) == (
+        "Dunmar supports Veloria (1 outlet) [1].\n\n"
+        "[1] Harbour talks | The Courier | 2021-03-02 (a.txt, chars 0-20)\n"
+        '    "Dunmar backs Veloria"'
+    )
+    html = answer._repr_html_()
+    assert "The Courier" in html and "2021-03-02" in html and "<mark>Dunmar backs Veloria</mark>" in html
+    assert str(Answer(question="q", answer="The articles do not say.", refused=True)) == "The articles do not say."
+
+
+def test_the_baseline_cites_the_sentence_sharing_most_words(corpus):
+    answer = best_overlap_answer("Where did Erdogan and Putin meet?", corpus.store)
+    (citation,) = answer.citations
+    assert "Erdogan" in citation.quote and "Putin" in citation.quote
+    assert corpus.store.article(citation.article).text[citation.start : citation.end] == citation.quote
+    assert best_overlap_answer("zzzz qqqq", corpus.store).refused
+
+
+def test_questions_are_scored_for_answers_false_refusals_citations_and_latency():
+    gold = {"qa": [
+        {"question": "Who backs Veloria?", "answers": [["Dunmar"], ["Kelm"]], "need": "all", "articles": ["a.txt"]},
+        {"question": "Where?", "answers": [["Port Halden"]], "need": "any", "articles": ["a.txt"]},
+        {"question": "What did Ostrava say?", "answers": [], "need": "refuse", "articles": []},
+        {"question": "What did Kelm say?", "answers": [], "need": "refuse", "articles": []},
+    ]}
+    answers = [
+        {"question": "Who backs Veloria?", "answer": "Dunmar backs Veloria [1]. Kelm backs Veloria [2].", "refused": False, "seconds": 1.0,
+         "citations": [{"n": 1, "article": "a.txt", "quote": "Veloria has the support of Dunmar."}, {"n": 2, "article": "a.txt", "quote": "Kelm said nothing."}]},
+        {"question": "Where?", "answer": "The articles do not say.", "refused": True, "citations": [], "seconds": 3.0},
+        {"question": "What did Ostrava say?", "answer": "The articles do not say.", "refused": True, "citations": [], "seconds": 2.0},
+        {"question": "What did Kelm say?", "answer": "Kelm said nothing [1].", "refused": False, "seconds": 9.0,
+         "citations": [{"n": 1, "article": "a.txt", "quote": "Kelm said nothing."}]},
+    ]
+    report = evaluate_qa(gold, answers)
+    assert [i.correct for i in report.items] == [True, False, True, False]
+    assert (report.false_refusals, report.false_answers) == (1, 1)
+    assert report.items[0].citations_supported == 1  # 'Kelm said nothing' does not back 'Kelm backs Veloria'
+    assert report.citation_precision == 0.3333  # 1 of 3: a citation of an answer to an unanswerable question counts against
+    assert (report.p50_seconds, report.p95_seconds) == (2.5, 8.1)
+
+
+def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
+    from datetime import date
+
+    from agent.answer import Passage, pronoun_subject
+    from agent.models import Article
+
+    def passage(title: str, text: str) -> Passage:
+        article = Article(id="a.txt", path="a.txt", text=text, content_hash="x", title=title, published=date(2021, 1, 1))
+        return Passage(1, article, 0, len(text))
+
+    entry = passage("Mira Voss", "She founded the Kesh Glassworks in 1901.")
+    assert pronoun_subject("She founded the Kesh Glassworks", entry) == "Mira Voss"
+    assert pronoun_subject("the Kesh Glassworks", entry) is None
+    headline = passage("Veloria and Dunmar call for talks in the harbour dispute", "She said the talks would resume.")
+    assert pronoun_subject("She said the talks would resume", headline) is None
