@@ -287,10 +287,13 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         if query.among and not any(nodes.matches(other, name) for name in query.among):
             continue
         key = next((k for k in rows if same_actor(k, other)), other)
-        row = rows.setdefault(key, {"name": key, "relation": edge.relation, "asked": asked, "evidence": [], "statuses": set(), "forms": set()})
+        row = rows.setdefault(
+            key, {"name": key, "relation": edge.relation, "asked": asked, "evidence": [], "statuses": set(), "forms": set(), "own": set()}
+        )
         row["evidence"] += edge.evidence
         row["statuses"].add(edge.status)
         row["forms"] |= nodes.forms(getattr(edge, asked_side)) | nodes.forms(other)
+        row["own"] |= nodes.forms(other)
     if not rows:
         return False
     said = 0
@@ -301,6 +304,10 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         if "stated" in statuses or "contested" in statuses:
             # A plain statement is cited from the articles that state it, not from a hedge.
             evidence = [e for e in evidence if status_of.get(e, "stated") == "stated"] or evidence
+        # Per outlet, a passage that itself names both sides in the words the answer uses,
+        # when the outlet has one: it then supports its sentence on its own.
+        holder_name, target_name = (row["name"], row["asked"]) if query.ask_for == "holders" else (row["asked"], row["name"])
+        evidence = sorted(evidence, key=lambda e: -_names_both(e.quote, holder_name, target_name))
         by_outlet: dict[str, Passage] = {}
         for e in evidence:
             article = sources.article(e.article)
@@ -309,7 +316,11 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         if not by_outlet:
             continue
         count = len(by_outlet)
-        holder, target = (row["name"], row["asked"]) if query.ask_for == "holders" else (row["asked"], row["name"])
+        cited = list(by_outlet.values())[:MAX_CITED_OUTLETS]
+        # The answering actor in the words its cited passages use ("UN" where they say "UN"),
+        # so each passage supports its sentence on its own; else its canonical name.
+        name = _most_cited_form(row["name"], row["own"], cited)
+        holder, target = (name, row["asked"]) if query.ask_for == "holders" else (row["asked"], name)
         verb = row["relation"]
         base = verb[:-1] if verb.endswith("s") else verb
         outlets = f"{count} outlet{'s' if count != 1 else ''}"
@@ -321,9 +332,25 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         else:
             text, note = f"{holder} was said to {base} {target}", f" ({outlets})"
         given = (*q.names, *row["forms"], verb, base)  # the verb is the grammar's reading of the quote
-        if composer.say(text, list(by_outlet.values())[:MAX_CITED_OUTLETS], given=given, note=note):
+        if composer.say(text, cited, given=given, note=note):
             said += 1
     return said > 0
+
+
+def _most_cited_form(canonical: str, forms: set[str], passages: list[Passage]) -> str:
+    def named_in(form: str) -> int:
+        words = naming_words(form)
+        return sum(bool(words) and all(has_word(p.quote, w) for w in words) for p in passages)
+
+    def in_first(form: str) -> bool:  # the first citation is the one other sentences share most
+        words = naming_words(form)
+        return bool(words) and bool(passages) and all(has_word(passages[0].quote, w) for w in words)
+
+    return min(forms | {canonical}, key=lambda f: (-named_in(f), not in_first(f), f != canonical, -len(f)))
+
+
+def _names_both(quote: str, holder: str, target: str) -> int:
+    return sum(any(has_word(quote, w) for w in naming_words(name)) for name in (holder, target))
 
 
 def _outlet_count(evidence, sources: Sources) -> int:

@@ -612,3 +612,7 @@ for _app in (app, model_app, ask_app):
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+if __name__ == "__main__":  # python -m agent.cli
+    main()

@@ -9,6 +9,7 @@ passage, and a passage must be about what was asked (its focus noun).
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -44,14 +45,7 @@ def close(a: str, b: str) -> bool:
     if a == b:
         return True
     shorter = min(len(a), len(b))
-    if shorter < 4:
-        return False
-    prefix = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        prefix += 1
-    return prefix >= max(4, shorter - 3)
+    return shorter >= 4 and _shared_prefix(a, b) >= max(4, shorter - 3)
 
 
 @lru_cache(maxsize=4096)
@@ -85,12 +79,12 @@ def close_name(a: str, b: str) -> bool:
     """Forms of one name: 'veloria'/'velorian', 'turkey'/'turkish', never 'serra'/'serraj'."""
     if a == b:
         return True
-    prefix = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        prefix += 1
+    prefix = _shared_prefix(a, b)
     return prefix >= 4 and a[prefix:] in _NAME_ENDINGS and b[prefix:] in _NAME_ENDINGS
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    return len(os.path.commonprefix([a, b]))
 
 
 def mentions(text: str, name: str) -> bool:
