@@ -21,21 +21,24 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from agent.chunking import split_sentences
 from agent.consolidate import fold
 from agent.frames import GENERIC_ACTOR_NOUNS
-from agent.llm import LLM
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
 from agent.prompts import load as load_prompt
 from agent.question import Question, analyse, check_question, split_parts
-from agent.retrieval import Hit, Retriever, tokens
+from agent.retrieval import tokens
 from agent.safety import looks_like_instruction
 from agent.store import Store
 from agent.verify import about, close, fits, has_form, has_word, locate, mentions, naming_words, supports
+
+if TYPE_CHECKING:  # openai and chromadb take seconds to import; a graph answer needs neither
+    from agent.llm import LLM
+    from agent.retrieval import Hit, Retriever
 
 REFUSAL = "The articles do not say."
 MAX_PASSAGES = 5  # shown to the model: a 1.5B model reads five short sentences fast and well
@@ -146,7 +149,7 @@ class Sources:
     consolidated stance graph and the actors (objects with `name` and `aliases`)."""
 
     store: Store
-    retriever: Retriever
+    find_retriever: Callable[[], Retriever]
     llm: LLM
     records: Callable[[], list[Record]] = list
     graph: Callable[[], list] = list
@@ -161,6 +164,10 @@ class Sources:
         if key not in self._memo:
             self._memo[key] = make()
         return self._memo[key]
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._once("retriever", self.find_retriever)  # type: ignore[return-value]
 
     def all_records(self) -> list[Record]:
         return self._once("records", self.records)  # type: ignore[return-value]

@@ -403,7 +403,7 @@ class Corpus:
         if self._retriever is None:
             from agent.retrieval import Retriever
 
-            self._retriever = Retriever(self.store, self._search_collection())
+            self._retriever = Retriever(self.store, self._search_collection)
         return self._retriever
 
     def search(self, query: str, k: int | None = None):
@@ -418,7 +418,7 @@ class Corpus:
         if not self.store.counts()[0]:
             raise DossierError(f"the index at {self.settings.index_path} is empty: run `agent ingest PATH` first")
         sources = answering.Sources(
-            self.store, self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k
+            self.store, lambda: self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k
         )
         result = answering.ask(question, sources)
         if self.readonly:

@@ -9,15 +9,17 @@ scores, needs no tuning across the two scales.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-
-import chromadb
+from typing import TYPE_CHECKING
 
 from agent.errors import IndexUnavailable
-from agent.embeddings import EMBEDDING_NAME, MiniLMEmbedding
 from agent.models import Chunk
 from agent.settings import Settings
 from agent.store import Store
+
+if TYPE_CHECKING:  # chromadb takes a second to import: a graph or date answer never needs it
+    import chromadb
 
 
 @dataclass
@@ -27,6 +29,10 @@ class Hit:
 
 
 def open_collection(settings: Settings) -> chromadb.Collection:
+    import chromadb
+
+    from agent.embeddings import EMBEDDING_NAME, MiniLMEmbedding  # registers it with Chroma
+
     # No telemetry: Dossier runs offline, and what is indexed is nobody else's business.
     client_settings = chromadb.Settings(anonymized_telemetry=False)
     if settings.chroma_host:
@@ -99,11 +105,13 @@ def tokens(text: str) -> list[str]:
 class Retriever:
     """Hybrid search over everything in the store. Build once per process; cheap to query."""
 
-    def __init__(self, store: Store, collection: chromadb.Collection | None) -> None:
-        """`collection` None: lexical search only (a read-only index whose vectors cannot be opened)."""
+    def __init__(self, store: Store, collection: Callable[[], chromadb.Collection | None]) -> None:
+        """`collection` opens the vector collection on first dense search; it may give None:
+        lexical search only (a read-only index whose vectors cannot be opened)."""
         import bm25s
 
-        self.collection = collection
+        self._open_collection: Callable[[], chromadb.Collection | None] | None = collection
+        self._collection: chromadb.Collection | None = None
         self.chunks = store.chunks()
         self._by_id = {c.id: c for c in self.chunks}
         self._bm25 = None
@@ -112,9 +120,11 @@ class Retriever:
             self._bm25.index([tokens(c.text) or ["_"] for c in self.chunks], show_progress=False)
 
     def dense(self, query: str, k: int) -> list[str]:
-        if not self.chunks or self.collection is None:
+        if self.chunks and self._open_collection is not None:
+            self._collection, self._open_collection = self._open_collection(), None  # opened once, or never
+        if not self.chunks or self._collection is None:
             return []
-        result = self.collection.query(query_texts=[query], n_results=min(k, len(self.chunks)))
+        result = self._collection.query(query_texts=[query], n_results=min(k, len(self.chunks)))
         return [i for i in result["ids"][0] if i in self._by_id]
 
     def lexical(self, query: str, k: int) -> list[str]:
