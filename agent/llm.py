@@ -26,7 +26,7 @@ import openai
 from instructor.core.exceptions import InstructorError
 from pydantic import BaseModel, ValidationError
 
-from agent.errors import ModelError
+from agent.errors import ModelError, exception_chain
 from agent.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -180,17 +180,10 @@ class LLM:
             touch_activity(self.settings)
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    out = [exc]
-    while (nxt := out[-1].__cause__ or out[-1].__context__) is not None and nxt not in out:
-        out.append(nxt)
-    return out
-
-
 def _root_cause(exc: BaseException) -> BaseException:
     """instructor wraps transport and parse errors in its retry exception; find what really
     failed: the openai error if there is one, else the last parse or validation error."""
-    chain = _chain(exc)
+    chain = exception_chain(exc)
     for kinds in (openai.OpenAIError, (json.JSONDecodeError, ValidationError)):
         found = next((e for e in chain if isinstance(e, kinds)), None)
         if found is not None:
@@ -200,7 +193,7 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 
 def _carries_secret(exc: BaseException) -> bool:
-    return any(redact(str(e)) != str(e) for e in _chain(exc))
+    return any(redact(str(e)) != str(e) for e in exception_chain(exc))
 
 
 def _api_message(error: openai.APIStatusError) -> str:
