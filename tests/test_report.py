@@ -212,6 +212,7 @@ def test_agent_report_writes_the_file(extracted: Corpus, tmp_path: Path, monkeyp
     assert f"wrote {out}: 5 articles, 5 extracted" in result.output
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert extracted.report(tmp_path / "again.html") == tmp_path / "again.html"
+    assert extracted._llm is None  # read from what extraction stored: no model started, no call made
 
 
 def test_an_empty_index_gets_a_report_that_says_so(settings):
