@@ -15,6 +15,8 @@ import pytest
 from agent.corpus import Corpus
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# On a fresh machine the first test waits for apt-get to install chromium.
+pytestmark = pytest.mark.timeout(900)
 
 
 def _install_chromium() -> str | None:
