@@ -23,7 +23,9 @@ from agent.models import Actor, Article, CanonicalActor, DateMention, Edge, Link
 GRAPH_RELATIONS = ("supports", "opposes", "condemns")
 RELATION_COLOURS = {"supports": "#2f855a", "opposes": "#c53030", "condemns": "#6b46c1", "calls_for": "#3182ce"}
 DASHES = {"stated": "", "claimed": "7 5", "denied": "2 5", "contested": "9 4 2 4"}
-TYPE_LABELS = {"actor": "actor", "stance": "stance", "date": "date", "link": "link"}
+RECORD_TYPES = ("actor", "stance", "date", "link")
+TITLE = "Dossier evidence report"
+SECTIONS = (("graph", "Stance graph"), ("actors", "Actors"), ("timeline", "Timeline"), ("articles", "Articles"))
 
 
 def esc(text: object) -> str:
@@ -40,7 +42,6 @@ class ReportInput:
     actors: Sequence[CanonicalActor]
     edges: Sequence[Edge]
     canonical: Callable[[str], str] = lambda name: name
-    title: str = "Dossier evidence report"
 
 
 def render(data: ReportInput, generated: datetime | None = None) -> str:
@@ -48,7 +49,8 @@ def render(data: ReportInput, generated: datetime | None = None) -> str:
     generated = generated or datetime.now(timezone.utc)
     ids = _RecordIds(data)
     extracted = [a for a in data.articles if data.records.get(a.id) is not None]
-    body = [_header(data, extracted, generated, ids)]
+    shown = [s for s in SECTIONS if extracted or s[0] == "articles"] if data.articles else []
+    body = [_header(data, extracted, generated, ids, shown)]
     if not data.articles:
         body.append(_note("The index is empty: ingest articles first (<code>agent ingest PATH</code>), then extract them."))
     elif not extracted:
@@ -66,7 +68,7 @@ def render(data: ReportInput, generated: datetime | None = None) -> str:
         body += [_graph_section(data.edges, ids), _actors_section(data.actors, ids), _timeline_section(data, ids)]
     if data.articles:
         body.append(_articles_section(data, ids))
-    return _PAGE.format(title=esc(data.title), style=_STYLE, body="\n".join(body), script=_SCRIPT)
+    return _PAGE.format(title=esc(TITLE), style=_STYLE, body="\n".join(body), script=_SCRIPT)
 
 
 class _RecordIds:
@@ -102,7 +104,7 @@ class _RecordIds:
 # --- header --------------------------------------------------------------------------------------
 
 
-def _header(data: ReportInput, extracted: list[Article], generated: datetime, ids: _RecordIds) -> str:
+def _header(data: ReportInput, extracted: list[Article], generated: datetime, ids: _RecordIds, sections: list[tuple[str, str]]) -> str:
     counts: dict[str, int] = defaultdict(int)
     for article in extracted:
         for record in data.records[article.id] or []:
@@ -115,10 +117,7 @@ def _header(data: ReportInput, extracted: list[Article], generated: datetime, id
         (counts["date"], "dates"),
     ]
     chips = "".join(f"<div class='stat'><b>{n}</b><span>{esc(label)}</span></div>" for n, label in stats)
-    nav = "".join(
-        f"<a href='#{anchor}'>{label}</a>"
-        for anchor, label in (("graph", "Stance graph"), ("actors", "Actors"), ("timeline", "Timeline"), ("articles", "Articles"))
-    )
+    nav = "".join(f"<a href='#{anchor}'>{label}</a>" for anchor, label in sections)
     legend = (
         "<span class='legend'>"
         "<span class='m t-actor'>actor</span>"
@@ -132,7 +131,7 @@ def _header(data: ReportInput, extracted: list[Article], generated: datetime, id
         "</span>"
     )
     return (
-        f"<header><h1>{esc(data.title)}</h1>"
+        f"<header><h1>{TITLE}</h1>"
         f"<p class='sub'>Generated {generated:%Y-%m-%d %H:%M} UTC by Dossier from the records extraction stored. "
         "Every record points to its exact words in an article.</p>"
         f"<div class='stats'>{chips}</div></header>"
@@ -425,7 +424,7 @@ def _articles_section(data: ReportInput, ids: _RecordIds) -> str:
             kinds: dict[str, int] = defaultdict(int)
             for r in records:
                 kinds[r.type] += 1
-            status = "".join(f"<span class='badge t-{k}'>{kinds[k]} {k}{'s' if kinds[k] != 1 else ''}</span>" for k in TYPE_LABELS if kinds[k])
+            status = "".join(f"<span class='badge t-{k}'>{kinds[k]} {k}{'s' if kinds[k] != 1 else ''}</span>" for k in RECORD_TYPES if kinds[k])
         cards.append(
             f"<article id='{ids.article_anchor[article.id]}'><h3>{esc(article.title or article.id)}</h3>"
             f"<p class='meta'>{esc(' · '.join(meta))} · <code>{esc(article.id)}</code>{url} {status}</p>"
