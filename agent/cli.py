@@ -394,7 +394,7 @@ def report(
         corpus.report(out)
         listing = corpus.listing()
     extracted = sum(a.extracted for a in listing)
-    console.print(escape(f"wrote {out}: {len(listing)} articles, {extracted} extracted"))
+    console.print(escape(f"wrote {out}: {len(listing)} article{'' if len(listing) == 1 else 's'}, {extracted} extracted"))
     if listing and not extracted:
         err.print("[yellow]note:[/yellow] nothing is extracted yet, so the report shows the articles only: run `agent extract PATH` first")
 
