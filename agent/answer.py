@@ -34,6 +34,7 @@ from agent.question import Question, analyse, check_question, split_parts
 from agent.retrieval import tokens
 from agent.safety import looks_like_instruction
 from agent.store import Store
+from agent.timing import stage
 from agent.verify import about, close, fits, has_form, has_word, locate, mentions, naming_words, supports
 
 if TYPE_CHECKING:  # openai and chromadb take seconds to import; a graph answer needs neither
@@ -162,7 +163,8 @@ class Sources:
 
     def _once(self, key: str, make: Callable[[], object]):
         if key not in self._memo:
-            self._memo[key] = make()
+            with stage(key):
+                self._memo[key] = make()
         return self._memo[key]
 
     @property
@@ -191,11 +193,13 @@ def ask(question: str, sources: Sources) -> Answer:
     answered = 0
     for part in parts:
         before = len(composer.sentences)
-        ok = answer_part(analyse(part), sources, composer)
+        with stage("question"):  # the parse: spaCy loads on a process's first question
+            q = analyse(part)
+        ok = answer_part(q, sources, composer)
         answered += ok
         if not ok:
             del composer.sentences[before:]
-            refusal = _missing_names(analyse(part), sources) or REFUSAL
+            refusal = _missing_names(q, sources) or REFUSAL
             composer.refuse(refusal if len(parts) == 1 else f"{part} {refusal}")
     refused = answered == 0
     return Answer(
@@ -323,7 +327,8 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         if not by_outlet:
             continue
         count = len(by_outlet)
-        cited = list(by_outlet.values())[:MAX_CITED_OUTLETS]
+        sides = (nodes.forms(row["asked"]) | row["forms"] - row["own"], row["own"])
+        cited = [_with_context(p, sides) for p in list(by_outlet.values())[:MAX_CITED_OUTLETS]]
         # The answering actor in the words its cited passages use ("UN" where they say "UN"),
         # so each passage supports its sentence on its own; else its canonical name.
         name = _most_cited_form(row["name"], row["own"], cited)
@@ -342,6 +347,22 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         if composer.say(text, cited, given=given, note=note):
             said += 1
     return said > 0
+
+
+def _with_context(passage: Passage, sides: tuple[set[str], ...]) -> Passage:
+    """The passage, widened to the sentence before it when only that sentence names one side
+    ("The X has support from A and B. There were also claims of support from C."), so that
+    the citation alone supports what it is cited for."""
+    def names(text: str, forms: set[str]) -> bool:
+        return any((words := naming_words(f)) and all(has_word(text, w) for w in words) for f in forms)
+
+    missing = [forms for forms in sides if not names(passage.quote, forms)]
+    if not missing:
+        return passage
+    before = [span for span in split_sentences(passage.article.text) if span[1] <= passage.start]
+    if before and all(names(passage.article.text[before[-1][0] : before[-1][1]], forms) for forms in missing):
+        return Passage(passage.n, passage.article, before[-1][0], passage.end)
+    return passage
 
 
 def _most_cited_form(canonical: str, forms: set[str], passages: list[Passage]) -> str:
@@ -395,7 +416,9 @@ def answer_from_dates(q: Question, sources: Sources, composer: Composer) -> bool
         if best is None or score > best[0]:
             groups[key][record.evidence.article] = (score, record)
     best_group = max(groups.values(), key=lambda g: (sum(s for s, _ in g.values()), len(g)))
-    chosen = sorted(best_group.values(), key=lambda item: -item[0])
+    # Passages that write the date out ("January 12") first: "on Sunday" states the date only
+    # together with the article's publication date, so alone it supports the answer less.
+    chosen = sorted(best_group.values(), key=lambda item: (not re.search(r"\d", item[1].text), -item[0]))
     value = max((r.value for _, r in chosen), key=len)  # the fullest form: '2020-01-12' over '--01-12'
     by_outlet: dict[str, Passage] = {}
     for _, record in chosen:
