@@ -104,3 +104,18 @@ def test_ask_reads_the_graph_and_never_reruns_the_extraction_grammar_on_passages
     monkeypatch.setattr(agent.frames.SentenceFrames, "__init__", spy)
     extracted.ask("Who backs the GNA?")
     assert set(parsed) <= {"Who backs the GNA?"}  # the question may be read; no passage is
+
+
+def test_how_many_outlets_say_a_stance_is_counted_from_the_graph(extracted: Corpus):
+    answer = extracted.ask("How many outlets say Egypt supports Haftar's forces?")
+    edges = [e for e in extracted.stances(actor="Haftar", relation="supports") if e.holder == "Egypt"]
+    expected = len({o for e in edges for o in e.outlets})
+    assert answer.answer.startswith(f"{expected} outlets say so: Egypt supports")
+    assert 1 <= len(answer.citations) <= 3 and all("Egypt" in c.quote for c in answer.citations)
+    _verbatim(extracted, answer)
+    # A stance reported only as a denied claim is counted as such, cited with the sentence
+    # that says whom it concerns.
+    denied = extracted.ask("How many outlets say France supports the LNA?")
+    assert denied.answer.startswith("1 outlet reports it only as denied")
+    assert "France" in denied.citations[0].quote and "LNA" in denied.citations[0].quote
+    assert extracted._llm is None
