@@ -156,8 +156,6 @@ def extract(
     Results are cached per article: a re-run of an unchanged corpus makes no model call,
     and an interrupted run picks up where it stopped.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from agent.export import format_for, render_records, write_atomically
 
     try:
@@ -165,23 +163,14 @@ def extract(
     except ValueError:
         _fail(DossierError(f"unknown --format {fmt!r}: use jsonl or csv"))
     done_count = 0
+
+    def done(result) -> None:
+        nonlocal done_count
+        done_count += 1
+
     try:
         with Corpus(_settings(index)) as corpus:
-            progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=err, disable=not err.is_terminal,
-            )
-            with progress:
-                task = progress.add_task("extracting", total=None)
-
-                def done(result) -> None:
-                    nonlocal done_count
-                    done_count += 1
-                    progress.update(task, advance=1, description=f"{result.article.id}{' (cached)' if result.cached else ''}")
-
-                results = corpus.extract(
-                    paths, workers=workers, on_done=done, on_start=lambda total: progress.update(task, total=total)
-                )
+            results = corpus.extract(paths, workers=workers, on_done=done)  # a progress bar on a terminal
             text, count = render_records((r for result in results for r in result.records), fmt)
             if out == "-":
                 sys.stdout.write(text)
@@ -392,6 +381,22 @@ def dates(index: IndexOption = None, as_json: JsonOption = False, as_csv: CsvOpt
         return
     rows = [[r.text, r.value or "unresolved", r.precision or "", r.evidence.article, r.event] for r in found]
     _print_rows([("text", 18), ("value", 10), ("prec.", 5), ("article", 24), ("event", 0)], rows)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path("report.html"),
+    index: IndexOption = None,
+) -> None:
+    """Write the evidence report: one self-contained HTML file with the stance graph, the actors, a timeline
+    of dates and every article with its records marked (from what `agent extract` stored)."""
+    with Corpus(_settings(index)) as corpus:
+        corpus.report(out)
+        listing = corpus.listing()
+    extracted = sum(a.extracted for a in listing)
+    console.print(escape(f"wrote {out}: {len(listing)} articles, {extracted} extracted"))
+    if listing and not extracted:
+        err.print("[yellow]note:[/yellow] nothing is extracted yet, so the report shows the articles only: run `agent extract PATH` first")
 
 
 @app.command("articles")

@@ -23,6 +23,7 @@ from agent.errors import DossierError, read_only, store_damaged
 from agent.export import record_from_dict
 from agent.extract import ArticleResult, cache_key, extract_article, run_batch
 from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, Record
+from agent.progress import Bar, progress_bar
 from agent.readers import Skipped, read_paths
 from agent.settings import Settings
 from agent.store import Store
@@ -128,12 +129,14 @@ class Corpus:
 
     # --- ingest ---------------------------------------------------------------------
 
-    def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
-        """Read, chunk and index files and folders. Unchanged articles are a no-op; edited ones replace their chunks."""
+    def ingest(self, paths: Iterable[str | Path], progress: bool | None = None) -> IngestReport:
+        """Read, chunk and index files and folders. Unchanged articles are a no-op; edited ones replace their chunks.
+        `progress`: show a bar (default: on a terminal or in a notebook)."""
         self._writing()
         report = IngestReport()
         started = time.perf_counter()
-        with self.store.writer_lock():  # another `agent ingest` on this index waits its turn
+        # another `agent ingest` on this index waits its turn
+        with self.store.writer_lock(), progress_bar("ingesting", progress) as bar:
             report.restored = self._restore_missing_vectors()
             known, owners = self.store.content_hashes(), self.store.article_paths()
             items = read_paths(paths, self.settings.max_file_bytes, known, owners, self.settings.fetch_timeout)
@@ -148,14 +151,14 @@ class Corpus:
                     continue
                 pending.append((item, chunk_article(item, self.settings.chunk_chars), previous is not None))
                 if sum(len(chunks) for _, chunks, _ in pending) >= INGEST_BATCH:
-                    self._index(pending, report)
+                    self._index(pending, report, bar)
                     pending = []
-            self._index(pending, report)
+            self._index(pending, report, bar)
         self._wrote()
         report.seconds = time.perf_counter() - started
         return report
 
-    def _index(self, batch: list[tuple[Article, list[Chunk], bool]], report: IngestReport) -> None:
+    def _index(self, batch: list[tuple[Article, list[Chunk], bool]], report: IngestReport, bar: Bar) -> None:
         """Embed and store a batch of articles. Many articles' chunks are embedded together:
         the embedding runs on length-sorted batches, where padding wastes least.
         Vectors first, then the store: a crash in between leaves the store's old records,
@@ -171,6 +174,7 @@ class Corpus:
             self.store.put_article(article, chunks)
             (report.replaced if replaces else report.added).append(article.id)
             report.chunks += len(chunks)
+            bar.advance(article.id)
 
     def articles(self) -> list[Article]:
         return self.store.articles()
@@ -274,24 +278,23 @@ class Corpus:
         paths: Iterable[str | Path] | None = None,
         workers: int = 1,
         on_done: Callable[[ArticleResult], None] | None = None,
-        on_start: Callable[[int], None] | None = None,
+        progress: bool | None = None,
     ) -> list[ArticleResult]:
         """Records for the articles under `paths` (ingesting them first), or for every ingested article.
 
         Each article's records are cached as soon as they are made, keyed by its text,
         the pipeline and prompt versions and the model: a re-run costs no model call,
-        and an interrupted run resumes where it stopped.
+        and an interrupted run resumes where it stopped. `on_done` hears of each article done;
+        `progress`: show a bar (default: on a terminal or in a notebook).
         """
         self._writing()
         if paths is not None:
-            report = self.ingest(paths)
+            report = self.ingest(paths, progress)
             wanted = report.added + report.replaced + report.unchanged
             articles = [a for a in (self.store.article(i) for i in wanted) if a is not None]
         else:
             articles = self.store.articles()
         model = self.model_id
-        if on_start is not None:
-            on_start(len(articles))
 
         def cached(article: Article) -> ArticleResult | None:
             hit = self.store.cached_records(cache_key(article, model, self.lexicon))
@@ -306,7 +309,15 @@ class Corpus:
                 [r.model_dump(mode="json") for r in result.records], result.seconds,
             )
 
-        results = run_batch(articles, lambda a: extract_article(a, self.llm, self.lexicon), cached, save, workers, on_done)
+        with progress_bar("extracting", progress) as bar:
+            bar.total(len(articles))
+
+            def done(result: ArticleResult) -> None:
+                bar.advance(f"{result.article.id}{' (cached)' if result.cached else ''}")
+                if on_done is not None:
+                    on_done(result)
+
+            results = run_batch(articles, lambda a: extract_article(a, self.llm, self.lexicon), cached, save, workers, done)
         self._wrote()
         return results
 
@@ -327,11 +338,16 @@ class Corpus:
 
     def records(self) -> list[Record]:
         """Every cached record of the ingested articles, for the current pipeline and model."""
-        out: list[Record] = []
+        return [r for records in self.records_by_article().values() if records for r in records]
+
+    def records_by_article(self) -> dict[str, list[Record] | None]:
+        """Each ingested article's cached records, or None when it is not extracted (with the
+        current pipeline and model)."""
+        model, lexicon = self.model_id, self.lexicon
+        out: dict[str, list[Record] | None] = {}
         for article in self.store.articles():
-            hit = self.store.cached_records(cache_key(article, self.model_id, self.lexicon))
-            if hit is not None:
-                out += [record_from_dict(r) for r in hit[0]]
+            hit = self.store.cached_records(cache_key(article, model, lexicon))
+            out[article.id] = None if hit is None else [record_from_dict(r) for r in hit[0]]
         return out
 
     # --- consolidate ------------------------------------------------------------------
@@ -377,6 +393,26 @@ class Corpus:
 
     def dates(self) -> Listing:
         return Listing(r for r in self.records() if isinstance(r, DateMention))
+
+    # --- report ---------------------------------------------------------------------
+
+    def report(self, path: str | Path | None = None) -> str | Path:
+        """The evidence report as one self-contained HTML document: the stance graph, the actors,
+        a timeline of resolved dates and every article with its records marked. Read from what
+        extraction stored (no model call); an unextracted corpus gets its articles and a note.
+        Returns the HTML, or writes it to `path` and returns the path."""
+        from agent.export import write_atomically
+        from agent.report import ReportInput, render
+
+        consolidation = self.consolidation()
+        html = render(ReportInput(
+            articles=self.store.articles(), records=self.records_by_article(), actors=consolidation.actors(),
+            edges=consolidation.stance_graph(), canonical=consolidation.canonical,
+        ))
+        if path is None:
+            return html
+        write_atomically(Path(path), html)
+        return Path(path)
 
     # --- answer ---------------------------------------------------------------------
 

@@ -213,13 +213,22 @@ class Answer(BaseModel):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        """In a notebook: the answer, then each source's title, outlet, date and span over its quote, marked."""
         items = "".join(
-            f"<li>[{c.n}] <b>{html.escape(c.title or c.article)}</b> "
-            f"{html.escape(c.outlet or c.article)}, {html.escape(c.date or 'undated')} "
-            f"<small>[{c.start}:{c.end}]</small>: <mark>{html.escape(c.quote)}</mark></li>"
+            "<li style='margin:0 0 10px'>"
+            f"<div style='font-size:90%;color:#4a5568'>[{c.n}] "
+            + (f"<b>{html.escape(c.title)}</b> · " if c.title else "")
+            + f"{html.escape(c.outlet or 'outlet not stated')} · {html.escape(c.date or 'undated')}"
+            f" · <code>{html.escape(c.article)}</code> chars {c.start}–{c.end}</div>"
+            "<div style='margin:3px 0 0;padding-left:10px;border-left:3px solid #d69e2e'>"
+            f"<mark style='background:#fef3c7'>{html.escape(c.quote)}</mark></div></li>"
             for c in self.citations
         )
-        return f"<p>{html.escape(self.answer)}</p><ol style='list-style:none'>{items}</ol>"
+        colour = "color:#718096;" if self.refused else ""
+        return (
+            f"<div><p style='font-size:115%;{colour}'>{html.escape(self.answer)}</p>"
+            f"<ol style='list-style:none;padding-left:0'>{items}</ol></div>"
+        )
 
 
 # --- consolidated across articles (`agent.consolidate`) ------------------------------------

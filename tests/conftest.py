@@ -15,35 +15,22 @@ import pytest
 from agent.corpus import Corpus
 from agent.settings import Settings
 
+from .cassettes import CASSETTES, VCR_CONFIG
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "libya"
 # Replays never reach this address; a test that misses its cassette fails instead of hanging.
 REPLAY_URL = "http://127.0.0.1:9/v1"
-SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "set-cookie"]
-
-
-def _scrub_response(response: dict) -> dict:
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in SECRET_HEADERS:
-            del headers[name]
-    return response
 
 
 @pytest.fixture(scope="session")
 def vcr_config() -> dict:
-    return {
-        "filter_headers": SECRET_HEADERS,
-        "filter_query_parameters": ["api_key", "key"],
-        "before_record_response": _scrub_response,
-        "match_on": ["method", "path", "body"],
-        "decode_compressed_response": True,
-    }
+    return dict(VCR_CONFIG)
 
 
 @pytest.fixture(scope="session")
 def vcr_cassette_dir() -> str:
-    return str(ROOT / "cassettes")
+    return str(CASSETTES)
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +96,7 @@ def _extracted_template(request: pytest.FixtureRequest, model_url: str, vcr_conf
     settings = Settings(index_path=root / "index", cache_dir=root / "cache", base_url=model_url, model="dossier-local", max_retries=0, request_timeout=300)
     mode = request.config.getoption("--record-mode") or "none"
     recorder = vcr.VCR(record_mode="none" if mode == "none" else "all", **vcr_config)
-    with recorder.use_cassette(str(ROOT / "cassettes" / "extract_demo_corpus.yaml")), Corpus(settings) as corpus:
+    with recorder.use_cassette(str(CASSETTES / "extract_demo_corpus.yaml")), Corpus(settings) as corpus:
         corpus.extract([EXAMPLES])
     return settings.index_path
 

@@ -107,7 +107,7 @@ def test_answer_text_is_the_cli_text_and_html_shows_outlet_date_and_quote():
         '    "Dunmar backs Veloria"'
     )
     html = answer._repr_html_()
-    assert "The Courier" in html and "2021-03-02" in html and "<mark>Dunmar backs Veloria</mark>" in html
+    assert "The Courier" in html and "2021-03-02" in html and ">Dunmar backs Veloria</mark>" in html
     assert str(Answer(question="q", answer="The articles do not say.", refused=True)) == "The articles do not say."
 
 
