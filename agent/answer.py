@@ -30,10 +30,11 @@ from agent.consolidate import fold
 from agent.frames import GENERIC_ACTOR_NOUNS
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
 from agent.prompts import load as load_prompt
-from agent.question import Question, analyse, check_question, split_parts
+from agent.question import Question, analyse, check_question, count_claim, split_parts
 from agent.retrieval import tokens
 from agent.safety import looks_like_instruction
 from agent.store import Store
+from agent.timing import stage
 from agent.verify import about, close, fits, has_form, has_word, locate, mentions, naming_words, supports
 
 if TYPE_CHECKING:  # openai and chromadb take seconds to import; a graph answer needs neither
@@ -162,7 +163,8 @@ class Sources:
 
     def _once(self, key: str, make: Callable[[], object]):
         if key not in self._memo:
-            self._memo[key] = make()
+            with stage(key):
+                self._memo[key] = make()
         return self._memo[key]
 
     @property
@@ -191,11 +193,13 @@ def ask(question: str, sources: Sources) -> Answer:
     answered = 0
     for part in parts:
         before = len(composer.sentences)
-        ok = answer_part(analyse(part), sources, composer)
+        with stage("question"):  # the parse: spaCy loads on a process's first question
+            q = analyse(part)
+        ok = answer_part(q, sources, composer)
         answered += ok
         if not ok:
             del composer.sentences[before:]
-            refusal = _missing_names(analyse(part), sources) or REFUSAL
+            refusal = _missing_names(q, sources) or REFUSAL
             composer.refuse(refusal if len(parts) == 1 else f"{part} {refusal}")
     refused = answered == 0
     return Answer(
@@ -323,7 +327,8 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         if not by_outlet:
             continue
         count = len(by_outlet)
-        cited = list(by_outlet.values())[:MAX_CITED_OUTLETS]
+        sides = (nodes.forms(row["asked"]) | row["forms"] - row["own"], row["own"])
+        cited = [_with_context(p, sides) for p in list(by_outlet.values())[:MAX_CITED_OUTLETS]]
         # The answering actor in the words its cited passages use ("UN" where they say "UN"),
         # so each passage supports its sentence on its own; else its canonical name.
         name = _most_cited_form(row["name"], row["own"], cited)
@@ -342,6 +347,22 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         if composer.say(text, cited, given=given, note=note):
             said += 1
     return said > 0
+
+
+def _with_context(passage: Passage, sides: tuple[set[str], ...]) -> Passage:
+    """The passage, widened to the sentence before it when only that sentence names one side
+    ("The X has support from A and B. There were also claims of support from C."), so that
+    the citation alone supports what it is cited for."""
+    def names(text: str, forms: set[str]) -> bool:
+        return any((words := naming_words(f)) and all(has_word(text, w) for w in words) for f in forms)
+
+    missing = [forms for forms in sides if not names(passage.quote, forms)]
+    if not missing:
+        return passage
+    before = [span for span in split_sentences(passage.article.text) if span[1] <= passage.start]
+    if before and all(names(passage.article.text[before[-1][0] : before[-1][1]], forms) for forms in missing):
+        return Passage(passage.n, passage.article, before[-1][0], passage.end)
+    return passage
 
 
 def _most_cited_form(canonical: str, forms: set[str], passages: list[Passage]) -> str:
@@ -395,7 +416,9 @@ def answer_from_dates(q: Question, sources: Sources, composer: Composer) -> bool
         if best is None or score > best[0]:
             groups[key][record.evidence.article] = (score, record)
     best_group = max(groups.values(), key=lambda g: (sum(s for s, _ in g.values()), len(g)))
-    chosen = sorted(best_group.values(), key=lambda item: -item[0])
+    # Passages that write the date out ("January 12") first: "on Sunday" states the date only
+    # together with the article's publication date, so alone it supports the answer less.
+    chosen = sorted(best_group.values(), key=lambda item: (not re.search(r"\d", item[1].text), -item[0]))
     value = max((r.value for _, r in chosen), key=len)  # the fullest form: '2020-01-12' over '--01-12'
     by_outlet: dict[str, Passage] = {}
     for _, record in chosen:
@@ -418,7 +441,10 @@ def answer_from_dates(q: Question, sources: Sources, composer: Composer) -> bool
 def answer_count(q: Question, sources: Sources, composer: Composer) -> bool:
     """'How many articles (outlets) say X?': the articles with a sentence that names X's names
     and its content words, counted, with one citation per outlet (at most three)."""
-    claim = re.sub(r"^.*?\b(?:say|says|said|report|reports|reported|mention|mentions|mentioned|state|states|claim|claims)\b\s*(?:that\s+)?", "", q.text, flags=re.IGNORECASE).rstrip("?")
+    claim = count_claim(q.text)
+    unit = "outlets" if q.counts in {"outlets", "newspapers", "papers", "sources"} else "articles"
+    if q.stance is not None and _count_from_graph(q, claim, unit, sources, composer):
+        return True
     cq = analyse(claim + "?") if claim else q
     wanted = [w for w in cq.content if w not in {"article", "outlet", "source", "report", "say"}]
     if not cq.names and not wanted:
@@ -435,10 +461,64 @@ def answer_count(q: Question, sources: Sources, composer: Composer) -> bool:
     outlets: dict[str, Passage] = {}
     for passage in found.values():
         outlets.setdefault(outlet_of(passage.article), passage)
-    unit = "outlets" if q.counts in {"outlets", "newspapers", "papers", "sources"} else "articles"
     count = len(outlets) if unit == "outlets" else len(found)
-    shown = f"{count} {unit if count != 1 else unit[:-1]} say so: {claim}"
+    shown = f"{count} {unit if count != 1 else unit[:-1]} {'say' if count != 1 else 'says'} so: {claim}"
     return composer.say(claim, list(outlets.values())[:MAX_CITED_OUTLETS], given=cq.names, shown=shown)
+
+
+def _count_from_graph(q: Question, claim: str, unit: str, sources: Sources, composer: Composer) -> bool:
+    """"How many outlets say X backs Y?": the outlets (or articles) behind the graph's edges from
+    X to Y, counted, each stance as stated, claimed or denied; one citation per outlet (at most three)."""
+    query = q.stance
+    assert query is not None
+    if not any(isinstance(r, Stance) for r in sources.all_records()):
+        return False
+    nodes = _Nodes(sources.all_actors())
+    family = {"supports"} if query.relation == "supports" else {"opposes", "condemns"} if query.relation == "opposes" else {query.relation}
+    edges = [
+        e for e in sources.stance_graph()
+        if e.relation in family
+        and any(nodes.matches(e.target, n) for n in query.names) and any(nodes.matches(e.holder, n) for n in query.among)
+    ]
+    if not edges:
+        return False
+    status_of = {s.evidence: s.status for s in sources.all_records() if isinstance(s, Stance)}
+    found: dict[str, dict[str, Passage]] = {"stated": {}, "claimed": {}, "denied": {}}  # status -> outlet -> passage
+    articles: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        forms = (nodes.forms(edge.holder), nodes.forms(edge.target))
+        for e in edge.evidence:
+            article = sources.article(e.article)
+            if article is not None:
+                status = status_of.get(e, "stated")
+                articles[status].add(article.id)
+                found[status].setdefault(outlet_of(article), _with_context(sentence_at(article, e.start, e.end), forms))
+    # An outlet counts once, by what it says most firmly.
+    found["claimed"] = {o: p for o, p in found["claimed"].items() if o not in found["stated"]}
+    found["denied"] = {o: p for o, p in found["denied"].items() if o not in found["stated"] and o not in found["claimed"]}
+
+    def counted(status: str) -> str:
+        n = len(found[status]) if unit == "outlets" else len(articles[status])
+        return f"{n} {unit if n != 1 else unit[:-1]}"
+
+    firm = found["stated"] or found["claimed"]
+    def verb(status: str, plural: str, singular: str) -> str:
+        return singular if counted(status).startswith("1 ") else plural
+
+    shown = (
+        f"{counted('stated')} {verb('stated', 'say', 'says')} so: {claim}" if found["stated"]
+        else f"{counted('claimed')} {verb('claimed', 'report', 'reports')} it as a claim: {claim}" if found["claimed"]
+        else f"{counted('denied')} {verb('denied', 'report', 'reports')} it only as denied: {claim}"
+    )
+    others = [s for s in ("claimed", "denied") if found[s] and firm and found[s] is not firm]
+    notes = [f"{counted(s)} {'as a claim' if s == 'claimed' else 'as denied'}" for s in others]
+    passages = [*firm.values(), *found["denied"].values()] if firm else list(found["denied"].values())
+    # The passages hold the stance records the graph was built from (the grammar's reading of
+    # them), so the claim's own words need not recur: its names and numbers must.
+    given = (*query.names, *query.among, *[f for e in edges for f in nodes.forms(e.holder) | nodes.forms(e.target)], *re.findall(r"\w+", claim))
+    return composer.say(
+        claim, passages[:MAX_CITED_OUTLETS], given=given, shown=shown, note=f" ({'; '.join(notes)})" if notes else "",
+    )
 
 
 # --- extractive route -------------------------------------------------------------------

@@ -9,15 +9,19 @@ model-answered questions, against the configured endpoint or the embedded server
 
 from __future__ import annotations
 
+import os
 import random
 import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from agent import timing
 from agent.corpus import Corpus
 from agent.settings import Settings
 
@@ -71,6 +75,79 @@ def embedding_rate(texts: list[str]) -> float:
     return tokens / seconds
 
 
+def demo_questions(corpus_folder: Path) -> list[str]:
+    """Questions for the small corpus: its gold file's, when one lies beside it (data, not code)."""
+    import json
+
+    for gold in (corpus_folder.parent / "eval" / "dev.json", corpus_folder / "dev.json"):
+        if gold.exists():
+            return [q["question"] for q in json.loads(gold.read_text(encoding="utf-8")).get("qa", [])][:4]
+    return QUESTIONS
+
+
+def model_rates(corpus: Corpus) -> dict:
+    """The model's raw prompt and generation rates (tokens/s), measured here: one long prompt no
+    cache has seen, answered in a few tokens, and one short prompt answered at length."""
+    from pydantic import BaseModel, Field
+
+    class Short(BaseModel):
+        word: str = Field(max_length=20)
+
+    class Long(BaseModel):
+        text: str
+
+    nonce = f"{time.time_ns()}"
+    filler = " ".join(random.Random(nonce).choice(_PLACES + _TAILS) for _ in range(300))
+    timing.take()
+    _, seconds = _timed(lambda: corpus.llm.structured(Short, [{"role": "user", "content": f"{nonce} {filler}\nOne word: the first place named."}], max_tokens=16))
+    prompt = timing.take()
+    _, gen_seconds = _timed(lambda: corpus.llm.structured(Long, [{"role": "user", "content": f"{nonce} Write a 120-word news story about a harbour."}], max_tokens=200))
+    generated = timing.take()
+    return {
+        "model_prompt_tokens_per_s": round(prompt["prompt_tokens"] / seconds, 1),
+        "model_generation_tokens_per_s": round(generated["completion_tokens"] / gen_seconds, 1),
+    }
+
+
+def ask_figures(corpus: Corpus, questions: list[str], cli_env: dict | None = None) -> dict:
+    """`ask` latency, first question and warm ones, with the time per stage; with `cli_env`, also
+    a fresh `ask` process per question (what a user at the terminal waits for)."""
+    row: dict = {}
+    timing.take()
+    runs = []
+    for question in questions * 2:
+        _, wall = _timed(lambda q=question: corpus.ask(q))
+        runs.append((wall, timing.take()))
+    row["ask_first_s"] = round(runs[0][0], 2)
+    warm = runs[len(questions):]
+    row["ask_p50_s"] = round(_pct([w for w, _ in warm], 0.5), 2)
+    row["ask_p95_s"] = round(_pct([w for w, _ in warm], 0.95), 2)
+    for label, chosen in (("first", runs[:1]), ("warm", warm)):
+        stages = sorted({k for _, st in chosen for k in st})
+        for key in stages:
+            values = [st.get(key, 0) for _, st in chosen]
+            row[f"ask_{label}_{key.replace(' ', '_')}"] = round(statistics.median(values), 3)
+    if cli_env is not None:
+        row["process_start_s"] = round(_timed(lambda: _run([sys.executable, "-c", "import agent.cli"], cli_env))[1], 2)
+        walls = [_timed(lambda q=q: _run([sys.executable, "-m", "agent.cli", "ask", "--json", q], cli_env))[1] for q in questions]
+        row["cli_ask_p50_s"] = round(_pct(walls, 0.5), 2)
+        row["cli_ask_p95_s"] = round(_pct(walls, 0.95), 2)
+    return row
+
+
+def _run(command: list[str], env: dict) -> None:
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=600)
+
+
+def _cli_env(settings: Settings) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOSSIER_")}
+    env["DOSSIER_INDEX_PATH"] = str(settings.index_path)
+    if settings.base_url:
+        env["DOSSIER_BASE_URL"] = settings.base_url
+        env["DOSSIER_MODEL"] = settings.model or "default"
+    return env
+
+
 def measure(corpus_folder: Path, articles: int, with_model: bool, settings: Settings | None = None) -> dict:
     figures: dict = {}
     workdir = Path(tempfile.mkdtemp(prefix="dossier-bench-"))
@@ -94,13 +171,18 @@ def measure(corpus_folder: Path, articles: int, with_model: bool, settings: Sett
                 row["search_p95_ms"] = round(1000 * _pct(latencies, 0.95), 1)
                 if with_model:
                     if label == "demo":
+                        row |= model_rates(corpus)
+                        timing.take()
                         results, wall = _timed(corpus.extract)
-                        fresh = [r for r in results if not r.cached]
-                        row["extract_s_per_article"] = round(wall / max(1, len(fresh)), 1)
-                    asked = [_timed(lambda q=q: corpus.ask(q))[1] for q in QUESTIONS * 2]
-                    row["ask_first_s"] = round(asked[0], 2)
-                    row["ask_p50_s"] = round(_pct(asked[1:], 0.5), 2)
-                    row["ask_p95_s"] = round(_pct(asked[1:], 0.95), 2)
+                        spent = timing.take()
+                        fresh = max(1, sum(not r.cached for r in results))
+                        row["extract_s_per_article"] = round(wall / fresh, 1)
+                        row["extract_prompt_tokens_per_article"] = round(spent.get("prompt_tokens", 0) / fresh)
+                        row["extract_completion_tokens_per_article"] = round(spent.get("completion_tokens", 0) / fresh)
+                        floor = spent.get("prompt_tokens", 0) / row["model_prompt_tokens_per_s"] + spent.get("completion_tokens", 0) / row["model_generation_tokens_per_s"]
+                        row["extract_s_over_token_cost"] = round(wall / floor, 2) if floor else None
+                    questions = demo_questions(corpus_folder) if label == "demo" else QUESTIONS
+                    row |= ask_figures(corpus, questions, _cli_env(local))
         figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

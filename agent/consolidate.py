@@ -575,6 +575,14 @@ class Consolidation:
                 return code
         return None
 
+    def _governs(self, members: dict[str, list[str]], government: str, country: str) -> bool:
+        """Whether the actor `government` is, by one of its names, the government of `country`."""
+        if _key(country) not in self._parent or _key(government) not in self._parent:
+            return False
+        code = self._code(members.get(self.find(_key(country)), []))
+        keys = members.get(self.find(_key(government)), [])
+        return code is not None and any(_government_of(k) == code for k in keys)
+
     def _type(self, members: list[str]):
         if self._code(members):
             return "state"
@@ -630,13 +638,15 @@ class Consolidation:
         name = self.group_of if leaders_as_groups else self.canonical
         adjectives = _word_sets()[2]
         grouped: dict[tuple[str, str, str], list[Stance]] = defaultdict(list)
+        members = self._members()
         for stance in self._stances:
-            if _key(stance.holder) in adjectives and not _country_code(_key(stance.holder))[0]:
-                continue
+            holder_key = _key(stance.holder)
+            if (holder_key in adjectives or not _name_words(holder_key)) and not _country_code(holder_key)[0]:
+                continue  # "European", "Parliament": an adjective or a bare common noun names no one
             target = stance.target if stance.relation == "calls_for" else name(stance.target)
             holder = name(stance.holder)
-            if holder == target:
-                continue
+            if holder == target or self._governs(members, stance.target, stance.holder):
+                continue  # "Ruritania backs the Ruritanian government": a garbled list, not a stance
             grouped[(holder, stance.relation, target)].append(stance)
         edges = []
         for (holder, relation, target), members in grouped.items():

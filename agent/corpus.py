@@ -27,6 +27,7 @@ from agent.progress import Bar, progress_bar
 from agent.readers import Skipped, read_paths
 from agent.settings import Settings
 from agent.store import Store
+from agent.timing import stage
 
 if TYPE_CHECKING:
     from agent.consolidate import Consolidation
@@ -121,8 +122,9 @@ class Corpus:
             from agent.llm import LLM
             from agent.local_model import model_endpoint
 
-            base_url = self._resources.enter_context(model_endpoint(self.settings))
-            self._llm = LLM(self.settings, base_url)
+            with stage("model start"):
+                base_url = self._resources.enter_context(model_endpoint(self.settings))
+                self._llm = LLM(self.settings, base_url)
         return self._llm
 
     # --- ingest ---------------------------------------------------------------------

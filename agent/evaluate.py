@@ -243,6 +243,11 @@ class AliasMap:
             (re.compile(r"(?<!\w)" + re.escape(a) + r"(?!\w)"), a, c, o) for a, c, o in entries
         ]
 
+    def forms(self, name: str) -> set[str]:
+        """Every folded spelling of the gold actor `name` maps to (just its own, if none)."""
+        canonical = self.map(name)
+        return {a for _, a, c, _ in self._patterns if c == canonical} or {fold_name(name)}
+
     def map(self, name: str) -> str:
         folded = fold_name(name)
         if folded in self.exact:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pydantic import BaseModel
 
 from agent.chunking import split_sentences
+from agent.evaluate import AliasMap, fold_name
 from agent.models import Answer, Citation
 from agent.retrieval import tokens
 from agent.store import Store
@@ -66,14 +67,18 @@ def _cited_sentences(answer: str) -> dict[int, list[str]]:
     return out
 
 
-def _supports(quote: str, sentences: list[str], spellings: list[str]) -> bool:
+def _supports(quote: str, sentences: list[str], spellings: list[str], aliases: AliasMap) -> bool:
     """Mechanical reading of 'the passage alone supports its sentence': where the sentence
-    states a gold answer the quote spells it, and the quote carries the sentence's names."""
+    states a gold answer the quote spells it, and the quote carries the sentence's names,
+    in any spelling the gold file lists for the same actor ("Tripoli government" for "GNA")."""
     stated = [s for s in spellings if any(_spelled(sentence, [s]) for sentence in sentences)]
     if stated and not _spelled(quote, stated, prefix=True):
         return False
     names = [n for sentence in sentences for n in proper_names(sentence)]
-    return bool(stated or names) and all(has_word(quote, n) for n in names)
+    folded_quote = fold_name(quote)
+    return bool(stated or names) and all(
+        has_word(quote, n) or _spelled(folded_quote, aliases.forms(n)) for n in names
+    )
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -89,6 +94,7 @@ def evaluate_qa(gold: dict, answers: list[dict], system: str = "ask") -> QARepor
     and every citation points into the allowed articles; for `refuse`, when it declines and
     cites nothing."""
     by_question = {a["question"]: a for a in answers}
+    aliases = AliasMap(gold.get("aliases") or {})
     items: list[QAItem] = []
     cited = supported = 0
     for entry in gold.get("qa", []):
@@ -104,7 +110,7 @@ def evaluate_qa(gold: dict, answers: list[dict], system: str = "ask") -> QARepor
         if entry["need"] != "refuse":
             for i, c in enumerate(citations):
                 sentences = by_n.get(c.get("n", i + 1), [got["answer"]])
-                backed += _supports(c["quote"], sentences, spellings)
+                backed += _supports(c["quote"], sentences, spellings, aliases)
         if entry["need"] == "refuse":
             correct = got["refused"] and not citations
         else:

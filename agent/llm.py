@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from agent.errors import ModelError, exception_chain
 from agent.settings import Settings
+from agent.timing import count, stage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
@@ -154,14 +155,15 @@ class LLM:
         started = time.perf_counter()
         self._mark_used()
         try:
-            result = self.client.chat.completions.create(
-                model=self.model,
-                response_model=response_model,
-                messages=messages,
-                max_tokens=max_tokens or self.settings.max_tokens,
-                temperature=self.settings.temperature,
-                max_retries=self.settings.max_retries,
-            )
+            with stage("model"):
+                result, completion = self.client.chat.completions.create_with_completion(
+                    model=self.model,
+                    response_model=response_model,
+                    messages=messages,
+                    max_tokens=max_tokens or self.settings.max_tokens,
+                    temperature=self.settings.temperature,
+                    max_retries=self.settings.max_retries,
+                )
         except (openai.OpenAIError, InstructorError) as exc:
             error = ModelError(self._explain(exc, response_model.__name__))
             if _carries_secret(exc):
@@ -169,6 +171,10 @@ class LLM:
             raise error from exc
         finally:
             self._mark_used()
+        usage = getattr(completion, "usage", None)
+        count("model_calls", 1)
+        count("prompt_tokens", getattr(usage, "prompt_tokens", 0) or 0)
+        count("completion_tokens", getattr(usage, "completion_tokens", 0) or 0)
         log.debug("%s in %.1fs", response_model.__name__, time.perf_counter() - started)
         return result
 

@@ -131,8 +131,28 @@ def analyse(text: str) -> Question:
         expects = "any"
     return Question(
         text=text, names=names, focus=focus, content=content, expects=expects, hops=hops,
-        stance=None if counts else stance_query(text, doc), counts=counts.group(1).lower() if counts else None,
+        stance=claim_query(count_claim(text)) if counts else stance_query(text, doc),
+        counts=counts.group(1).lower() if counts else None,
     )
+
+
+def count_claim(text: str) -> str:
+    """What a count question asks to be counted: "How many outlets say X backs Y?" -> "X backs Y"."""
+    return re.sub(
+        r"^.*?\b(?:say|says|said|report|reports|reported|mention|mentions|mentioned|state|states|claim|claims)\b\s*(?:that\s+)?",
+        "", text, flags=re.IGNORECASE,
+    ).rstrip("?")
+
+
+def claim_query(claim: str) -> StanceQuery | None:
+    """A stance a claim states ("X backs Y"), as a query for its holder among X; else None."""
+    if not claim or claim.lower().startswith("how many"):
+        return None
+    (doc,) = parse([claim])
+    for frame in SentenceFrames(doc[:], 0).frames():
+        if frame.relation != "calls_for" and frame.holders and frame.targets:
+            return StanceQuery(frame.relation, "holders", tuple(m.text for m in frame.targets), tuple(m.text for m in frame.holders))
+    return None
 
 
 def _names(doc) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from agent.errors import IndexUnavailable
 from agent.models import Chunk
 from agent.settings import Settings
 from agent.store import Store
+from agent.timing import stage
 
 if TYPE_CHECKING:  # chromadb takes a second to import: a graph or date answer never needs it
     import chromadb
@@ -137,7 +138,9 @@ class Retriever:
     def search(self, query: str, k: int = 6) -> list[Hit]:
         """Reciprocal-rank fusion (k=60, the usual constant) of dense and lexical rankings."""
         fused: dict[str, float] = {}
-        for ranking in (self.dense(query, 3 * k), self.lexical(query, 3 * k)):
+        with stage("search"):
+            rankings = (self.dense(query, 3 * k), self.lexical(query, 3 * k))
+        for ranking in rankings:
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (60 + rank)
         best = sorted(fused.items(), key=lambda item: -item[1])[:k]

@@ -251,3 +251,15 @@ def test_graph_uses_canonical_actors_rolls_leaders_up_and_drops_bare_adjectives(
     pairs = {(e.holder, e.target): e for e in edges}
     assert set(pairs) == {("Brazil", "Northern Defence Army"), ("Peru", "Northern Defence Army")}
     assert pairs[("Brazil", "Northern Defence Army")].articles == ["a", "b", "c"]
+
+
+def test_a_bare_common_noun_or_a_country_backing_its_own_government_is_no_edge():
+    records = [
+        _actor("Council of Unity", "a", "government", aliases=["Peruvian government"]),
+        _stance("Parliament", "Council of Unity", "a"),  # "his Parliament": whose, the grammar cannot say
+        _stance("Peru", "Council of Unity", "b", status="claimed"),  # a garbled list: Peru backs its own government
+        _stance("Chile", "Council of Unity", "b"),
+        _stance("Vessa Party", "Council of Unity", "c"),  # a name with a generic word stays
+    ]
+    edges = Consolidation(records).stance_graph()
+    assert {(e.holder, e.target) for e in edges} == {("Chile", "Council of Unity"), ("Vessa Party", "Council of Unity")}

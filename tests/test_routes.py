@@ -18,6 +18,10 @@ def test_a_request_about_form_is_not_taken_for_a_name(extracted: Corpus):
     answer = extracted.ask("Who backs the GNA? Please be brief.")
     assert "Please" not in answer.answer and not answer.refused
     assert "Turkey" in answer.answer and answer.citations
+    for holder in ("Turkey", "Qatar", "UN", "Italy"):
+        assert re.search(rf"\b{holder} supports [^.]*\(\d+ outlets?\) \[\d+\]", answer.answer), holder
+    # Neither "his Parliament" nor the garbled "Turkey and Libya are believed to be backing ... the GNA".
+    assert "Parliament" not in answer.answer and "Libya" not in answer.answer
     _verbatim(extracted, answer)
     assert extracted._llm is None
 
@@ -31,7 +35,12 @@ def test_every_holder_has_its_outlet_count_and_at_most_three_citations(extracted
         marks = re.findall(r"\[(\d+)\]", sentence)
         assert 1 <= len(marks) <= min(3, count)
     # A denied claim is said to be one, not listed as support.
-    assert re.search(r"France was said to support [^.]*, which was denied", answer.answer)
+    france = re.search(r"France was said to support [^.]*, which was denied[^.]*\[(\d+)\]", answer.answer)
+    assert france
+    # The claim's own sentence does not name whom France was said to back: the citation
+    # takes in the sentence before it, so that it alone supports the answer's sentence.
+    quote = answer.citations[int(france.group(1)) - 1].quote
+    assert "France" in quote and "LNA" in quote
     _verbatim(extracted, answer)
 
 
@@ -56,6 +65,8 @@ def test_dates_come_from_the_stored_date_records_with_the_articles_words(extract
     assert answer.answer.startswith("2020-01-12 (“")
     assert len({c.article for c in answer.citations}) >= 2
     assert all("ceasefire" in c.quote for c in answer.citations)
+    # Passages that write the date out are cited before one that says only "on Sunday".
+    assert all(re.search(r"January 12|12 January", c.quote) for c in answer.citations)
     _verbatim(extracted, answer)
     assert extracted._llm is None
 
@@ -93,3 +104,18 @@ def test_ask_reads_the_graph_and_never_reruns_the_extraction_grammar_on_passages
     monkeypatch.setattr(agent.frames.SentenceFrames, "__init__", spy)
     extracted.ask("Who backs the GNA?")
     assert set(parsed) <= {"Who backs the GNA?"}  # the question may be read; no passage is
+
+
+def test_how_many_outlets_say_a_stance_is_counted_from_the_graph(extracted: Corpus):
+    answer = extracted.ask("How many outlets say Egypt supports Haftar's forces?")
+    edges = [e for e in extracted.stances(actor="Haftar", relation="supports") if e.holder == "Egypt"]
+    expected = len({o for e in edges for o in e.outlets})
+    assert answer.answer.startswith(f"{expected} outlets say so: Egypt supports")
+    assert 1 <= len(answer.citations) <= 3 and all("Egypt" in c.quote for c in answer.citations)
+    _verbatim(extracted, answer)
+    # A stance reported only as a denied claim is counted as such, cited with the sentence
+    # that says whom it concerns.
+    denied = extracted.ask("How many outlets say France supports the LNA?")
+    assert denied.answer.startswith("1 outlet reports it only as denied")
+    assert "France" in denied.citations[0].quote and "LNA" in denied.citations[0].quote
+    assert extracted._llm is None

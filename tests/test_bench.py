@@ -1,0 +1,41 @@
+"""`agent bench` figures: what it measures is there and adds up (never timed as a pass/fail)."""
+
+from __future__ import annotations
+
+from agent import timing
+from agent.bench import ask_figures, measure, table
+from agent.corpus import Corpus
+from tests.conftest import EXAMPLES
+
+
+def test_ask_is_broken_down_by_stage_first_and_warm(extracted: Corpus):
+    row = ask_figures(extracted, ["Who backs the GNA?", "When was the ceasefire supposed to start?"])
+    assert row["ask_first_s"] > 0 and row["ask_p50_s"] <= row["ask_p95_s"]
+    # The first question parses with spaCy and builds the graph; warm ones reuse the parse
+    # and read the graph again (the index may have changed), and no route here starts a model.
+    assert row["ask_first_question_s"] > 0 and row["ask_first_graph_s"] > 0
+    assert row["ask_first_question_s"] + row["ask_first_graph_s"] <= row["ask_first_s"]
+    assert "ask_first_model_calls" not in row and "ask_warm_model_s" not in row
+
+
+def test_stages_and_counters_are_summed_and_cleared():
+    timing.take()
+    with timing.stage("search"):
+        pass
+    with timing.stage("search"):
+        pass
+    timing.count("prompt_tokens", 120)
+    timing.count("prompt_tokens", 30)
+    figures = timing.take()
+    assert figures["prompt_tokens"] == 150 and figures["search_s"] >= 0
+    assert timing.take() == {}
+
+
+def test_bench_measures_the_demo_and_synthetic_articles(settings):
+    figures = measure(EXAMPLES, 12, with_model=False, settings=settings)
+    assert figures["demo"]["articles"] == 5 and figures["12"]["articles"] == 12
+    for size in ("demo", "12"):
+        assert figures[size]["chunks"] > 0 and figures[size]["embedding_tokens_per_s"] > 0
+        assert figures[size]["search_p50_ms"] <= figures[size]["search_p95_ms"]
+    printed = table(figures)
+    assert "ingest_s" in printed and "peak memory" in printed
