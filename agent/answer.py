@@ -338,7 +338,9 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         outlets = f"{count} outlet{'s' if count != 1 else ''}"
         if "stated" in statuses or "contested" in statuses:
             text = f"{holder} {verb} {target}"
-            note = f" ({outlets}{'; also denied' if 'contested' in statuses or 'denied' in statuses else ''})"
+            hedged = {outlet_of(a) for e in row["evidence"] if status_of.get(e) == "claimed" and (a := sources.article(e.article))} - set(by_outlet)
+            more = f"; {len(hedged)} more as a claim" if hedged else ""
+            note = f" ({outlets}{more}{'; also denied' if 'contested' in statuses or 'denied' in statuses else ''})"
         elif "denied" in statuses:
             text, note = f"{holder} was said to {base} {target}", f", which was denied ({outlets})"
         else:
