@@ -22,7 +22,7 @@ from agent.chunking import chunk_article
 from agent.errors import DossierError, read_only, store_damaged
 from agent.export import record_from_dict
 from agent.extract import ArticleResult, cache_key, extract_article, run_batch
-from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, Record
+from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, Record, Stance
 from agent.progress import Bar, progress_bar
 from agent.readers import Skipped, read_paths
 from agent.settings import Settings
@@ -30,6 +30,7 @@ from agent.store import Store
 from agent.timing import stage
 
 if TYPE_CHECKING:
+    from agent.attitudes import ReadStance
     from agent.consolidate import Consolidation
     from agent.lexicon import Lexicon
     from agent.llm import LLM
@@ -320,6 +321,15 @@ class Corpus:
             results = run_batch(articles, lambda a: extract_article(a, self.llm, self.lexicon), cached, save, workers, done)
         self._wrote()
         return results
+
+    def read_stances(self, text: str) -> list[ReadStance]:
+        """The stances extraction reads in `text` (not stored): what `agent eval --attitudes` scores."""
+        from agent.attitudes import ReadStance
+        from agent.extract import extract_text
+
+        result = extract_text(text, self.llm, self.lexicon)
+        return [ReadStance(holder=r.holder, relation=r.relation, target=r.target, status=r.status)
+                for r in result.records if isinstance(r, Stance)]
 
     @property
     def lexicon(self) -> Lexicon:

@@ -101,6 +101,12 @@ def extract_article(article: Article, llm: Structured, words: Lexicon = DEFAULT_
     return ArticleResult(article, grounded, time.perf_counter() - started, rejected=len(records) - len(grounded))
 
 
+def extract_text(text: str, llm: Structured, words: Lexicon = DEFAULT_LEXICON, article_id: str = "text") -> ArticleResult:
+    """Extraction of a text that is not in the index (a sentence under evaluation): nothing is stored."""
+    article = Article(id=article_id, path=article_id, text=text, content_hash=hashlib.sha256(text.encode()).hexdigest())
+    return extract_article(article, llm, words)
+
+
 # --- 1. frames from grammar -------------------------------------------------------------
 
 
