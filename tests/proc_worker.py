@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from multiprocessing.context import ForkServerContext
@@ -38,6 +39,9 @@ def _main(args: list[str], env: dict[str, str], log_path: str, cwd: str, start_a
     """Run `agent ARGS` in `cwd` with only `env` for settings, stdout and stderr to
     `log_path`; exit with its code. With `start_at` (a `time.time()`), wait until then,
     so that several children start their command at the same moment."""
+    # Ctrl-C as in a user's terminal: a shell starts background jobs (CI's `make test &`) with
+    # SIGINT ignored, and the forkserver would hand that on to every child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for name in list(os.environ):  # no developer settings or keys, whenever the server started
         if name.startswith(("DOSSIER_", "OPENAI_")):
             del os.environ[name]
