@@ -275,6 +275,11 @@ class _Nodes:
         return any(same_actor(form, name) for form in self.forms(node))
 
 
+def _relations_asked(relation: str) -> set[str]:
+    """The graph relations a question's relation covers: "oppose" takes in condemnation."""
+    return {"opposes", "condemns"} if relation == "opposes" else {relation}
+
+
 def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool:
     query = q.stance
     assert query is not None
@@ -283,7 +288,7 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         return False  # not extracted yet: the extractive route answers
     status_of = {s.evidence: s.status for s in stances}
     nodes = _Nodes(sources.all_actors())
-    family = {"supports"} if query.relation == "supports" else {"opposes", "condemns"} if query.relation == "opposes" else {query.relation}
+    family = _relations_asked(query.relation)
     asked_side = "target" if query.ask_for == "holders" else "holder"
     other_side = "holder" if asked_side == "target" else "target"
     # One row per answering actor, merged across edges whose names are the same actor.
@@ -476,7 +481,7 @@ def _count_from_graph(q: Question, claim: str, unit: str, sources: Sources, comp
     if not any(isinstance(r, Stance) for r in sources.all_records()):
         return False
     nodes = _Nodes(sources.all_actors())
-    family = {"supports"} if query.relation == "supports" else {"opposes", "condemns"} if query.relation == "opposes" else {query.relation}
+    family = _relations_asked(query.relation)
     edges = [
         e for e in sources.stance_graph()
         if e.relation in family
