@@ -30,12 +30,12 @@ from agent.consolidate import fold
 from agent.frames import GENERIC_ACTOR_NOUNS
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
 from agent.prompts import load as load_prompt
-from agent.question import Question, analyse, check_question, count_claim, split_parts
+from agent.question import Question, analyse, check_question, count_claim, read, split_parts
 from agent.retrieval import tokens
 from agent.safety import looks_like_instruction
 from agent.store import Store
 from agent.timing import stage
-from agent.verify import about, close, fits, has_form, has_word, locate, mentions, naming_words, supports
+from agent.verify import about, close, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, supports
 
 if TYPE_CHECKING:  # openai and chromadb take seconds to import; a graph answer needs neither
     from agent.llm import LLM
@@ -194,7 +194,7 @@ def ask(question: str, sources: Sources) -> Answer:
     for part in parts:
         before = len(composer.sentences)
         with stage("question"):  # the parse: spaCy loads on a process's first question
-            q = analyse(part)
+            q = read(part)
         ok = answer_part(q, sources, composer)
         answered += ok
         if not ok:
@@ -220,9 +220,12 @@ def answer_part(q: Question, sources: Sources, composer: Composer) -> bool:
     """Answer one question into `composer`; False when the articles do not answer it."""
     if _missing_names(q, sources):
         return False  # a name the corpus never mentions cannot be answered from it
-    route = q.route
-    if route == "stance" and answer_from_graph(q, sources, composer):
+    if q.route == "stance" and answer_from_graph(q, sources, composer):
         return True
+    if not q.parsed:  # read by pattern: the other routes need the parser's reading
+        with stage("question"):
+            q = analyse(q.text)
+    route = q.route
     if route == "date" and answer_from_dates(q, sources, composer):
         return True
     if route == "count" and answer_count(q, sources, composer):
@@ -401,11 +404,11 @@ def answer_from_dates(q: Question, sources: Sources, composer: Composer) -> bool
     dates = [r for r in sources.all_records() if isinstance(r, DateMention) and r.value]
     scored: list[tuple[float, DateMention]] = []
     asked = [w for w in q.content if w not in {"date", "day", "year", "time", "month"}]
+    dates = [r for r in dates if all(mentions(r.event, name) for name in q.names)]
+    learn_forms([r.event for r in dates])
     for record in dates:
         event = record.event
         if q.focus and not has_form(event, q.focus):
-            continue
-        if not all(mentions(event, name) for name in q.names):
             continue
         hits = [w for w in asked if has_form(event, w)]
         if asked and not hits:

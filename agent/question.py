@@ -54,6 +54,9 @@ class Question:
     hops: bool  # the question reaches its answer through another thing ("the city where X was born")
     stance: StanceQuery | None
     counts: str | None  # "articles", "outlets"... for "how many articles say X?"
+    # False: read off a stance-question pattern without the parser (`read`); its focus and
+    # content are empty, so a route other than the stance graph must `analyse` it first.
+    parsed: bool = True
 
     @property
     def route(self) -> str:
@@ -90,6 +93,59 @@ def split_parts(question: str) -> list[str]:
         else:
             parts.append(sentence)
     return parts
+
+
+def read(text: str) -> Question:
+    """What `text` asks: a plain who-backs-whom question by pattern (no parser to load,
+    so a CLI question that the stance graph answers starts fast), anything else by `analyse`."""
+    return read_stance_question(text) or analyse(text)
+
+
+# A name as a question writes it: capitalised words, "of" between them ("Council of Elders").
+_NAME = r"[A-Z][\w.’'-]*(?:\s+(?:of\s+)?[A-Z][\w.’'-]*)*"
+_ASKED_HOLDERS = re.compile(
+    rf"^(?P<wh>(?i:who|(?:which|what)\s+[a-z]+))\s+(?P<aux>(?i:(?:is|are|was|were|has|have)\s+been|is|are|was|were|has|have)\s+)?"
+    rf"(?P<verb>[a-z]+)\s+(?:with\s+)?(?:the\s+)?(?P<target>{_NAME})\s*\?$"
+)
+_ASKED_TARGETS = re.compile(rf"^(?P<wh>(?i:who|whom|what|which\s+[a-z]+))\s+(?i:does|did|do)\s+(?:the\s+)?(?P<holder>{_NAME})\s+(?P<verb>[a-z]+)\s*\?$")
+_ASKED_YES_NO = re.compile(rf"^(?i:does|did|do)\s+(?:the\s+)?(?P<holder>{_NAME})\s+(?P<verb>[a-z]+)\s+(?:with\s+)?(?:the\s+)?(?P<target>{_NAME})\s*\?$")
+
+
+def read_stance_question(text: str) -> Question | None:
+    """"Who backs X?", "Which countries oppose X?", "Whom does X support?", "Does X back Y?"
+    with X and Y plain names and a lexicon verb, read without the parser; None otherwise."""
+    if (m := _ASKED_HOLDERS.match(text)) and (relation := _cue_relation(m["verb"], m["aux"])):
+        names, stance = (m["target"],), StanceQuery(relation, "holders", (m["target"],))
+        expects = "name" if m["wh"].lower() == "who" else "any"
+    elif (m := _ASKED_TARGETS.match(text)) and (relation := _cue_relation(m["verb"], base_only=True)):
+        names, stance = (m["holder"],), StanceQuery(relation, "targets", (m["holder"],))
+        expects = "name" if m["wh"].lower() in {"who", "whom"} else "any"
+    elif (m := _ASKED_YES_NO.match(text)) and (relation := _cue_relation(m["verb"], base_only=True)):
+        names, stance = (m["holder"], m["target"]), StanceQuery(relation, "holders", (m["target"],), (m["holder"],))
+        expects = "yesno"
+    else:
+        return None
+    if any(re.search(r"['’]s?$", n) or n.lower() in _QUESTION_WORDS for n in names):
+        return None  # a possessive or a question word: the parser reads those
+    return Question(text=text, names=names, focus=None, content=(), expects=expects, hops=False, stance=stance, counts=None, parsed=False)
+
+
+def _cue_relation(verb: str, aux: str | None = None, base_only: bool = False) -> str | None:
+    """The stance a lexicon verb names in any of its forms ("backs", "backed", "backing");
+    after "is" only the -ing form reads as the subject acting ("Who is backing X?")."""
+    progressive = bool(aux) and not re.match(r"(?i)ha(?:s|ve)\s*$", aux)
+    for base, relation in _CUES.items():
+        if base_only:
+            forms = {base}
+        elif progressive:
+            forms = {base + "ing", base[:-1] + "ing", base + base[-1] + "ing"}
+        elif aux:  # "Who has backed X?"
+            forms = {base + "ed", base + "d", base + base[-1] + "ed"}
+        else:
+            forms = {base, base + "s", base + "es", base + "ed", base + "d", base + base[-1] + "ed"}
+        if verb.lower() in forms:
+            return relation
+    return None
 
 
 @lru_cache(maxsize=256)
@@ -209,21 +265,27 @@ def stance_query(question: str, doc=None) -> StanceQuery | None:
     for frame in sentence.frames():
         if frame.relation == "calls_for":
             continue
-        if frame.targets and not frame.holders and not yes_no:
-            return StanceQuery(frame.relation, "holders", tuple(m.text for m in frame.targets))
-        if frame.holders and not frame.targets and not yes_no:
-            return StanceQuery(frame.relation, "targets", tuple(m.text for m in frame.holders))
-        if frame.holders and frame.targets and yes_no:
-            return StanceQuery(frame.relation, "holders", tuple(m.text for m in frame.targets), tuple(m.text for m in frame.holders))
+        holders, targets = _asked(frame.holders), _asked(frame.targets)
+        if targets and not holders and not yes_no:
+            return StanceQuery(frame.relation, "holders", targets)
+        if holders and not targets and not yes_no:
+            return StanceQuery(frame.relation, "targets", holders)
+        if holders and targets and yes_no:
+            return StanceQuery(frame.relation, "holders", targets, holders)
     # The small parser can miss the verb of a short question ("Which countries back X?"
     # tags "back" as an adverb): a cue word followed by names still asks who does it.
     for token in doc:
         relation = _CUES.get(re.sub(r"(ing|ed|es|s)$", "", token.lower_)) or _CUES.get(token.lower_)
         if relation:
-            after = tuple(dict.fromkeys(m.text for m in sentence.mentions.values() if m.start > token.idx))
-            before = tuple(dict.fromkeys(m.text for m in sentence.mentions.values() if m.start < token.idx))
+            after = _asked(m for m in sentence.mentions.values() if m.start > token.idx)
+            before = _asked(m for m in sentence.mentions.values() if m.start < token.idx)
             if after and (yes_no == bool(before)):
                 return StanceQuery(relation, "holders", after, before if yes_no else ())
             if before and not after and not yes_no:  # "Whom does X support?"
                 return StanceQuery(relation, "targets", before)
     return None
+
+
+def _asked(mentions) -> tuple[str, ...]:
+    """The names of a frame's mentions, without the question word ("Whom does X back?")."""
+    return tuple(dict.fromkeys(m.text for m in mentions if m.text.lower() not in _QUESTION_WORDS))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
 
 from agent.question import Question
 
@@ -48,13 +47,29 @@ def close(a: str, b: str) -> bool:
     return shorter >= 4 and _shared_prefix(a, b) >= max(4, shorter - 3)
 
 
-@lru_cache(maxsize=4096)
+_FORMS: dict[str, frozenset[str]] = {}
+_MAX_FORMS = 4096
+
+
 def forms(text: str) -> frozenset[str]:
     """The words of `text` and their lemmas from the parser ('led' -> 'lead', 'born' -> 'bear')."""
+    if text not in _FORMS:
+        learn_forms([text])
+    return _FORMS[text]
+
+
+def learn_forms(texts: list[str]) -> None:
+    """Parse the texts whose forms are not known yet, in one batch: the parser reads a batch
+    of short texts about twice as fast as the same texts one call each."""
+    new = [t for t in dict.fromkeys(texts) if t not in _FORMS]
+    if not new:
+        return
     from agent.nlp import parse
 
-    (doc,) = parse([text])
-    return frozenset(words(text)) | frozenset(t.lemma_.lower() for t in doc if t.is_alpha)
+    if len(_FORMS) + len(new) > _MAX_FORMS:
+        _FORMS.clear()
+    for text, doc in zip(new, parse(new)):
+        _FORMS[text] = frozenset(words(text)) | frozenset(t.lemma_.lower() for t in doc if t.is_alpha)
 
 
 def has_word(text: str, word: str) -> bool:

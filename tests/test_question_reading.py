@@ -1,0 +1,98 @@
+"""Plain stance questions are read by pattern, without loading the parser, and the reading
+is the parser's own: the pattern reader must agree with `analyse` wherever it answers, and
+leave every other question to it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from agent.corpus import Corpus
+from agent.question import StanceQuery, analyse, read, read_stance_question
+
+READ_BY_PATTERN = [
+    "Who backs the Velmora Council?",
+    "Who supports Arno Kell?",
+    "Which countries back the Northern Compact?",
+    "What groups oppose the Coastal Army?",
+    "Who condemned the Harbour Guard?",
+    "Who is backing the Velmora Council?",
+    "Who has backed Ostavia?",
+    "Who has been funding the Council of Elders?",
+    "Whom does Sarnia support?",
+    "Who does Ostavia oppose?",
+    "Does Sarnia back the Velmora Council?",
+    "Did Ostavia attack Arno Kell?",
+]
+LEFT_TO_THE_PARSER = [
+    "Who is backed by Sarnia?",  # passive: the asked side is the holder's target
+    "Who supports the Velmora government?",  # a common noun phrase names the actor
+    "Who criticised Arno Kell's militia?",
+    "Who fought the Coastal Army?",  # an irregular form: the parser's lemma reads it
+    "Who supports whom?",
+    "Who is against the Harbour Guard?",
+    "What happened to Arno Kell?",
+    "When did Sarnia back the Velmora Council?",
+    "Who urged the Coastal Army to withdraw?",  # a call for, not a side
+]
+
+
+def _reading(q):
+    stance = q.stance
+    return (
+        q.route, q.expects, frozenset(q.names),
+        stance and (stance.relation, stance.ask_for, frozenset(stance.names), frozenset(stance.among)),
+    )
+
+
+@pytest.mark.parametrize("question", READ_BY_PATTERN)
+def test_the_pattern_reading_is_the_parsers_reading(question: str):
+    light = read_stance_question(question)
+    assert light is not None and not light.parsed
+    assert _reading(light) == _reading(analyse(question))
+
+
+def test_a_verb_the_parser_takes_for_a_noun_is_still_read():
+    # The small parser tags "sides" a noun here and routes the question away from the graph.
+    light = read_stance_question("Who sides with the Harbour Guard?")
+    assert light.stance == StanceQuery("supports", "holders", ("Harbour Guard",))
+
+
+@pytest.mark.parametrize("question", LEFT_TO_THE_PARSER)
+def test_other_questions_are_left_to_the_parser(question: str):
+    assert read_stance_question(question) is None
+    assert read(question).parsed
+
+
+def test_a_question_word_is_not_a_name():
+    assert analyse("Whom does Sarnia support?").stance.names == ("Sarnia",)
+
+
+def test_a_graph_answer_does_not_load_the_parser(extracted: Corpus):
+    """A fresh process answering a stance question from the graph never imports spaCy."""
+    settings = extracted.settings
+    script = (
+        "import sys\n"
+        "from agent.corpus import Corpus\n"
+        "from agent.settings import Settings\n"
+        f"settings = Settings(index_path={str(settings.index_path)!r}, cache_dir={str(settings.cache_dir)!r}, "
+        f"base_url={settings.base_url!r}, model={settings.model!r})\n"
+        "answer = Corpus(settings).ask('Who backs the GNA?')\n"
+        "assert not answer.refused and answer.citations, answer\n"
+        "print('spacy' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
+
+
+def test_a_question_the_graph_cannot_answer_goes_on_with_the_full_parse(extracted: Corpus, monkeypatch: pytest.MonkeyPatch):
+    import agent.answer
+
+    seen = []
+    monkeypatch.setattr(agent.answer, "answer_extractive", lambda q, sources, composer: seen.append(q) or False)
+    answer = extracted.ask("Does Qatar oppose the GNA?")  # the graph has Qatar's support only
+    assert answer.refused
+    assert [q.parsed for q in seen] == [True] and seen[0].focus is None and seen[0].content
