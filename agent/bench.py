@@ -122,6 +122,11 @@ def ask_figures(corpus: Corpus, questions: list[str], cli_env: dict | None = Non
     warm = runs[len(questions):]
     row["ask_p50_s"] = round(_pct([w for w, _ in warm], 0.5), 2)
     row["ask_p95_s"] = round(_pct([w for w, _ in warm], 0.95), 2)
+    # Warm p50 by route, so that corpora of different sizes compare like with like.
+    for through_model, label in ((False, "records"), (True, "model")):
+        walls = [w for w, st in warm if (st.get("model_calls", 0) > 0) == through_model]
+        if walls:
+            row[f"ask_{label}_p50_s"] = round(_pct(walls, 0.5), 2)
     for label, chosen in (("first", runs[:1]), ("warm", warm)):
         stages = sorted({k for _, st in chosen for k in st})
         for key in stages:

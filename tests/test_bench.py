@@ -20,6 +20,7 @@ def test_ask_is_broken_down_by_stage_first_and_warm(extracted: Corpus):
     assert row["ask_first_question_s"] + row["ask_first_records_s"] <= row["ask_first_s"]
     assert row["ask_warm_graph_s"] > 0
     assert "ask_first_model_calls" not in row and "ask_warm_model_s" not in row
+    assert row["ask_records_p50_s"] > 0 and "ask_model_p50_s" not in row
 
 
 def test_stages_and_counters_are_summed_and_cleared():
