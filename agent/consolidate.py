@@ -338,6 +338,9 @@ class Consolidation:
             elif link.kind == "alias":
                 reason = "possessive" if _split_possessive(link.source)[0] else "title"
                 self._union(_key(link.source), _key(link.target), reason, link.source, link.evidence)
+            elif link.kind == "refers_to" and _key(link.source) in self.forms and _key(link.target) in self.forms:
+                # The model's closed choice of whom a descriptive phrase stands for (extraction).
+                self._union(_key(link.source), _key(link.target), "model choice", f"{link.source} -> {link.target}", link.evidence)
         # An acronym and the one multi-word name in the corpus whose initials spell it ("UN").
         initials: dict[str, set[str]] = defaultdict(set)
         for key, form in self.forms.items():

@@ -2,7 +2,9 @@
 
 The work is cut into small steps, and the model only makes closed decisions:
 1. parse each sentence (spaCy) and read candidate stances off the grammar (`frames`):
-   direction comes from grammatical roles, never from the model;
+   direction comes from grammatical roles, never from the model; a holder that is a
+   pronoun or a descriptive phrase ("He condemned X") is resolved by one closed choice of
+   the model among the names code offers from its sentence and the one before;
 2. the model types each name that holds or receives a stance (state, armed group,
    person, place, ...) with one closed choice; a mere place cannot hold a stance;
 3. dates are found and resolved deterministically (`dates`);
@@ -41,7 +43,8 @@ from agent.prompts import load as load_prompt
 from agent.safety import looks_like_instruction
 
 PIPELINE_VERSION = "1"
-_PROMPTS = ("actor_types_system", "actor_types_user")
+_PROMPTS = ("actor_types_system", "actor_types_user", "reference_system", "reference_user")
+MAX_REFERENCE_OPTIONS = 6
 
 NameType = Literal["state", "government", "armed_group", "international_organisation", "person", "place", "other"]
 _NOT_ACTORS = {"place"}
@@ -80,6 +83,17 @@ class _Candidate:
 
 
 @dataclass
+class _Reference:
+    """A stance whose holder is a pronoun or a descriptive phrase, with the actors it may
+    refer to: those named before it in its sentence and in the sentence before."""
+
+    frame: Frame
+    sentence: tuple[int, int]
+    previous: tuple[int, int] | None
+    options: list[Mention]
+
+
+@dataclass
 class ArticleResult:
     article: Article
     records: list[Record] = field(default_factory=list)
@@ -90,7 +104,13 @@ class ArticleResult:
 
 def extract_article(article: Article, llm: Structured, words: Lexicon = DEFAULT_LEXICON) -> ArticleResult:
     started = time.perf_counter()
-    candidates, mentions, ties = _read_frames(article, words)
+    candidates, mentions, ties, references = _read_frames(article, words)
+    resolved, referring = _resolve_references(article, references, llm)
+    for candidate in resolved:
+        candidates.append(candidate)
+        for mention in candidate.frame.holders + candidate.frame.targets:
+            mentions.setdefault(mention, candidate.sentence)
+    ties += referring
     types = _type_names(article, mentions, llm, words)
     records: list[Record] = []
     records += _actors(article, mentions, types)
@@ -110,11 +130,15 @@ def extract_text(text: str, llm: Structured, words: Lexicon = DEFAULT_LEXICON, a
 # --- 1. frames from grammar -------------------------------------------------------------
 
 
-def _read_frames(article: Article, words: Lexicon) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie]]:
+def _read_frames(
+    article: Article, words: Lexicon
+) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference]]:
     spans = [s for s in split_sentences(article.text) if not looks_like_instruction(article.text[s[0] : s[1]])]
     docs = parse(article.text[a:b] for a, b in spans)
     candidates: list[_Candidate] = []
+    references: list[_Reference] = []
     previous: list[Frame] = []
+    before: tuple[tuple[int, int], list[Mention]] | None = None  # the previous sentence and its names
     ties: list[Tie] = []
     persons: dict[Mention, tuple[int, int]] = {}
     for (start, end), doc in zip(spans, docs):
@@ -132,7 +156,13 @@ def _read_frames(article: Article, words: Lexicon) -> tuple[list[_Candidate], di
                     frame.targets = list(same[0].targets)
             if frame.holders and (frame.targets or frame.demand):
                 candidates.append(_Candidate(frame, (start, end)))
+            elif frame.reference and frame.targets and frame.relation != "calls_for":
+                named_before = [m for m in sentence.mentions.values() if m.end <= frame.reference.start]
+                options = _reference_options(frame, (before[1] if before else []) + named_before, words)
+                if options:
+                    references.append(_Reference(frame, (start, end), before[0] if before else None, options))
         previous = frames or previous
+        before = ((start, end), list(dict.fromkeys(sentence.mentions.values())))
     # Only names that hold or receive a stance are typed: that is where a place or a
     # newspaper must not slip in, and it keeps the model's work small.
     found: dict[Mention, tuple[int, int]] = {}
@@ -148,7 +178,74 @@ def _read_frames(article: Article, words: Lexicon) -> tuple[list[_Candidate], di
         lone = len(mention.text.split()) == 1
         if not lone or any(name.endswith((" " + mention.text.lower(), "-" + mention.text.lower())) for name in full):
             found.setdefault(mention, sentence)
-    return candidates, found, ties
+    return candidates, found, ties, references
+
+
+# --- 1b. who a pronoun or a descriptive holder is -------------------------------------------
+
+
+def _reference_options(frame: Frame, named: list[Mention], words: Lexicon) -> list[Mention]:
+    """The names the holder may stand for, the nearest last, agreeing with it in code: "he",
+    "she" and a title ("the commander") stand for a person, "they" and an actor noun ("the
+    government") for anything but one; never the stance's own target."""
+    from agent.frames import role_nouns
+
+    phrase = frame.reference
+    assert phrase is not None
+    head = phrase.text.split()[-1].lower()
+    wants_person = phrase.text.lower() in {"he", "she"} or (
+        phrase.label == "REF" and head in role_nouns() and head not in words.actor_nouns
+    )
+    targets = {m.text.lower() for m in frame.targets}
+    options: dict[str, Mention] = {}
+    for mention in named:
+        if (mention.label == "PERSON") == wants_person and mention.text.lower() not in targets:
+            options.pop(mention.text.lower(), None)
+            options[mention.text.lower()] = mention  # a later mention of the same name is nearer
+    return list(options.values())[-MAX_REFERENCE_OPTIONS:]
+
+
+def _resolve_references(article: Article, references: list[_Reference], llm: Structured) -> tuple[list[_Candidate], list[Tie]]:
+    """One closed choice per referring holder: which of the numbered names it stands for, or
+    none. The stance then holds the chosen name, its evidence running from the sentence that
+    names it; a descriptive phrase is also kept as a tie, so consolidation can explain the merge."""
+    resolved: list[_Candidate] = []
+    ties: list[Tie] = []
+    for reference in references:
+        phrase = reference.frame.reference
+        assert phrase is not None
+        start = reference.previous[0] if reference.previous else reference.sentence[0]
+        end = reference.sentence[1]
+        listed = "\n".join(f"{n}. {m.text}" for n, m in enumerate(reference.options, start=1))
+        result = llm.structured(
+            _choice_model(len(reference.options)),
+            [
+                {"role": "system", "content": load_prompt("reference_system")},
+                {"role": "user", "content": load_prompt("reference_user").format(
+                    passage=article.text[start:end], phrase=phrase.text, options=listed)},
+            ],
+            max_tokens=16,
+        )
+        if not 1 <= result.option <= len(reference.options):
+            continue  # "none of these", or a number no option has
+        chosen = reference.options[result.option - 1]
+        named_before = chosen.start < reference.sentence[0] and reference.previous is not None
+        evidence_start = reference.previous[0] if named_before else reference.sentence[0]  # type: ignore[index]
+        frame = Frame([chosen], reference.frame.relation, reference.frame.targets, reference.frame.cue,
+                      reference.frame.status, reference.frame.attribution)
+        resolved.append(_Candidate(frame, (evidence_start, end)))
+        if phrase.label == "REF":
+            ties.append(Tie("refers_to", phrase.text, chosen.text, evidence_start, end))
+    return resolved, ties
+
+
+@lru_cache(maxsize=16)
+def _choice_model(options: int) -> type[BaseModel]:
+    """The answer to a closed choice among `options` numbered names, 0 meaning none: the
+    grammar lets the model write only one of those numbers."""
+    from pydantic import create_model
+
+    return create_model("ReferenceChoice", option=(Literal[tuple(range(options + 1))], ...))  # type: ignore[valid-type]
 
 
 # --- 2. what each name is ----------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from agent import lexicon
@@ -37,6 +37,7 @@ SUPPORT_VERBS = DEFAULT_LEXICON["verbs.supports"]
 OPPOSE_VERBS = DEFAULT_LEXICON["verbs.opposes"]
 CONDEMN_VERBS = DEFAULT_LEXICON["verbs.condemns"]
 GENERIC_ACTOR_NOUNS = DEFAULT_LEXICON.actor_nouns
+REFERRING_PRONOUNS = {"he", "she", "they"}
 PRONOUNS = {"it", "they", "he", "she", "its", "their", "his", "her", "them", "which", "who", "that", "this"}
 RELATIVE = {"which", "who", "that"}
 _TRANSPARENT = {"compound", "amod", "det", "punct", "cc", "dep", "flat", "nmod", "case", "nummod", "quantmod", "advmod"}
@@ -61,6 +62,9 @@ class Frame:
     # calls_for names a demand, not an actor: "a ceasefire".
     demand: str | None = None
     notes: list[str] = field(default_factory=list)
+    # A holder the grammar finds but cannot name: a pronoun or a descriptive phrase ("He
+    # condemned X", "The rebel commander backed X"). Extraction resolves it by a closed choice.
+    reference: Mention | None = None
 
 
 class SentenceFrames:
@@ -269,7 +273,28 @@ class SentenceFrames:
             targets = [m for c in verb.children if c.dep_ == "prep" and c.lower_ in target_preps for p in _pobjs(c) for m in self.actors(p)]
         if not targets and holders and not any(c.dep_ in {"dobj", "obj"} for c in verb.children):
             targets = self._first_actor_after(verb)
-        return Frame(holders, relation, targets, verb.text)
+        return Frame(holders, relation, targets, verb.text, reference=None if holders else self._reference(verb))
+
+    def _reference(self, verb: Token) -> Mention | None:
+        """The subject of `verb` when it refers to an actor without naming one: a personal
+        pronoun, or a definite phrase headed by an actor noun or a title and holding no name."""
+        for child in verb.children:
+            if child.dep_ != "nsubj":
+                continue
+            if child.lower_ in REFERRING_PRONOUNS:
+                return self._span_mention(child.i, child.i, "PRON")
+            determiners = {c.lower_ for c in child.children if c.dep_ in {"det", "poss"}}
+            head = child.lemma_.lower()
+            role = head in self.words.actor_nouns or child.lower_ in self.words.actor_nouns or head in role_nouns()
+            subtree = list(child.subtree)
+            if determiners & {"the", "his", "her", "their", "its"} and role and not any(t.ent_type_ or t.pos_ == "PROPN" for t in subtree):
+                return self._span_mention(subtree[0].i, subtree[-1].i, "REF")
+        return None
+
+    def _span_mention(self, first: int, last: int, label: str) -> Mention:
+        doc = self.sent.doc
+        start, end = doc[first].idx, doc[last].idx + len(doc[last].text)
+        return Mention(doc.text[start:end], self.offset + start, self.offset + end, label)
 
     def _first_actor_after(self, verb: Token) -> list[Mention]:
         """When the parse loses the object ("backs X's Velmora-based, recognised Government"),
@@ -393,3 +418,13 @@ def _phrase(token: Token) -> str:
     tokens = [t for t in token.subtree if t.dep_ not in {"relcl", "acl"}]
     start, end = min(t.i for t in tokens), max(t.i for t in tokens)
     return token.doc[start : end + 1].text
+
+
+@lru_cache(maxsize=1)
+def role_nouns() -> frozenset[str]:
+    """Nouns that stand for a person by role ("the commander", "the president"): the last
+    word of each title in `data/titles.txt`."""
+    from agent.links import titles_data
+
+    lines = (line.strip().lower() for line in titles_data().splitlines())
+    return frozenset(line.split()[-1] for line in lines if line and not line.startswith(("#", "[")))

@@ -30,7 +30,7 @@ _EPITHET_DEPS = {"amod", "advmod", "npadvmod", "compound", "punct", "conj", "adv
 
 @dataclass(frozen=True)
 class Tie:
-    kind: str  # leads | alias | epithet
+    kind: str  # leads | alias | epithet | refers_to
     source: str
     target: str
     start: int  # article offsets of the words that state it

@@ -157,18 +157,20 @@ class DateMention(_Record):
         return f"{self.text!r} = {self.value or 'unresolved'}"
 
 
-LinkKind = Literal["leads", "alias", "epithet"]
+LinkKind = Literal["leads", "alias", "epithet", "refers_to"]
 
 
 class Link(_Record):
     """A tie between two names that an article states, read off its grammar:
     `leads` ("Ruritania's President X", "the Front led by X", "X's Front"), `alias`
-    ("Northern Defence Army (NDA)") or `epithet` (the descriptive words an article puts before a
-    name: "the Coast-based, internationally recognised Council of Unity")."""
+    ("Northern Defence Army (NDA)"), `epithet` (the descriptive words an article puts before a
+    name: "the Coast-based, internationally recognised Council of Unity") or `refers_to` (a
+    descriptive phrase holding a stance, "the rebel commander", and the name the model chose for
+    it among those the text gives before it)."""
 
     type: Literal["link"] = "link"
     kind: LinkKind
-    source: str = Field(description="The leader, the short form, or the epithet.")
+    source: str = Field(description="The leader, the short form, the epithet, or the descriptive phrase that refers to the target.")
     target: str = Field(description="What is led, the long form, or the name the epithet describes.")
     evidence: Evidence
 
@@ -236,7 +238,7 @@ class Answer(BaseModel):
 MergeReason = Literal[
     "same name", "article alias", "acronym", "title", "possessive", "epithet", "demonym", "country name",
     "capital", "seat of government", "government of", "fuzzy", "name suffix", "person's name", "forces of", "leader's group",
-    "user",
+    "model choice", "user",
 ]
 
 

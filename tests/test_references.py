@@ -1,0 +1,97 @@
+"""A stance whose holder is a pronoun or a descriptive phrase ("He condemned X", "The rebel
+commander attacked Y"): code offers the names that agree with it, from its sentence and the one
+before; the model makes one closed choice among them (or none); the stance holds the chosen
+name, with evidence from the sentence that names it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from agent.consolidate import consolidate
+from agent.extract import extract_text
+from agent.models import Link, Stance
+
+STORY = (
+    "General Arno Kell met envoys from Sarnia in Velmora on Monday. He later condemned the Harbour Guard for the shelling. "
+    "The Velmora Council held an emergency session on Tuesday. They backed the Coastal Army in a unanimous vote. "
+    "The rebel commander, Mara Voss, said her fighters would hold the port. The rebel commander attacked the Velmora Council on Friday. "
+    "The storm hit the coast on Saturday. He condemned the Tarsen Brigade."
+)
+
+
+class ChoosingModel:
+    """A stand-in that records the options it is offered and answers with a fixed number
+    (what matters here is what code offers and what it does with the answer)."""
+
+    def __init__(self, answer: int) -> None:
+        self.answer = answer
+        self.offered: list[tuple[str, list[str]]] = []
+
+    def structured(self, response_model, messages, max_tokens=None):
+        user = messages[-1]["content"]
+        if response_model.__name__ == "ReferenceChoice":
+            phrase = re.search(r'the words "([^"]+)"', user).group(1)
+            self.offered.append((phrase, re.findall(r"^[1-9]\. (.+)$", user, re.MULTILINE)))
+            return response_model(option=self.answer)
+        return response_model(type="armed_group")
+
+
+def _stances(records) -> set[tuple[str, str, str]]:
+    return {(r.holder, r.relation, r.target) for r in records if isinstance(r, Stance)}
+
+
+def test_only_names_that_agree_with_the_reference_are_offered():
+    model = ChoosingModel(answer=0)
+    extract_text(STORY, model)
+    offered = dict(model.offered)
+    assert offered["He"] == ["Arno Kell"]  # "he" is a person: not Sarnia, not Velmora
+    assert "Arno Kell" not in offered["They"] and "Velmora Council" in offered["They"]
+    assert offered["The rebel commander"] == ["Mara Voss"]  # a title stands for a person
+    # "He condemned the Tarsen Brigade": the sentence before names no one, so no question is asked.
+    assert len(model.offered) == 3
+
+
+def test_none_of_these_keeps_no_stance():
+    records = extract_text(STORY, ChoosingModel(answer=0)).records
+    assert not {s for s in _stances(records) if s[2] in {"Harbour Guard", "Coastal Army", "Tarsen Brigade"}}
+    assert not [r for r in records if isinstance(r, Link) and r.kind == "refers_to"]
+
+
+@pytest.mark.vcr
+def test_the_model_resolves_pronouns_and_descriptive_holders(settings):
+    from agent.corpus import Corpus
+
+    with Corpus(settings) as corpus:
+        records = extract_text(STORY, corpus.llm).records
+    stances = _stances(records)
+    assert ("Arno Kell", "condemns", "Harbour Guard") in stances
+    assert ("Velmora Council", "supports", "Coastal Army") in stances
+    assert ("Mara Voss", "opposes", "Velmora Council") in stances
+    assert not {s for s in stances if s[2] == "Tarsen Brigade"}  # nobody to refer to: dropped
+    # The evidence runs from the sentence that names the holder, verbatim.
+    kell = next(r for r in records if isinstance(r, Stance) and r.holder == "Arno Kell")
+    assert kell.evidence.quote.startswith("General Arno Kell met") and "He later condemned" in kell.evidence.quote
+    for record in records:
+        assert STORY[record.evidence.start : record.evidence.end] == record.evidence.quote
+    # The descriptive phrase is kept as a tie that explains the merge; a pronoun is not.
+    ties = [(r.source, r.target) for r in records if isinstance(r, Link) and r.kind == "refers_to"]
+    assert ties == [("The rebel commander", "Mara Voss")]
+
+
+def test_a_descriptive_phrase_listed_as_an_actor_merges_by_model_choice():
+    from agent.models import Actor, Evidence
+
+    def evidence(quote: str) -> Evidence:
+        start = STORY.index(quote)
+        return Evidence(article="story", start=start, end=start + len(quote), quote=quote)
+
+    records = [
+        Actor(name="Mara Voss", actor_type="person", evidence=evidence("Mara Voss")),
+        Actor(name="The rebel commander", actor_type="person", evidence=evidence("The rebel commander")),
+        Link(kind="refers_to", source="The rebel commander", target="Mara Voss",
+             evidence=evidence("The rebel commander, Mara Voss, said her fighters would hold the port.")),
+    ]
+    merges = [m for actor in consolidate(records).actors() for m in actor.merges if m.reason == "model choice"]
+    assert [(m.alias, m.into) for m in merges] == [("The rebel commander", "Mara Voss")]
