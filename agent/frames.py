@@ -223,6 +223,7 @@ class SentenceFrames:
             lemma = token.lemma_.lower()
             frame = None
             if token.pos_ in {"VERB", "AUX"} or token.tag_.startswith("VB"):
+                lemma = self._verb_lemma(token)
                 if lemma in self.words["verbs.supports"]:
                     frame = self._verb_frame(token, "supports", {"with"})
                 elif lemma in self.words["verbs.opposes"]:
@@ -248,6 +249,16 @@ class SentenceFrames:
                 self._qualify(frame, token)
                 frames.append(frame)
         return frames
+
+    def _verb_lemma(self, verb: Token) -> str:
+        """The parser's lemma, or the cue word the surface form inflects when the parser's
+        lemma is none ("fined" is lemmatised "fin")."""
+        lemma = verb.lemma_.lower()
+        cues = self.words["verbs.supports"] | self.words["verbs.opposes"] | self.words["verbs.condemns"] | self.words["verbs.calls_for"]
+        if lemma in cues:
+            return lemma
+        word = verb.lower_
+        return next((word[:-n] for n in (1, 2, 3, 4) if len(word) - n >= 3 and word[:-n] in cues), lemma)
 
     def _verb_frame(self, verb: Token, relation: str, target_preps: set[str]) -> Frame:
         if verb.dep_ == "amod":  # "the Turkish-backed government": too compressed to read reliably
@@ -374,7 +385,8 @@ class SentenceFrames:
         if cue.head.lemma_.lower() in self.words["qualifiers.denials"] and cue.dep_ in {"xcomp", "ccomp", "pcomp", "dobj", "obj"}:
             frame.status = "denied"
             return
-        hedged = any(t.lemma_.lower() in self.words["qualifiers.hedges"] for t in chain) or any(
+        # The cue itself is no hedge on its own stance: "X accused Y" states X's condemnation.
+        hedged = any(t.lemma_.lower() in self.words["qualifiers.hedges"] for t in chain[1:]) or any(
             t.lower_ in self.words["qualifiers.hedge_adverbs"] for c in chain for t in c.children
         )
         if hedged and frame.status == "stated":

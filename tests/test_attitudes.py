@@ -21,6 +21,14 @@ def test_the_set_covers_the_kinds_it_promises():
             assert any(name in item.text for name in [actor, *item.aliases.get(actor, [])]), item.text
 
 
+def test_the_held_out_set_names_both_actors_and_has_neutral_sentences():
+    items = load_attitudes(SET.with_name("attitudes_holdout.json"))
+    assert len(items) == 30 and {i.attitude for i in items} == {"positive", "negative", "none"}
+    for item in items:
+        for actor in (item.holder, item.target):
+            assert actor in item.text, item.text
+
+
 ITEM = AttitudeItem(
     text="The reaction came from Dunmar's president, Tomas Vell, condemning the move by Ostrava.",
     holder="Tomas Vell", attitude="negative", target="Ostrava", aliases={"Tomas Vell": ["Dunmar"]},

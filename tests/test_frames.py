@@ -34,10 +34,25 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Veloria condemned the attack by Dunmar.", (("Veloria",), "condemns", "stated", ("Dunmar",))),
         ("The Northern Compact opposes Veloria's plan.", (("Northern Compact",), "opposes", "stated", ("Veloria",))),
         ("Dunmar launched an offensive to take the capital from Veloria.", (("Dunmar",), "opposes", "stated", ("Veloria",))),
+        # Praise and blame of an actor (lexicon verbs since issue 9).
+        ("Ostrava praised Kelm for its rescue teams.", (("Ostrava",), "supports", "stated", ("Kelm",))),
+        ("Kelm was thanked by Ostrava for the loan.", (("Ostrava",), "supports", "stated", ("Kelm",))),
+        ("Dunmar blamed the Northern Compact for the delay.", (("Dunmar",), "condemns", "stated", ("Northern Compact",))),
+        ("Veloria was sued by Dunmar last year.", (("Dunmar",), "condemns", "stated", ("Veloria",))),
+        # The accusation itself is stated; what it accuses of is the claim (case above).
+        ("Kelm accused Veloria of stalling the reforms.", (("Kelm",), "condemns", "stated", ("Veloria",))),
+        # The parser lemmatises "fined" as "fin": the surface form still finds the cue.
+        ("The Ostrava League fined Port Halden United for crowd trouble.", (("Ostrava League",), "condemns", "stated", ("Port Halden United",))),
     ],
 )
 def test_direction_and_status(sentence, expected):
     assert expected in frames(sentence)
+
+
+def test_an_accusation_states_its_own_stance_and_claims_the_deed():
+    found = frames("Kelm accused Veloria of arming Dunmar.")
+    assert (("Kelm",), "condemns", "stated", ("Veloria",)) in found
+    assert (("Veloria",), "supports", "claimed", ("Dunmar",)) in found
 
 
 @pytest.mark.parametrize(
