@@ -200,6 +200,9 @@ class SentenceFrames:
             if verb.dep_ == "pcomp" or verb.head.pos_ not in {"VERB", "AUX"}:
                 return []
             holders = self._subject(verb.head, depth + 1)
+            if not holders and verb.dep_ == "advcl" and verb.tag_ == "VBG":
+                # "The reaction came from X, condemning Y": the participle's actor is where it came from.
+                holders = [m for c in verb.head.children if c.dep_ == "prep" and c.lower_ == "from" for p in _pobjs(c) for m in self.actors(p)]
             if verb.head.lemma_.lower() == "join":  # "X joined Y and Z to support W"
                 holders += [m for c in verb.head.children if c.dep_ == "dobj" for m in self.actors(c)]
             return holders
@@ -343,9 +346,11 @@ class SentenceFrames:
         else:
             if possessor and possessor[0].lower_ not in PRONOUNS:
                 holders = holders or self.actors(possessor[0])
-            elif noun.dep_ in {"dobj", "obj"} and head.lemma_.lower() in self.words["qualifiers.give"] | {"launch", "wage", "begin", "start", "step", "continue", "voice"}:
+            elif noun.dep_ in {"dobj", "obj"} and head.lemma_.lower() in self.words["qualifiers.give"] | {"launch", "wage", "begin", "start", "step", "continue", "voice", "file", "bring", "lodge"}:
                 holders = holders or self.subject(head)
-                targets = targets or [m for c in head.children if c.dep_ in {"prep", "dative"} and c.lower_ in target_preps | {"to"} for p in _pobjs(c) for m in self.actors(p)]
+                # "X voiced support for Y", "X expressed solidarity with Y", "X filed a lawsuit against Y"
+                given_to = target_preps | {"to"} | ({"with"} if relation == "supports" else set())
+                targets = targets or [m for c in head.children if c.dep_ in {"prep", "dative"} and c.lower_ in given_to for p in _pobjs(c) for m in self.actors(p)]
         if not targets and noun.lemma_.lower() in self.words["nouns.attacks"]:
             # "launched an offensive to take the capital from Y": Y is the side attacked.
             purposes = [v for w in (noun, head) for v in w.children if v.dep_ in {"acl", "xcomp", "advcl"} and v.pos_ == "VERB"]

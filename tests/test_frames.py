@@ -41,6 +41,14 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Veloria was sued by Dunmar last year.", (("Dunmar",), "condemns", "stated", ("Veloria",))),
         # The accusation itself is stated; what it accuses of is the claim (case above).
         ("Kelm accused Veloria of stalling the reforms.", (("Kelm",), "condemns", "stated", ("Veloria",))),
+        # Praise and blame as nouns.
+        ("Kelm's praise for Ostrava surprised observers.", (("Kelm",), "supports", "stated", ("Ostrava",))),
+        ("Ruritania's praise of the Northern Compact was lukewarm.", (("Ruritania",), "supports", "stated", ("Northern Compact",))),
+        ("Kelm expressed solidarity with Veloria after the floods.", (("Kelm",), "supports", "stated", ("Veloria",))),
+        ("Tarsk Mills filed a lawsuit against Castell Motors on Monday.", (("Tarsk Mills",), "condemns", "stated", ("Castell Motors",))),
+        # A reaction in a participle clause belongs to where it came from.
+        ("The reaction came from the Kelm Council, condemning the move by Ostrava.", (("Kelm Council",), "condemns", "stated", ("Ostrava",))),
+        ("The first statement came from Halvard Bank, praising Quorra Holdings for its help.", (("Halvard Bank",), "supports", "stated", ("Quorra Holdings",))),
         # The parser lemmatises "fined" as "fin": the surface form still finds the cue.
         ("The Ostrava League fined Port Halden United for crowd trouble.", (("Ostrava League",), "condemns", "stated", ("Port Halden United",))),
     ],
