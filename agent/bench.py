@@ -1,9 +1,9 @@
 """`agent bench`: figures for this machine, printed as one table or one JSON object.
 
-On the demo corpus and on N synthetic articles (about 3 KB each, written here with
+On the demo corpus and on 5 and N synthetic articles (about 3 KB each, written here with
 invented names) it measures ingest throughput beside the embedding model's raw speed on
 length-sorted batches (the ceiling ingest is compared to), search latency, and `ask`
-latency at both sizes. With `--model` it also times extraction per article and
+latency at each size (the same questions at 5 and at N synthetic articles). With `--model` it also times extraction per article and
 model-answered questions, against the configured endpoint or the embedded server.
 """
 
@@ -165,7 +165,10 @@ def measure(corpus_folder: Path, articles: int, with_model: bool, settings: Sett
     workdir = Path(tempfile.mkdtemp(prefix="dossier-bench-"))
     base = settings or Settings()
     try:
-        sizes = {"demo": corpus_folder, f"{articles}": synthetic_articles(workdir / "synthetic", articles)}
+        # Five synthetic articles beside N: the same questions on the same kind of text, so
+        # `ask` at N compares like with like (the demo corpus answers other questions).
+        sizes = {"demo": corpus_folder, "5": synthetic_articles(workdir / "synthetic-5", 5)}
+        sizes[f"{articles}"] = synthetic_articles(workdir / "synthetic", articles)
         for label, folder in sizes.items():
             local = base.model_copy(update={"index_path": workdir / f"index-{label}"})
             with Corpus(local) as corpus:

@@ -38,8 +38,8 @@ def test_stages_and_counters_are_summed_and_cleared():
 
 def test_bench_measures_the_demo_and_synthetic_articles(settings):
     figures = measure(EXAMPLES, 12, with_model=False, settings=settings)
-    assert figures["demo"]["articles"] == 5 and figures["12"]["articles"] == 12
-    for size in ("demo", "12"):
+    assert figures["demo"]["articles"] == 5 and figures["5"]["articles"] == 5 and figures["12"]["articles"] == 12
+    for size in ("demo", "5", "12"):
         assert figures[size]["chunks"] > 0 and figures[size]["embedding_tokens_per_s"] > 0
         assert figures[size]["search_p50_ms"] <= figures[size]["search_p95_ms"]
     printed = table(figures)
