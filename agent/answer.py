@@ -401,11 +401,13 @@ def _outlet_count(evidence, sources: Sources) -> int:
 def answer_from_dates(q: Question, sources: Sources, composer: Composer) -> bool:
     """The date the question asks about, from stored date records: the records whose sentence
     names the question's names and focus, scored by the question's words near the date."""
-    dates = [r for r in sources.all_records() if isinstance(r, DateMention) and r.value]
+    dates = [
+        r for r in sources.all_records()
+        if isinstance(r, DateMention) and r.value and all(mentions(r.event, name) for name in q.names)
+    ]
+    learn_forms([r.event for r in dates])  # one parser batch for the events the loop reads
     scored: list[tuple[float, DateMention]] = []
     asked = [w for w in q.content if w not in {"date", "day", "year", "time", "month"}]
-    dates = [r for r in dates if all(mentions(r.event, name) for name in q.names)]
-    learn_forms([r.event for r in dates])
     for record in dates:
         event = record.event
         if q.focus and not has_form(event, q.focus):

@@ -3,8 +3,9 @@
 On the demo corpus and on 5 and N synthetic articles (about 3 KB each, written here with
 invented names) it measures ingest throughput beside the embedding model's raw speed on
 length-sorted batches (the ceiling ingest is compared to), search latency, and `ask`
-latency at each size (the same questions at 5 and at N synthetic articles). With `--model` it also times extraction per article and
-model-answered questions, against the configured endpoint or the embedded server.
+latency at each size (the same questions at 5 and at N synthetic articles). With `--model`
+it also times extraction per article and model-answered questions, against the configured
+endpoint or the embedded server.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from pydantic import BaseModel
 
 from agent.chunking import split_sentences
 from agent.dates import find_date_mentions
-from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames
+from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, role_nouns
 from agent.lexicon import Lexicon
 from agent.links import Tie, acronyms, read_ties
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
@@ -188,8 +188,6 @@ def _reference_options(frame: Frame, named: list[Mention], words: Lexicon) -> li
     """The names the holder may stand for, the nearest last, agreeing with it in code: "he",
     "she" and a title ("the commander") stand for a person, "they" and an actor noun ("the
     government") for anything but one; never the stance's own target."""
-    from agent.frames import role_nouns
-
     phrase = frame.reference
     assert phrase is not None
     head = phrase.text.split()[-1].lower()

@@ -257,7 +257,7 @@ class SentenceFrames:
         """The parser's lemma, or the cue word the surface form inflects when the parser's
         lemma is none ("fined" is lemmatised "fin")."""
         lemma = verb.lemma_.lower()
-        cues = self.words["verbs.supports"] | self.words["verbs.opposes"] | self.words["verbs.condemns"] | self.words["verbs.calls_for"]
+        cues = self.words.frame_verbs
         if lemma in cues:
             return lemma
         word = verb.lower_
@@ -441,7 +441,6 @@ def _phrase(token: Token) -> str:
 def role_nouns() -> frozenset[str]:
     """Nouns that stand for a person by role ("the commander", "the president"): the last
     word of each title in `data/titles.txt`."""
-    from agent.links import titles_data
+    from agent.links import _titles  # links reads frames: imported here, not above
 
-    lines = (line.strip().lower() for line in titles_data().splitlines())
-    return frozenset(line.split()[-1] for line in lines if line and not line.startswith(("#", "[")))
+    return frozenset(title.split()[-1] for title in _titles())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -32,6 +32,11 @@ class Lexicon:
 
     def __getitem__(self, key: str) -> frozenset[str]:
         return self.words[key]
+
+    @cached_property
+    def frame_verbs(self) -> frozenset[str]:
+        """Every verb that opens a frame: supports, opposes, condemns, calls for."""
+        return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"]))
 
 
 def _read(text: str, source: str) -> dict:
