@@ -415,6 +415,41 @@ def _explain(item, aliases_path: Path) -> None:
 
 
 @app.command()
+def lexicon(
+    index: IndexOption = None,
+    learned: Annotated[bool, typer.Option("--learned", help="List the verbs off the lexicon that the model judged, as lines to copy into your lexicon file.")] = False,
+) -> None:
+    """The stance lexicon in use: the shipped words and your file (DOSSIER_LEXICON, or lexicon.toml
+    beside the index). With --learned, the verbs the model judged in the extracted articles."""
+    from agent import lexicon as lexicon_module
+
+    with Corpus(_settings(index)) as corpus:
+        settings = corpus.settings
+        user = lexicon_module.user_file(settings.index_path, settings.lexicon)
+        words = corpus.lexicon
+        found = corpus.learned_verbs() if learned else {}
+    if not learned:
+        console.print(f"shipped: {lexicon_module.SHIPPED}")
+        beside = settings.index_path / "lexicon.toml"
+        console.print(f"yours:   {user or f'none (set DOSSIER_LEXICON, or save {beside})'}")
+        for key in sorted(words.words):
+            console.print(f"  {key:25} {len(words[key]):4} words")
+        return
+    if not found:
+        console.print("the model judged no verb off the lexicon in the extracted articles (run `agent extract PATH` first)")
+        return
+    print("# Verbs the model judged (stances, and one of them), to review: copy the words you trust into")
+    print(f"# your lexicon file ({user or settings.index_path / 'lexicon.toml'}); they are then read without a model call.")
+    print("[verbs]")
+    for relation, verbs in sorted(found.items()):
+        print(f"{relation} = [{', '.join(json.dumps(v) for v in sorted(verbs))}]")
+        for verb, stances in sorted(verbs.items()):
+            example = stances[0]
+            print(f"#   {verb}: {len(stances)}, e.g. {example.holder} -> {example.target}: "
+                  f"\"{_short(example.evidence.quote, 70)}\" [{example.evidence.article} {example.evidence.start}-{example.evidence.end}]")
+
+
+@app.command()
 def dates(index: IndexOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """List extracted date mentions with their resolved values (run `agent extract` first)."""
     from agent.export import flat

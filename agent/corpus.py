@@ -339,6 +339,15 @@ class Corpus:
 
         return lexicon.load(lexicon.user_file(self.settings.index_path, self.settings.lexicon))
 
+    def learned_verbs(self) -> dict[str, dict[str, list[Stance]]]:
+        """Verbs on no lexicon list whose meaning the model judged in the extracted articles:
+        relation -> lemma -> the stances read from it, for `agent lexicon --learned`."""
+        learned: dict[str, dict[str, list[Stance]]] = {}
+        for record in self.records():
+            if isinstance(record, Stance) and record.judged_verb:
+                learned.setdefault(record.relation, {}).setdefault(record.judged_verb, []).append(record)
+        return learned
+
     @property
     def model_id(self) -> str:
         """What the extraction cache is keyed on: the model file, or the endpoint and model name."""

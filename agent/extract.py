@@ -2,9 +2,10 @@
 
 The work is cut into small steps, and the model only makes closed decisions:
 1. parse each sentence (spaCy) and read candidate stances off the grammar (`frames`):
-   direction comes from grammatical roles, never from the model; a holder that is a
-   pronoun or a descriptive phrase ("He condemned X") is resolved by one closed choice of
-   the model among the names code offers from its sentence and the one before;
+   direction comes from grammatical roles, never from the model; a holder or target that
+   is a pronoun or a descriptive phrase ("He condemned X", "X attacked forces loyal to the
+   commander") is resolved by one closed choice of the model among the names code offers
+   from its sentence and the one before;
 2. the model types each name that holds or receives a stance (state, armed group,
    person, place, ...) with one closed choice; a mere place cannot hold a stance;
 3. dates are found and resolved deterministically (`dates`);
@@ -35,6 +36,8 @@ from pydantic import BaseModel
 from agent.chunking import split_sentences
 from agent.dates import find_date_mentions
 from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, role_nouns
+from agent.judge import PROMPTS as JUDGE_PROMPTS
+from agent.judge import judge
 from agent.lexicon import Lexicon
 from agent.links import Tie, acronyms, read_ties
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
@@ -43,7 +46,7 @@ from agent.prompts import load as load_prompt
 from agent.safety import looks_like_instruction
 
 PIPELINE_VERSION = "1"
-_PROMPTS = ("actor_types_system", "actor_types_user", "reference_system", "reference_user")
+_PROMPTS = ("actor_types_system", "actor_types_user", "reference_system", "reference_user", *JUDGE_PROMPTS)
 MAX_REFERENCE_OPTIONS = 6
 
 NameType = Literal["state", "government", "armed_group", "international_organisation", "person", "place", "other"]
@@ -65,8 +68,9 @@ class NameKind(BaseModel):
 def cache_version() -> str:
     """Changes whenever the extraction code, a prompt or a record schema changes."""
     from agent import dates, frames, links
+    from agent import judge as judge_module
 
-    sources = [inspect.getsource(module) for module in (sys.modules[__name__], frames, dates, links)]
+    sources = [inspect.getsource(module) for module in (sys.modules[__name__], frames, dates, links, judge_module)]
     parts = [PIPELINE_VERSION, *sources, *(load_prompt(p) for p in _PROMPTS), links.titles_data()]
     parts += [json.dumps(m.model_json_schema(), sort_keys=True) for m in (Actor, Stance, DateMention)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
@@ -84,13 +88,20 @@ class _Candidate:
 
 @dataclass
 class _Reference:
-    """A stance whose holder is a pronoun or a descriptive phrase, with the actors it may
-    refer to: those named before it in its sentence and in the sentence before."""
+    """A stance whose holder or target is a pronoun or a descriptive phrase, with the actors
+    it may refer to: those named before it in its sentence and in the sentence before."""
 
     frame: Frame
     sentence: tuple[int, int]
     previous: tuple[int, int] | None
     options: list[Mention]
+    slot: Literal["holder", "target"] = "holder"
+
+    @property
+    def phrase(self) -> Mention:
+        phrase = self.frame.reference if self.slot == "holder" else self.frame.target_reference
+        assert phrase is not None
+        return phrase
 
 
 @dataclass
@@ -104,9 +115,9 @@ class ArticleResult:
 
 def extract_article(article: Article, llm: Structured, words: Lexicon = DEFAULT_LEXICON) -> ArticleResult:
     started = time.perf_counter()
-    candidates, mentions, ties, references = _read_frames(article, words)
+    candidates, mentions, ties, references, opens = _read_frames(article, words)
     resolved, referring = _resolve_references(article, references, llm)
-    for candidate in resolved:
+    for candidate in resolved + _judge_links(article, opens, llm):
         candidates.append(candidate)
         for mention in candidate.frame.holders + candidate.frame.targets:
             mentions.setdefault(mention, candidate.sentence)
@@ -132,11 +143,12 @@ def extract_text(text: str, llm: Structured, words: Lexicon = DEFAULT_LEXICON, a
 
 def _read_frames(
     article: Article, words: Lexicon
-) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference]]:
+) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference], list[_Candidate]]:
     spans = [s for s in split_sentences(article.text) if not looks_like_instruction(article.text[s[0] : s[1]])]
     docs = parse(article.text[a:b] for a, b in spans)
     candidates: list[_Candidate] = []
     references: list[_Reference] = []
+    opens: list[_Candidate] = []
     previous: list[Frame] = []
     before: tuple[tuple[int, int], list[Mention]] | None = None  # the previous sentence and its names
     ties: list[Tie] = []
@@ -156,11 +168,18 @@ def _read_frames(
                     frame.targets = list(same[0].targets)
             if frame.holders and (frame.targets or frame.demand):
                 candidates.append(_Candidate(frame, (start, end)))
-            elif frame.reference and frame.targets and frame.relation != "calls_for":
-                named_before = [m for m in sentence.mentions.values() if m.end <= frame.reference.start]
-                options = _reference_options(frame, (before[1] if before else []) + named_before, words)
-                if options:
-                    references.append(_Reference(frame, (start, end), before[0] if before else None, options))
+            elif frame.relation != "calls_for" and (frame.reference and frame.targets or frame.holders and frame.target_reference):
+                reference = _Reference(frame, (start, end), before[0] if before else None, [],
+                                       "holder" if frame.reference else "target")
+                named_before = [m for m in sentence.mentions.values() if m.end <= reference.phrase.start]
+                surnames = {m.text.split()[-1].lower() for m in persons}
+                reference.options = _reference_options(reference, (before[1] if before else []) + named_before, words, surnames)
+                if reference.options:
+                    references.append(reference)
+        covered = {(h, t) for f in frames for h in f.holders for t in f.targets}
+        for link in sentence.open_links():
+            if not any((h, t) in covered for h in link.holders for t in link.targets):
+                opens.append(_Candidate(link, (start, end)))
         previous = frames or previous
         before = ((start, end), list(dict.fromkeys(sentence.mentions.values())))
     # Only names that hold or receive a stance are typed: that is where a place or a
@@ -178,26 +197,29 @@ def _read_frames(
         lone = len(mention.text.split()) == 1
         if not lone or any(name.endswith((" " + mention.text.lower(), "-" + mention.text.lower())) for name in full):
             found.setdefault(mention, sentence)
-    return candidates, found, ties, references
+    return candidates, found, ties, references, opens
 
 
 # --- 1b. who a pronoun or a descriptive holder is -------------------------------------------
 
 
-def _reference_options(frame: Frame, named: list[Mention], words: Lexicon) -> list[Mention]:
-    """The names the holder may stand for, the nearest last, agreeing with it in code: "he",
-    "she" and a title ("the commander") stand for a person, "they" and an actor noun ("the
-    government") for anything but one; never the stance's own target."""
-    phrase = frame.reference
-    assert phrase is not None
+def _reference_options(reference: _Reference, named: list[Mention], words: Lexicon, surnames: set[str] = frozenset()) -> list[Mention]:
+    """The names the phrase may stand for, the nearest last, agreeing with it in code: "he",
+    "she", "him", "her" and a title ("the commander") stand for a person, "they", "them" and an
+    actor noun ("the government") for anything but one; never the stance's other side. A lone
+    name is a person's when the article has named a person so (the parser types "Kell's" an
+    organisation after "General Arno Kell")."""
+    phrase = reference.phrase
     head = phrase.text.split()[-1].lower()
-    wants_person = phrase.text.lower() in {"he", "she"} or (
+    wants_person = phrase.text.lower() in {"he", "she", "him", "her"} or (
         phrase.label == "REF" and head in role_nouns() and head not in words.actor_nouns
     )
-    targets = {m.text.lower() for m in frame.targets}
+    frame = reference.frame
+    other_side = {m.text.lower() for m in (frame.targets if reference.slot == "holder" else frame.holders)}
     options: dict[str, Mention] = {}
     for mention in named:
-        if (mention.label == "PERSON") == wants_person and mention.text.lower() not in targets:
+        person = mention.label == "PERSON" or mention.text.lower() in surnames
+        if person == wants_person and mention.text.lower() not in other_side:
             options.pop(mention.text.lower(), None)
             options[mention.text.lower()] = mention  # a later mention of the same name is nearer
     return list(options.values())[-MAX_REFERENCE_OPTIONS:]
@@ -210,8 +232,7 @@ def _resolve_references(article: Article, references: list[_Reference], llm: Str
     resolved: list[_Candidate] = []
     ties: list[Tie] = []
     for reference in references:
-        phrase = reference.frame.reference
-        assert phrase is not None
+        phrase = reference.phrase
         start = reference.previous[0] if reference.previous else reference.sentence[0]
         end = reference.sentence[1]
         listed = "\n".join(f"{n}. {m.text}" for n, m in enumerate(reference.options, start=1))
@@ -229,12 +250,27 @@ def _resolve_references(article: Article, references: list[_Reference], llm: Str
         chosen = reference.options[result.option - 1]
         named_before = chosen.start < reference.sentence[0] and reference.previous is not None
         evidence_start = reference.previous[0] if named_before else reference.sentence[0]  # type: ignore[index]
-        frame = Frame([chosen], reference.frame.relation, reference.frame.targets, reference.frame.cue,
-                      reference.frame.status, reference.frame.attribution)
+        found = reference.frame
+        holders, targets = ([chosen], found.targets) if reference.slot == "holder" else (found.holders, [chosen])
+        frame = Frame(holders, found.relation, targets, found.cue, found.status, found.attribution)
         resolved.append(_Candidate(frame, (evidence_start, end)))
         if phrase.label == "REF":
             ties.append(Tie("refers_to", phrase.text, chosen.text, evidence_start, end))
     return resolved, ties
+
+
+def _judge_links(article: Article, opens: list[_Candidate], llm: Structured) -> list[_Candidate]:
+    """One closed choice per open link (two names tied by a verb off the lexicon): what the
+    words mean, from numbered paraphrases (`judge`); a neutral meaning keeps no stance."""
+    judged: list[_Candidate] = []
+    for candidate in opens:
+        link = candidate.frame
+        start, end = candidate.sentence
+        relation = judge(article.text[start:end], link.holders[0].text, link.cue, link.targets[0].text, llm)
+        if relation is not None:
+            frame = Frame(link.holders, relation, link.targets, link.cue, link.status, link.attribution, verb=link.verb)
+            judged.append(_Candidate(frame, candidate.sentence))
+    return judged
 
 
 @lru_cache(maxsize=16)
@@ -375,6 +411,7 @@ def _stances(article: Article, candidates: list[_Candidate], types: dict) -> lis
                     target=target,
                     status=frame.status,  # type: ignore[arg-type]
                     attribution=frame.attribution,
+                    judged_verb=frame.verb,
                     evidence=Evidence(article=article.id, start=start, end=end, quote=sentence),
                 ),
             )

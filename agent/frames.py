@@ -38,8 +38,11 @@ OPPOSE_VERBS = DEFAULT_LEXICON["verbs.opposes"]
 CONDEMN_VERBS = DEFAULT_LEXICON["verbs.condemns"]
 GENERIC_ACTOR_NOUNS = DEFAULT_LEXICON.actor_nouns
 REFERRING_PRONOUNS = {"he", "she", "they"}
+OBJECT_PRONOUNS = {"him", "her", "them"}
 PRONOUNS = {"it", "they", "he", "she", "its", "their", "his", "her", "them", "which", "who", "that", "this"}
 RELATIVE = {"which", "who", "that"}
+# Prepositions that set the scene (place, time, source, reason) rather than lead to a target.
+_SCENE_PREPS = {"in", "during", "after", "before", "since", "until", "from", "of", "as", "like", "despite", "over", "throughout", "within", "about"}
 _TRANSPARENT = {"compound", "amod", "det", "punct", "cc", "dep", "flat", "nmod", "case", "nummod", "quantmod", "advmod"}
 
 
@@ -65,6 +68,10 @@ class Frame:
     # A holder the grammar finds but cannot name: a pronoun or a descriptive phrase ("He
     # condemned X", "The rebel commander backed X"). Extraction resolves it by a closed choice.
     reference: Mention | None = None
+    # An open link (relation "open"): the verb's lemma, off every lexicon list; the model judges it.
+    verb: str | None = None
+    # The same for a target: "X attacked him", "strikes against forces loyal to the rebel commander".
+    target_reference: Mention | None = None
 
 
 class SentenceFrames:
@@ -248,10 +255,63 @@ class SentenceFrames:
                     frame = self._noun_frame(token, "opposes", holder_preps={"by"}, target_preps={"against", "on"})
             elif token.dep_ == "prep" and token.lower_ == "alongside":
                 frame = Frame(self.subject(token.head), "supports", [m for p in _pobjs(token) for m in self.actors(p)], token.text)
+            if frame is not None and frame.holders and not frame.targets and frame.relation != "calls_for":
+                frame.target_reference = self._target_reference(token)
             if frame is not None and (frame.holders or frame.targets):
                 self._qualify(frame, token)
                 frames.append(frame)
         return frames
+
+    def open_links(self) -> list[Frame]:
+        """Two named actors tied by a verb off the lexicon ("X lashed out at Y", "X rejected Y's
+        proposal", "Y was snubbed by X"): candidates whose meaning the model judges. Direction is
+        the parse's; `cue` is the text from the verb to the target ("lashed out at Y"). Kept
+        narrow, since the small model reads almost any tie as approval: the holder is the verb's
+        own subject (or passive agent), both ends are names, and verbs known to carry no
+        attitude (`[verbs] neutral`) are never asked about."""
+        found: list[Frame] = []
+        skip = self.words.frame_verbs | self.words["verbs.neutral"] | self.words["qualifiers.speech"]
+        for verb in self.sent:
+            if verb.pos_ != "VERB" or verb.dep_ == "amod" or self._verb_lemma(verb) in skip:
+                continue
+            if any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children):
+                holders = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self._named(p)]
+                subjects = [c for c in verb.children if c.dep_ == "nsubjpass"]
+                targets = [m for c in subjects for m in self._named(c)]
+                first, last = (subjects[0].i, verb.i) if subjects else (verb.i, verb.i)
+            else:
+                holders = [m for c in verb.children if c.dep_ == "nsubj" for m in self._named(c)]
+                targets, last = self._open_targets(verb)
+                first = verb.i
+            if holders and targets:
+                doc = self.sent.doc
+                cue = doc.text[doc[first].idx : doc[last].idx + len(doc[last].text)]
+                frame = Frame(holders, "open", targets, cue, verb=self._verb_lemma(verb))
+                self._qualify(frame, verb)
+                found.append(frame)
+        return found
+
+    def _named(self, head: Token) -> list[Mention]:
+        """The names a phrase stands for, when it is a name itself (not "the Velmora-based
+        government", not a demonym such as "Velmoran")."""
+        named = [m for c in _conjuncts(head) if c.i in self.mentions for m in [self.mentions[c.i]] if m.label not in {"NORP", "NP"}]
+        return named or [m for c in head.children if c.dep_ == "appos" for m in self._named(c)]  # "its owner, X,"
+
+    def _open_targets(self, verb: Token) -> tuple[list[Mention], int]:
+        """The named target of `verb` and the last token of the words that lead to it."""
+        objects = [c for c in verb.children if c.dep_ in {"dobj", "obj"}]
+        for obj in objects:
+            if named := self._named(obj):
+                return named, max(t.i for t in obj.subtree if t.i <= obj.i or t.dep_ in {"compound", "flat"})  # "X snubbed Y"
+            if owners := [m for c in obj.children if c.dep_ == "poss" for m in self._named(c)]:
+                return owners, obj.i  # "X rejected Y's proposal"
+        # "X lashed out at Y", "X threw its weight behind Y", "X paid tribute to Y"
+        carriers = [verb, *objects, *(c for c in verb.children if c.dep_ == "prt")]
+        for prep in (c for w in carriers for c in w.children if c.dep_ == "prep" and c.lower_ not in _SCENE_PREPS):
+            for obj in _pobjs(prep):
+                if named := self._named(obj):
+                    return named, max(t.i for t in obj.subtree if t.i <= obj.i or t.dep_ in {"compound", "flat", "prep", "pobj"} and t.ent_type_)
+        return [], verb.i
 
     def _verb_lemma(self, verb: Token) -> str:
         """The parser's lemma, or the cue word the surface form inflects when the parser's
@@ -293,16 +353,48 @@ class SentenceFrames:
         """The subject of `verb` when it refers to an actor without naming one: a personal
         pronoun, or a definite phrase headed by an actor noun or a title and holding no name."""
         for child in verb.children:
-            if child.dep_ != "nsubj":
-                continue
-            if child.lower_ in REFERRING_PRONOUNS:
-                return self._span_mention(child.i, child.i, "PRON")
-            determiners = {c.lower_ for c in child.children if c.dep_ in {"det", "poss"}}
-            head = child.lemma_.lower()
-            role = head in self.words.actor_nouns or child.lower_ in self.words.actor_nouns or head in role_nouns()
-            subtree = list(child.subtree)
-            if determiners & {"the", "his", "her", "their", "its"} and role and not any(t.ent_type_ or t.pos_ == "PROPN" for t in subtree):
-                return self._span_mention(subtree[0].i, subtree[-1].i, "REF")
+            if child.dep_ == "nsubj":
+                return self._referring(child, REFERRING_PRONOUNS)
+        return None
+
+    def _target_reference(self, cue: Token) -> Mention | None:
+        """The target of `cue` when it refers to an actor without naming one: the subject of a
+        passive ("He was attacked by X"), else an object of the cue or of its prepositions
+        ("attacked him", "criticism of the commander", "strikes against forces loyal to the
+        rebel commander")."""
+        if any(c.dep_ == "auxpass" for c in cue.children):
+            return next((self._referring(c, REFERRING_PRONOUNS) for c in cue.children if c.dep_ == "nsubjpass"), None)
+        carriers = [cue]
+        slot = self._counted(cue)
+        if cue.pos_ == "NOUN" and slot.dep_ in {"dobj", "obj"} and slot.head.lemma_.lower() in self.words["qualifiers.conduct"]:
+            carriers.append(slot.head)  # "carried out airstrikes against him"
+        heads = [c for c in cue.children if c.dep_ in {"dobj", "obj"}]
+        heads += [p for w in carriers for c in w.children if c.dep_ == "prep" and c.lower_ in {"against", "on", "at", "to", "for", "of", "with"} for p in _pobjs(c)]
+        return next((found for head in heads if (found := self._referring(head, OBJECT_PRONOUNS))), None)
+
+    def _referring(self, head: Token, pronouns: set[str], depth: int = 0) -> Mention | None:
+        """`head`'s phrase when it refers to an actor without naming one: a personal pronoun, or
+        a definite phrase headed by an actor noun or a title and holding no name; through "forces
+        loyal to ..." and "the men of ..." to the one they belong to."""
+        if depth > 3:
+            return None
+        for child in head.children:
+            if (child.dep_ == "amod" and child.lemma_.lower() in {"loyal", "aligned", "allied", "close"}) or (
+                child.dep_ == "prep" and child.lower_ == "of" and head.lemma_.lower() in self.words.actor_nouns
+            ):
+                preps = [child] if child.dep_ == "prep" else [c for c in child.children if c.dep_ == "prep"]
+                for prep in preps:
+                    for obj in _pobjs(prep):
+                        if found := self._referring(obj, pronouns, depth + 1):
+                            return found
+        if head.lower_ in pronouns:
+            return self._span_mention(head.i, head.i, "PRON")
+        determiners = {c.lower_ for c in head.children if c.dep_ in {"det", "poss"}}
+        lemma = head.lemma_.lower()
+        role = lemma in self.words.actor_nouns or head.lower_ in self.words.actor_nouns or lemma in role_nouns()
+        subtree = list(head.subtree)
+        if determiners & {"the", "his", "her", "their", "its"} and role and not any(t.ent_type_ or t.pos_ == "PROPN" for t in subtree):
+            return self._span_mention(subtree[0].i, head.i, "REF")  # "the rebel commander", without what follows
         return None
 
     def _span_mention(self, first: int, last: int, label: str) -> Mention:
@@ -324,18 +416,20 @@ class SentenceFrames:
         return []
 
     def _noun_frame(self, noun: Token, relation: str, holder_preps: set[str], target_preps: set[str]) -> Frame:
-        head = noun.head
+        slot = self._counted(noun)  # "a series of airstrikes" stands where "airstrikes" would
+        head = slot.head
         possessor = [c for c in noun.children if c.dep_ == "poss"]
         if possessor and possessor[0].lower_ not in PRONOUNS and "of" in holder_preps:
             # "X's backing of Y": the possessor gives, "of" names who receives.
             holder_preps, target_preps = holder_preps - {"of"}, target_preps | {"of"}
         holders = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in holder_preps for p in _pobjs(c) for m in self.actors(p)]
         targets = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in target_preps for p in _pobjs(c) for m in self.actors(p)]
-        if noun.dep_ in {"dobj", "obj", "attr", "nsubj"} and head.lemma_.lower() in self.words["qualifiers.receive"]:
+        received = slot.dep_ in {"dobj", "obj", "attr"} or (slot.dep_ == "nsubj" and not possessor)  # not "X's criticism drew applause"
+        if received and head.lemma_.lower() in self.words["qualifiers.receive"]:
             # "Y has the support of X", "Y received support from X"
             targets = targets or self.subject(head)
             holders = holders or [m for c in head.children if c.dep_ == "prep" and c.lower_ in {"from", "of"} for p in _pobjs(c) for m in self.actors(p)]
-        elif relation == "supports" and noun.dep_ == "pobj" and _support_prep(head):
+        elif relation == "supports" and slot.dep_ == "pobj" and _support_prep(head):
             verb = head.head.head if head.lower_ == "to" else head.head
             counterpart = self.subject(verb) if verb.pos_ in {"VERB", "AUX"} else self.actors(verb)
             of_actors = [m for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c) for m in self.actors(p)]
@@ -346,7 +440,7 @@ class SentenceFrames:
         else:
             if possessor and possessor[0].lower_ not in PRONOUNS:
                 holders = holders or self.actors(possessor[0])
-            elif noun.dep_ in {"dobj", "obj"} and head.lemma_.lower() in self.words["qualifiers.give"] | {"launch", "wage", "begin", "start", "step", "continue", "voice", "file", "bring", "lodge"}:
+            elif slot.dep_ in {"dobj", "obj"} and head.lemma_.lower() in self.words["qualifiers.give"] | self.words["qualifiers.conduct"]:
                 holders = holders or self.subject(head)
                 # "X voiced support for Y", "X expressed solidarity with Y", "X filed a lawsuit against Y"
                 given_to = target_preps | {"to"} | ({"with"} if relation == "supports" else set())
@@ -356,6 +450,12 @@ class SentenceFrames:
             purposes = [v for w in (noun, head) for v in w.children if v.dep_ in {"acl", "xcomp", "advcl"} and v.pos_ == "VERB"]
             targets = [m for v in purposes for c in v.children if c.dep_ == "prep" and c.lower_ == "from" for p in _pobjs(c) for m in self.actors(p)]
         return Frame(holders, relation, targets, noun.text)
+
+    def _counted(self, noun: Token) -> Token:
+        """The quantity phrase a noun is counted by ("a series of airstrikes"), else the noun."""
+        if noun.dep_ == "pobj" and noun.head.lower_ == "of" and noun.head.head.lemma_.lower() in self.words["qualifiers.quantities"]:
+            return noun.head.head
+        return noun
 
     def _supporter_frame(self, noun: Token) -> Frame:
         # "X is a key backer of Y", "Y's allies X and Z"

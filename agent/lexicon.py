@@ -17,10 +17,11 @@ from pathlib import Path
 from agent.errors import DossierError
 
 _SECTIONS = {
-    "verbs": ("supports", "opposes", "condemns", "calls_for"),
+    "verbs": ("supports", "opposes", "condemns", "calls_for", "neutral"),
     "nouns": ("supports", "supporters", "opposes", "condemns", "attacks"),
-    "qualifiers": ("receive", "give", "hedges", "hedge_adverbs", "denials", "speech"),
+    "qualifiers": ("receive", "give", "conduct", "quantities", "hedges", "hedge_adverbs", "denials", "speech"),
 }
+SHIPPED = "agent/data/lexicon.toml"
 ACTOR_TYPES = {"state", "government", "armed_group", "international_organisation", "person", "other"}
 
 
@@ -36,7 +37,7 @@ class Lexicon:
     @cached_property
     def frame_verbs(self) -> frozenset[str]:
         """Every verb that opens a frame: supports, opposes, condemns, calls for."""
-        return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"]))
+        return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"] if k != "neutral"))
 
 
 def _read(text: str, source: str) -> dict:
@@ -65,7 +66,7 @@ def _read(text: str, source: str) -> dict:
 def load(user_file: Path | None = None) -> Lexicon:
     """The shipped lexicon, with the words of `user_file` added."""
     shipped = (resources.files("agent.data") / "lexicon.toml").read_text(encoding="utf-8")
-    texts = [(shipped, "agent/data/lexicon.toml")]
+    texts = [(shipped, SHIPPED)]
     if user_file is not None:
         try:
             texts.append((Path(user_file).read_text(encoding="utf-8"), str(user_file)))

@@ -133,6 +133,11 @@ class Stance(_Record):
     attribution: str | None = Field(
         default=None, description="Who says so, when the article attributes the claim."
     )
+    judged_verb: str | None = Field(
+        default=None,
+        description="Set when the verb is on no lexicon list and the model judged its meaning: "
+        "the verb's lemma ('snub'), for `agent lexicon --learned`.",
+    )
     evidence: Evidence
 
     def summary(self) -> str:

@@ -51,6 +51,9 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("The first statement came from Halvard Bank, praising Quorra Holdings for its help.", (("Halvard Bank",), "supports", "stated", ("Quorra Holdings",))),
         # The parser lemmatises "fined" as "fin": the surface form still finds the cue.
         ("The Ostrava League fined Port Halden United for crowd trouble.", (("Ostrava League",), "condemns", "stated", ("Port Halden United",))),
+        # A quantity noun stands aside ("a series of"); the verb that carries it out gives the holder.
+        ("Dunmar carried out a series of airstrikes against Veloria.", (("Dunmar",), "opposes", "stated", ("Veloria",))),
+        ("Kelm faced a wave of criticism from Ruritania.", (("Ruritania",), "condemns", "stated", ("Kelm",))),
     ],
 )
 def test_direction_and_status(sentence, expected):

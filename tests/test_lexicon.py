@@ -68,3 +68,39 @@ def test_a_bad_lexicon_names_the_file_and_the_problem(tmp_path: Path, text: str,
     with pytest.raises(DossierError) as caught:
         lexicon.load(bad)
     assert str(bad) in str(caught.value) and says in str(caught.value)
+
+
+def test_lexicon_learned_lists_the_verbs_the_model_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    from .fake_openai import tool_call
+
+    def reply(n, request):
+        if request.tool_name == "LinkMeaning":
+            return tool_call("LinkMeaning", {"option": 2})  # "praised, thanked, backed or defended them"
+        return extraction_reply(n, request)
+
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "guard.txt").write_text("Guard backs envoy\n\nThe Harbour Guard championed Mara Voss during the inquiry.\n")
+    with FakeOpenAI(reply) as fake:
+        for key, value in {"DOSSIER_INDEX_PATH": str(tmp_path / "index"), "DOSSIER_BASE_URL": fake.url,
+                           "DOSSIER_MODEL": "x", "DOSSIER_MAX_RETRIES": "0"}.items():
+            monkeypatch.setenv(key, value)
+        runner = CliRunner()
+        assert runner.invoke(app, ["lexicon", "--learned"]).stdout.startswith("the model judged no verb")
+        assert runner.invoke(app, ["ingest", str(news)]).exit_code == 0
+        assert runner.invoke(app, ["extract", str(news)]).exit_code == 0
+        learned = runner.invoke(app, ["lexicon", "--learned"])
+        shown = runner.invoke(app, ["lexicon"])
+    assert learned.exit_code == 0, learned.output
+    lines = learned.stdout.splitlines()
+    assert "[verbs]" in lines and 'supports = ["champion"]' in lines
+    assert any(line.startswith("#   champion: 1, e.g. Harbour Guard -> Mara Voss") and "guard.txt" in line for line in lines)
+    # What the user copies is a valid lexicon file.
+    mine = tmp_path / "mine.toml"
+    mine.write_text(learned.stdout)
+    assert "champion" in lexicon.load(mine)["verbs.supports"]
+    assert "verbs.neutral" in shown.stdout and "none (set DOSSIER_LEXICON" in shown.stdout

@@ -95,3 +95,42 @@ def test_a_descriptive_phrase_listed_as_an_actor_merges_by_model_choice():
     ]
     merges = [m for actor in consolidate(records).actors() for m in actor.merges if m.reason == "model choice"]
     assert [(m.alias, m.into) for m in merges] == [("The rebel commander", "Mara Voss")]
+
+
+# A target can refer without naming, too: "praised her", "strikes against forces loyal to the
+# marshal". The same closed choice resolves it; the options never include the stance's holder.
+TARGET_STORY = (
+    "The Harbour Guard met Mara Voss in Sarnia on Monday. Kelm later praised her for the talks. "
+    "General Arno Kell warned of a new campaign on Sunday. In response to Kell's warning, the Velmora Council "
+    "carried out a series of airstrikes against forces loyal to him. "
+    "The storm hit the coast on Saturday. The Tarsen Brigade attacked them."
+)
+
+
+def test_a_referring_target_is_offered_the_names_that_agree_with_it():
+    model = ChoosingModel(answer=0)
+    extract_text(TARGET_STORY, model)
+    offered = dict(model.offered)
+    assert offered["her"] == ["Mara Voss"]  # a person: not the Harbour Guard, and never the holder Kelm
+    # "Kell's" is typed an organisation by the parser; the article named a person so, and the
+    # holder (the Velmora Council) is not offered.
+    assert offered["him"] == ["Arno Kell", "Kell"]
+    assert "them" not in offered  # the sentence before names no one
+    assert not _stances(extract_text(TARGET_STORY, model).records) & {("Kelm", "supports", "Mara Voss")}
+
+
+@pytest.mark.vcr
+def test_the_model_resolves_referring_targets(settings):
+    from agent.corpus import Corpus
+
+    with Corpus(settings) as corpus:
+        records = extract_text(TARGET_STORY, corpus.llm).records
+    stances = _stances(records)
+    assert ("Kelm", "supports", "Mara Voss") in stances
+    assert {s for s in stances if s[0] == "Velmora Council" and s[1] == "opposes"} <= {
+        ("Velmora Council", "opposes", "Arno Kell"), ("Velmora Council", "opposes", "Kell")}
+    assert not {s for s in stances if s[0] == "Tarsen Brigade"}  # nobody to refer to: dropped
+    voss = next(r for r in records if isinstance(r, Stance) and r.target == "Mara Voss")
+    assert voss.evidence.quote == "The Harbour Guard met Mara Voss in Sarnia on Monday. Kelm later praised her for the talks."
+    for record in records:
+        assert TARGET_STORY[record.evidence.start : record.evidence.end] == record.evidence.quote

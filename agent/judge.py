@@ -1,0 +1,53 @@
+"""What an open link means: one closed choice of the model for two named actors tied by a verb
+off the lexicon ("X lashed out at Y", "X rejected Y's proposal").
+
+Grammar has already fixed who acts on whom (`frames.SentenceFrames.open_links`); the model
+only picks the meaning of the words between them, from numbered everyday paraphrases. The
+first meaning is the neutral one ("met, worked or competed with"): a 1.5B model asked for a
+relation label reads almost any tie as support, but it matches a plain paraphrase well. A
+stronger model makes the same choice better, with no change here. Decisions are cached by
+sentence and words, so a re-run or a repeated sentence costs nothing.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel
+
+from agent.prompts import load as load_prompt
+
+# (paraphrase shown to the model, relation it means; None: no stance)
+MEANINGS: tuple[tuple[str, str | None], ...] = (
+    ("met, talked, dealt or competed with them, or hired them", None),
+    ("praised, thanked, backed or defended them", "supports"),
+    ("criticised, blamed, accused, rejected or punished them", "condemns"),
+    ("attacked or fought them by force", "opposes"),
+    ("none of these", None),
+)
+PROMPTS = ("link_meaning_system", "link_meaning_user")
+
+
+class LinkMeaning(BaseModel):
+    option: Literal[1, 2, 3, 4, 5]
+
+
+def judge(sentence: str, holder: str, cue: str, target: str, llm) -> str | None:
+    """The relation the model reads in `holder ... cue` toward `target`, or None."""
+    return _judge(sentence, holder, cue, target, llm)
+
+
+@lru_cache(maxsize=4096)
+def _judge(sentence: str, holder: str, cue: str, target: str, llm) -> str | None:
+    options = "\n".join(f"{n}. {text}" for n, (text, _) in enumerate(MEANINGS, start=1))
+    answer = llm.structured(
+        LinkMeaning,
+        [
+            {"role": "system", "content": load_prompt("link_meaning_system")},
+            {"role": "user", "content": load_prompt("link_meaning_user").format(
+                sentence=sentence, holder=holder, cue=cue, target=target, options=options)},
+        ],
+        max_tokens=16,
+    )
+    return MEANINGS[answer.option - 1][1]

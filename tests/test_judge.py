@@ -1,0 +1,114 @@
+"""Stances beyond the lexicon: two names tied by a verb on no list ("X lashed out at Y") are an
+open link; grammar fixes who acts on whom, the model picks what the words mean from numbered
+paraphrases (the first one neutral), and a verb known to be neutral is never asked about."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from agent import lexicon
+from agent.extract import extract_text
+from agent.frames import SentenceFrames
+from agent.models import Stance
+from agent.nlp import parse
+
+
+def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], str]]:
+    (doc,) = parse([sentence])
+    frames = SentenceFrames(doc[:], 0, words or lexicon.load()).open_links()
+    return [([m.text for m in f.holders], f.cue, [m.text for m in f.targets], f.verb) for f in frames]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Kelm lashed out at Ruritania over the tariff dispute.", (["Kelm"], "lashed out at Ruritania", ["Ruritania"], "lash")),
+        ("Veloria was snubbed by Ostrava at the summit.", (["Ostrava"], "Veloria was snubbed", ["Veloria"], "snub")),
+        ("Ruritania rejected Veloria's proposal for a joint patrol.", (["Ruritania"], "rejected Veloria's proposal", ["Veloria"], "reject")),
+        ("Marek Osk threw his weight behind the Union of Pell.", (["Marek Osk"], "threw his weight behind the Union of Pell", ["Union of Pell"], "throw")),
+        ("Port Halden United's owner, Erik Soland, tore into the Ostrava League.", (["Erik Soland"], "tore into the Ostrava League", ["Ostrava League"], "tear")),
+    ],
+)
+def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
+    assert _open(sentence) == [expected]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ilse Marrow met Aldo Brenn in Port Halden on Tuesday.",  # a neutral verb: never asked about
+        "Ruritania praised Veloria for its help.",  # a lexicon verb: read as a cue, not judged
+        "Velorian officials snubbed Ostrava.",  # a demonym is no named holder
+        "The Velmora-based government snubbed Ostrava.",  # nor is a descriptive phrase
+    ],
+)
+def test_no_open_link_where_grammar_or_the_lexicon_already_decide(sentence):
+    assert _open(sentence) == []
+
+
+def test_a_users_neutral_verbs_are_never_asked_about(tmp_path: Path):
+    sentence = "Quorra Holdings outbid Castell Motors for the rail contract."
+    assert _open(sentence) != []
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[verbs]\nneutral = ["outbid"]\n')
+    assert _open(sentence, lexicon.load(mine)) == []
+
+
+class MeaningModel:
+    """A stand-in that answers every open link with one numbered meaning and records the words asked about."""
+
+    def __init__(self, option: int) -> None:
+        self.option = option
+        self.asked: list[str] = []
+
+    def structured(self, response_model, messages, max_tokens=None):
+        if response_model.__name__ == "LinkMeaning":
+            self.asked.append(re.search(r'The words: "(.+)"', messages[-1]["content"]).group(1))
+            return response_model(option=self.option)
+        return response_model(type="state")
+
+
+def test_the_chosen_meaning_becomes_a_stance_with_its_verb_and_evidence():
+    text = "Ilse Marrow met Aldo Brenn on Monday. Kelm lashed out at Ruritania over the tariff dispute."
+    model = MeaningModel(option=3)  # "criticised, blamed, accused, rejected or punished them"
+    records = extract_text(text, model).records
+    assert model.asked == ["Kelm ... lashed out at Ruritania"]  # "met" is neutral: not asked
+    (stance,) = [r for r in records if isinstance(r, Stance)]
+    assert (stance.holder, stance.relation, stance.target, stance.judged_verb) == ("Kelm", "condemns", "Ruritania", "lash")
+    assert stance.evidence.quote == "Kelm lashed out at Ruritania over the tariff dispute."
+    assert text[stance.evidence.start : stance.evidence.end] == stance.evidence.quote
+    neutral = MeaningModel(option=1)
+    assert not [r for r in extract_text(text, neutral).records if isinstance(r, Stance)]
+
+
+SENTENCES = [
+    # (sentence, the stance expected, or None for a neutral tie)
+    ("Senator Aldo Brenn dined with Ilse Marrow on Friday.", None),
+    ("The Velmora Council audited Tarsk Mills last spring.", None),
+    ("Halvard Bank merged with Fennick Savings in 2019.", None),
+    ("The Harbour Guard championed Mara Voss during the inquiry.", ("Harbour Guard", "supports", "Mara Voss")),
+    ("Dr Nela Frost dismissed the Pellham Institute's findings as flawed.", ("Nela Frost", "negative", "Pellham Institute")),
+    ("Kelm lashed out at Ruritania over the tariff dispute.", ("Kelm", "negative", "Ruritania")),
+]
+
+
+@pytest.mark.vcr
+def test_the_model_tells_neutral_ties_from_attitudes(settings):
+    from agent.corpus import Corpus
+
+    with Corpus(settings) as corpus:
+        for sentence, expected in SENTENCES:
+            stances = [r for r in extract_text(sentence, corpus.llm).records if isinstance(r, Stance)]
+            if expected is None:
+                assert stances == [], sentence
+                continue
+            (stance,) = stances
+            holder, attitude, target = expected
+            negative = stance.relation in {"condemns", "opposes"}
+            assert (stance.holder, stance.target) == (holder, target), sentence
+            assert stance.relation == attitude if attitude == "supports" else negative, sentence
+            assert stance.judged_verb and stance.evidence.quote == sentence
