@@ -10,8 +10,13 @@ A cue (a verb such as "back", a noun such as "support", the preposition
   "in support of Y", "their opposition to Y";
 - coordinated lists ("X, W and Z") give one holder each, so countries merely
   listed together are never linked to each other.
+- proxies: "fighters from X hired by Y" (X supports Y);
+- a holder or target that refers without naming ("He ...", "forces loyal to the
+  commander") is kept as a reference, for extraction to resolve.
 Hedges ("claims of", "believed to", "allegedly") mark a frame claimed; a denial
 of a claim marks it denied; "not" marks it denied.
+Two names tied by a verb on no list are an open link (`open_links`): extraction asks
+the model what the words mean.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ class Mention:
 @dataclass
 class Frame:
     holders: list[Mention]
-    relation: str  # supports | opposes | condemns | calls_for
+    relation: str  # supports | opposes | condemns | calls_for; "open" for a link the model judges
     targets: list[Mention]
     cue: str
     status: str = "stated"
@@ -242,6 +247,8 @@ class SentenceFrames:
                     frame = self._verb_frame(token, "condemns", set())
                 elif lemma in self.words["verbs.calls_for"]:
                     frame = self._call_frame(token)
+                elif lemma in self.words["verbs.hires"]:
+                    frame = self._hire_frame(token)
             elif token.pos_ in {"NOUN", "PROPN"}:
                 if lemma in self.words["nouns.supports"]:
                     frame = self._noun_frame(token, "supports", holder_preps={"of", "from", "by"}, target_preps={"for", "to"})
@@ -467,6 +474,24 @@ class SentenceFrames:
         if noun.dep_ == "attr":
             holders = holders or self.subject(noun.head)
         return Frame(holders, "supports", targets, noun.text)
+
+    def _hire_frame(self, verb: Token) -> Frame | None:
+        """Support through proxies: "fighters from X were hired by Y", "Y recruited X's
+        mercenaries": whoever the hired men come from supports the one who hires them."""
+        passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children)
+        if passive:
+            hired = [c for c in verb.children if c.dep_ == "nsubjpass"]
+            hirers = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self.actors(p)]
+        else:
+            hired = [c for c in verb.children if c.dep_ in {"dobj", "obj"}]
+            hirers = self.subject(verb)
+        if not hired or hired[0].lemma_.lower() not in self.words["nouns.proxies"]:
+            return None  # "X hired a lawyer": no proxy
+        phrase = hired[0]
+        sources = [c for c in phrase.children if c.dep_ in {"amod", "compound", "nmod", "poss"} and c.i in self.mentions]
+        sources = [self.mentions[c.i] for c in sources]
+        sources += [m for w in (phrase, verb) for c in w.children if c.dep_ == "prep" and c.lower_ == "from" for p in _pobjs(c) for m in self.actors(p)]
+        return Frame(list(dict.fromkeys(sources)), "supports", hirers, verb.text)
 
     def _call_frame(self, verb: Token) -> Frame | None:
         demand = None

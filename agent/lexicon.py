@@ -17,8 +17,8 @@ from pathlib import Path
 from agent.errors import DossierError
 
 _SECTIONS = {
-    "verbs": ("supports", "opposes", "condemns", "calls_for", "neutral"),
-    "nouns": ("supports", "supporters", "opposes", "condemns", "attacks"),
+    "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "neutral"),
+    "nouns": ("supports", "supporters", "opposes", "condemns", "attacks", "proxies"),
     "qualifiers": ("receive", "give", "conduct", "quantities", "hedges", "hedge_adverbs", "denials", "speech"),
 }
 SHIPPED = "agent/data/lexicon.toml"
@@ -36,7 +36,7 @@ class Lexicon:
 
     @cached_property
     def frame_verbs(self) -> frozenset[str]:
-        """Every verb that opens a frame: supports, opposes, condemns, calls for."""
+        """Every verb that opens a frame: supports, opposes, condemns, calls for, hires."""
         return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"] if k != "neutral"))
 
 

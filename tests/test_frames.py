@@ -30,6 +30,7 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Support for Dunmar from Veloria has grown.", (("Veloria",), "supports", "stated", ("Dunmar",))),
         ("Veloria does not support Dunmar.", (("Veloria",), "supports", "denied", ("Dunmar",))),
         ("Dunmar denied supporting Veloria.", (("Dunmar",), "supports", "denied", ("Veloria",))),
+        ("Kelm refused to condemn Veloria despite pressure.", (("Kelm",), "condemns", "denied", ("Veloria",))),
         ("Kelm accused Veloria of arming Dunmar.", (("Veloria",), "supports", "claimed", ("Dunmar",))),
         ("Veloria condemned the attack by Dunmar.", (("Veloria",), "condemns", "stated", ("Dunmar",))),
         ("The Northern Compact opposes Veloria's plan.", (("Northern Compact",), "opposes", "stated", ("Veloria",))),
@@ -54,6 +55,10 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         # A quantity noun stands aside ("a series of"); the verb that carries it out gives the holder.
         ("Dunmar carried out a series of airstrikes against Veloria.", (("Dunmar",), "opposes", "stated", ("Veloria",))),
         ("Kelm faced a wave of criticism from Ruritania.", (("Ruritania",), "condemns", "stated", ("Kelm",))),
+        # Support through proxies: whoever the hired men come from supports the one who hires them.
+        ("Fighters from Kelm were hired by the Dunmar Brigades.", (("Kelm",), "supports", "stated", ("Dunmar Brigades",))),
+        ("The Dunmar Brigades hired mercenaries from Kelm.", (("Kelm",), "supports", "stated", ("Dunmar Brigades",))),
+        ("Velorian contractors are reportedly being hired by the Free Dunmar Brigades.", (("Velorian",), "supports", "claimed", ("Free Dunmar Brigades",))),
     ],
 )
 def test_direction_and_status(sentence, expected):
@@ -76,3 +81,8 @@ def test_an_accusation_states_its_own_stance_and_claims_the_deed():
 )
 def test_names_merely_listed_together_are_not_linked(sentence):
     assert frames(sentence) == set()
+
+
+def test_hiring_someone_who_is_no_proxy_is_no_stance():
+    assert frames("Castell Motors hired Aldo Brenn from Halvard Bank as chief executive.") == set()
+
