@@ -428,6 +428,7 @@ def lexicon(
         user = lexicon_module.user_file(settings.index_path, settings.lexicon)
         words = corpus.lexicon
         found = corpus.learned_verbs() if learned else {}
+        extracted = sum(1 for records in corpus.records_by_article().values() if records is not None) if learned else 0
     if not learned:
         console.print(f"shipped: {lexicon_module.SHIPPED}")
         beside = settings.index_path / "lexicon.toml"
@@ -436,7 +437,8 @@ def lexicon(
             console.print(f"  {key:25} {len(words[key]):4} words")
         return
     if not found:
-        console.print("the model judged no verb off the lexicon in the extracted articles (run `agent extract PATH` first)")
+        hint = "" if extracted else ": run `agent extract PATH` first"
+        console.print(f"the model judged no verb off the lexicon in the {extracted} extracted articles{hint}")
         return
     print("# Verbs the model judged (stances, and one of them), to review: copy the words you trust into")
     print(f"# your lexicon file ({user or settings.index_path / 'lexicon.toml'}); they are then read without a model call.")
