@@ -440,11 +440,13 @@ def lexicon(
         hint = "" if extracted else ": run `agent extract PATH` first"
         console.print(f"the model judged no verb off the lexicon in the {extracted} extracted articles{hint}")
         return
-    print("# Verbs the model judged (stances, and one of them), to review: copy the words you trust into")
+    print("# Verbs the model judged, each with its number of stances and one example. Review them, copy the words you trust into")
     print(f"# your lexicon file ({user or settings.index_path / 'lexicon.toml'}); they are then read without a model call.")
+    print("# A phrase (\"lash out at\") is listed as a comment only: the lexicon matches single verbs.")
     print("[verbs]")
     for relation, verbs in sorted(found.items()):
-        print(f"{relation} = [{', '.join(json.dumps(v) for v in sorted(verbs))}]")
+        single = sorted(v for v in verbs if " " not in v)
+        print(f"{relation} = [{', '.join(json.dumps(v) for v in single)}]")
         for verb, stances in sorted(verbs.items()):
             example = stances[0]
             print(f"#   {verb}: {len(stances)}, e.g. {example.holder} -> {example.target}: "

@@ -73,7 +73,8 @@ class Frame:
     # A holder the grammar finds but cannot name: a pronoun or a descriptive phrase ("He
     # condemned X", "The rebel commander backed X"). Extraction resolves it by a closed choice.
     reference: Mention | None = None
-    # An open link (relation "open"): the verb's lemma, off every lexicon list; the model judges it.
+    # An open link (relation "open"): the verb's lemma with the words leading to the target
+    # ("lash out at"), off every lexicon list; the model judges it.
     verb: str | None = None
     # The same for a target: "X attacked him", "strikes against forces loyal to the rebel commander".
     target_reference: Mention | None = None
@@ -293,10 +294,19 @@ class SentenceFrames:
             if holders and targets:
                 doc = self.sent.doc
                 cue = doc.text[doc[first].idx : doc[last].idx + len(doc[last].text)]
-                frame = Frame(holders, "open", targets, cue, verb=self._verb_lemma(verb))
+                frame = Frame(holders, "open", targets, cue, verb=self._expression(verb, targets[0]))
                 self._qualify(frame, verb)
                 found.append(frame)
         return found
+
+    def _expression(self, verb: Token, target: Mention) -> str:
+        """The verb's lemma with the words that lead from it to the target: "snub", "lash out
+        at", "throw his weight behind"."""
+        doc = self.sent.doc
+        lead = doc.text[verb.idx + len(verb.text) : max(target.start - self.offset, verb.idx + len(verb.text))].split()
+        while lead and lead[-1].lower() in {"the", "a", "an"}:
+            lead.pop()
+        return " ".join([self._verb_lemma(verb), *lead])
 
     def _named(self, head: Token) -> list[Mention]:
         """The names a phrase stands for, when it is a name itself (not "the Velmora-based

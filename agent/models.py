@@ -136,7 +136,8 @@ class Stance(_Record):
     judged_verb: str | None = Field(
         default=None,
         description="Set when the verb is on no lexicon list and the model judged its meaning: "
-        "the verb's lemma ('snub'), for `agent lexicon --learned`.",
+        "the verb's lemma with the words leading to the target ('snub', 'lash out at'), for "
+        "`agent lexicon --learned`.",
     )
     evidence: Evidence
 

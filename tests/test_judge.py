@@ -26,11 +26,11 @@ def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], st
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("Kelm lashed out at Ruritania over the tariff dispute.", (["Kelm"], "lashed out at Ruritania", ["Ruritania"], "lash")),
+        ("Kelm lashed out at Ruritania over the tariff dispute.", (["Kelm"], "lashed out at Ruritania", ["Ruritania"], "lash out at")),
         ("Veloria was snubbed by Ostrava at the summit.", (["Ostrava"], "Veloria was snubbed", ["Veloria"], "snub")),
         ("Ruritania rejected Veloria's proposal for a joint patrol.", (["Ruritania"], "rejected Veloria's proposal", ["Veloria"], "reject")),
-        ("Marek Osk threw his weight behind the Union of Pell.", (["Marek Osk"], "threw his weight behind the Union of Pell", ["Union of Pell"], "throw")),
-        ("Port Halden United's owner, Erik Soland, tore into the Ostrava League.", (["Erik Soland"], "tore into the Ostrava League", ["Ostrava League"], "tear")),
+        ("Marek Osk threw his weight behind the Union of Pell.", (["Marek Osk"], "threw his weight behind the Union of Pell", ["Union of Pell"], "throw his weight behind")),
+        ("Port Halden United's owner, Erik Soland, tore into the Ostrava League.", (["Erik Soland"], "tore into the Ostrava League", ["Ostrava League"], "tear into")),
     ],
 )
 def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
@@ -78,7 +78,7 @@ def test_the_chosen_meaning_becomes_a_stance_with_its_verb_and_evidence():
     records = extract_text(text, model).records
     assert model.asked == ["Kelm ... lashed out at Ruritania"]  # "met" is neutral: not asked
     (stance,) = [r for r in records if isinstance(r, Stance)]
-    assert (stance.holder, stance.relation, stance.target, stance.judged_verb) == ("Kelm", "condemns", "Ruritania", "lash")
+    assert (stance.holder, stance.relation, stance.target, stance.judged_verb) == ("Kelm", "condemns", "Ruritania", "lash out at")
     assert stance.evidence.quote == "Kelm lashed out at Ruritania over the tariff dispute."
     assert text[stance.evidence.start : stance.evidence.end] == stance.evidence.quote
     neutral = MeaningModel(option=1)
