@@ -244,7 +244,7 @@ def same_actor(a: str, b: str) -> bool:
         return False
     if a == b or re.search(rf"\b{re.escape(a)}\b", b) or re.search(rf"\b{re.escape(b)}\b", a):
         return True
-    # Transliterations ('al-Sarraj' and 'al-Serraj'), on the naming words only: sharing
+    # Transliterations ('al-Marran' and 'al-Merran'), on the naming words only: sharing
     # "government" makes no two governments the same.
     names_a = [w for w in a.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
     names_b = [w for w in b.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]

@@ -81,7 +81,7 @@ Seconds per article: the mean of `seconds` over the gold's articles (stances,
 ambiguous, disputed, dates, unanchored) that have a value; None without any.
 
 An evidence `article` that is not a key of `texts` falls back to its base name
-(a path "examples/libya/000_x.txt" finds "000_x.txt").
+(a path "examples/news/000_x.txt" finds "000_x.txt").
 """
 
 from __future__ import annotations

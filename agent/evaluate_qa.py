@@ -70,7 +70,7 @@ def _cited_sentences(answer: str) -> dict[int, list[str]]:
 def _supports(quote: str, sentences: list[str], spellings: list[str], aliases: AliasMap) -> bool:
     """Mechanical reading of 'the passage alone supports its sentence': where the sentence
     states a gold answer the quote spells it, and the quote carries the sentence's names,
-    in any spelling the gold file lists for the same actor ("Tripoli government" for "GNA")."""
+    in any spelling the gold file lists for the same actor ("Velmora government" for "VNC")."""
     stated = [s for s in spellings if any(_spelled(sentence, [s]) for sentence in sentences)]
     if stated and not _spelled(quote, stated, prefix=True):
         return False

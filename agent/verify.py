@@ -91,7 +91,7 @@ _NAME_ENDINGS = frozenset(["", "n", "an", "ian", "ish", "i", "s", "es", "ese", "
 
 
 def close_name(a: str, b: str) -> bool:
-    """Forms of one name: 'veloria'/'velorian', 'turkey'/'turkish', never 'serra'/'serraj'."""
+    """Forms of one name: 'veloria'/'velorian', 'ostrava'/'ostravan', never 'kel'/'kell'."""
     if a == b:
         return True
     prefix = _shared_prefix(a, b)
@@ -166,7 +166,7 @@ def locate(span: str, passage: str) -> tuple[int, int] | None:
     parts = _WORD.findall(span)
     if not parts:
         return None
-    # Words in order, with only spacing and punctuation between them ("GNA led" finds "GNA) led").
+    # Words in order, with only spacing and punctuation between them ("VNC led" finds "VNC) led").
     pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(part) for part in parts) + r"(?!\w)"
     match = re.search(pattern, passage, re.IGNORECASE)
     return (match.start(), match.end()) if match else None
