@@ -328,6 +328,8 @@ class SentenceFrames:
             for obj in _pobjs(prep):
                 if named := self._named(obj):
                     return named, max(t.i for t in obj.subtree if t.i <= obj.i or t.dep_ in {"compound", "flat", "prep", "pobj"} and t.ent_type_)
+                if owners := [m for c in obj.children if c.dep_ == "poss" for m in self._named(c)]:
+                    return owners, obj.i  # "X took aim at Y's policy"
         return [], verb.i
 
     def _verb_lemma(self, verb: Token) -> str:
