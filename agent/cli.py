@@ -428,7 +428,8 @@ def lexicon(
         user = lexicon_module.user_file(settings.index_path, settings.lexicon)
         words = corpus.lexicon
         found = corpus.learned_verbs() if learned else {}
-        extracted = sum(1 for records in corpus.records_by_article().values() if records is not None) if learned else 0
+        # Only the "nothing learned" message needs the count: read the store again only then.
+        extracted = sum(1 for r in corpus.records_by_article().values() if r is not None) if learned and not found else 0
     if not learned:
         console.print(f"shipped: {lexicon_module.SHIPPED}")
         beside = settings.index_path / "lexicon.toml"

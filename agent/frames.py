@@ -278,11 +278,13 @@ class SentenceFrames:
         own subject (or passive agent), both ends are names, and verbs known to carry no
         attitude (`[verbs] neutral`) are never asked about."""
         found: list[Frame] = []
-        skip = self.words.frame_verbs | self.words["verbs.neutral"] | self.words["qualifiers.speech"]
         for verb in self.sent:
-            if verb.pos_ != "VERB" or verb.dep_ == "amod" or self._verb_lemma(verb) in skip:
+            if verb.pos_ != "VERB" or verb.dep_ == "amod":
                 continue
-            if any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children):
+            lemma = self._verb_lemma(verb)
+            if lemma in self.words.unjudged_verbs:
+                continue
+            if _passive(verb):
                 holders = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self._named(p)]
                 subjects = [c for c in verb.children if c.dep_ == "nsubjpass"]
                 targets = [m for c in subjects for m in self._named(c)]
@@ -294,19 +296,19 @@ class SentenceFrames:
             if holders and targets:
                 doc = self.sent.doc
                 cue = doc.text[doc[first].idx : doc[last].idx + len(doc[last].text)]
-                frame = Frame(holders, "open", targets, cue, verb=self._expression(verb, targets[0]))
+                frame = Frame(holders, "open", targets, cue, verb=self._expression(verb, lemma, targets[0]))
                 self._qualify(frame, verb)
                 found.append(frame)
         return found
 
-    def _expression(self, verb: Token, target: Mention) -> str:
+    def _expression(self, verb: Token, lemma: str, target: Mention) -> str:
         """The verb's lemma with the words that lead from it to the target: "snub", "lash out
         at", "throw his weight behind"."""
         doc = self.sent.doc
         lead = doc.text[verb.idx + len(verb.text) : max(target.start - self.offset, verb.idx + len(verb.text))].split()
         while lead and lead[-1].lower() in {"the", "a", "an"}:
             lead.pop()
-        return " ".join([self._verb_lemma(verb), *lead])
+        return " ".join([lemma, *lead])
 
     def _named(self, head: Token) -> list[Mention]:
         """The names a phrase stands for, when it is a name itself (not "the Velmora-based
@@ -345,7 +347,7 @@ class SentenceFrames:
     def _verb_frame(self, verb: Token, relation: str, target_preps: set[str]) -> Frame:
         if verb.dep_ == "amod":  # "the Turkish-backed government": too compressed to read reliably
             return Frame([], relation, [], verb.text)
-        passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children) or (verb.dep_ == "acl" and verb.tag_ == "VBN")
+        passive = _passive(verb) or (verb.dep_ == "acl" and verb.tag_ == "VBN")
         if passive:
             holders = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self.actors(p)]
             subjects = [c for c in verb.children if c.dep_ == "nsubjpass"]
@@ -490,8 +492,7 @@ class SentenceFrames:
     def _hire_frame(self, verb: Token) -> Frame | None:
         """Support through proxies: "fighters from X were hired by Y", "Y recruited X's
         mercenaries": whoever the hired men come from supports the one who hires them."""
-        passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children)
-        if passive:
+        if _passive(verb):
             hired = [c for c in verb.children if c.dep_ == "nsubjpass"]
             hirers = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self.actors(p)]
         else:
@@ -552,6 +553,10 @@ def _support_prep(prep: Token) -> bool:
     if prep.lower_ in {"in", "with"}:
         return prep.head is not prep
     return prep.lower_ == "to" and prep.head.lower_ in {"thanks", "due", "owing"} and prep.head.head is not prep.head
+
+
+def _passive(verb: Token) -> bool:
+    return any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children)
 
 
 def _conjuncts(token: Token) -> list[Token]:

@@ -33,13 +33,9 @@ class LinkMeaning(BaseModel):
     option: Literal[1, 2, 3, 4, 5]
 
 
+@lru_cache(maxsize=4096)
 def judge(sentence: str, holder: str, cue: str, target: str, llm) -> str | None:
     """The relation the model reads in `holder ... cue` toward `target`, or None."""
-    return _judge(sentence, holder, cue, target, llm)
-
-
-@lru_cache(maxsize=4096)
-def _judge(sentence: str, holder: str, cue: str, target: str, llm) -> str | None:
     options = "\n".join(f"{n}. {text}" for n, (text, _) in enumerate(MEANINGS, start=1))
     answer = llm.structured(
         LinkMeaning,

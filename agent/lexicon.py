@@ -39,6 +39,12 @@ class Lexicon:
         """Every verb that opens a frame: supports, opposes, condemns, calls for, hires."""
         return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"] if k != "neutral"))
 
+    @cached_property
+    def unjudged_verbs(self) -> frozenset[str]:
+        """Verbs never put to the model as an open link: those that open a frame, the neutral
+        ones, and speech verbs."""
+        return self.frame_verbs | self.words["verbs.neutral"] | self.words["qualifiers.speech"]
+
 
 def _read(text: str, source: str) -> dict:
     try:
