@@ -12,9 +12,12 @@ import re
 from agent.models import Article, Chunk
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before
-# whitespace and an opening capital/quote/digit, or at a blank line. Common
-# abbreviations ("U.N.", "Gen.", "Jan.") are not sentence ends.
-_BOUNDARY = re.compile(r"""(?<=[.!?])["'”’»)\]]*\s+(?=["'“‘«(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[#*\-\u2022])""")
+# whitespace and an opening capital/quote/digit, at a line break after . ! ? or : (a web
+# page's "read more:" line), or at a blank line. Common abbreviations ("U.N.", "Gen.",
+# "Jan.") are not sentence ends.
+_BOUNDARY = re.compile(
+    r"""(?<=[.!?])["'”’»)\]]*\s+(?=["'“‘«(\[]?[A-Z0-9])|(?<=[.!?:])["'”’»)\]]*[ \t]*\n\s*|\n\s*\n|\n(?=\s*[#*\-\u2022])"""
+)
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Prof|Sen|Rep|Gov|St|Jan|Feb|Mar|Apr|"
     r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|vs|etc|approx)\.)$"

@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from agent.chunking import split_sentences
 from agent.dates import find_date_mentions
-from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, role_nouns
+from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, is_person, role_nouns
 from agent.judge import PROMPTS as JUDGE_PROMPTS
 from agent.judge import judge
 from agent.lexicon import Lexicon
@@ -96,6 +96,9 @@ class _Reference:
     previous: tuple[int, int] | None
     options: list[Mention]
     slot: Literal["holder", "target"] = "holder"
+    # The option code can name without asking: the one person the article gives the phrase's
+    # title ("the marshal" after "Field Marshal Arno Kell").
+    known: Mention | None = None
 
     @property
     def phrase(self) -> Mention:
@@ -151,14 +154,19 @@ def _read_frames(
     opens: list[_Candidate] = []
     previous: list[Frame] = []
     before: tuple[tuple[int, int], list[Mention]] | None = None  # the previous sentence and its names
+    doers_before: list[Mention] = []  # who did what the previous sentence's main verb says
     ties: list[Tie] = []
     persons: dict[Mention, tuple[int, int]] = {}
+    titled: dict[str, set[str]] = {}  # title word -> surnames of the persons carrying it
     for (start, end), doc in zip(spans, docs):
         sentence = SentenceFrames(doc[:], start, words)
         ties += read_ties(sentence)
         for mention in sentence.mentions.values():
-            if mention.label == "PERSON":
+            if is_person(mention):
                 persons.setdefault(mention, (start, end))
+        for mention, titles in sentence.titles().items():
+            for title in titles:
+                titled.setdefault(title, set()).add(_surname(mention))
         frames = sentence.frames()
         for frame in frames:
             # "There were also claims of support from X": the target is the previous sentence's.
@@ -168,12 +176,20 @@ def _read_frames(
                     frame.targets = list(same[0].targets)
             if frame.holders and (frame.targets or frame.demand):
                 candidates.append(_Candidate(frame, (start, end)))
+            elif frame.target_reference is not None and frame.target_reference.label == "DEED":
+                # "X closed the border. Y condemned the move.": a stance toward a deed is one toward its doer.
+                holders = {m.text.lower() for m in frame.holders}
+                doers = [m for m in doers_before if m.text.lower() not in holders]
+                if before and doers:
+                    deed = Frame(frame.holders, frame.relation, doers, frame.cue, frame.status, frame.attribution)
+                    candidates.append(_Candidate(deed, (before[0][0], end)))
             elif frame.relation != "calls_for" and (frame.reference and frame.targets or frame.holders and frame.target_reference):
                 reference = _Reference(frame, (start, end), before[0] if before else None, [],
                                        "holder" if frame.reference else "target")
                 named_before = [m for m in sentence.mentions.values() if m.end <= reference.phrase.start]
                 surnames = {m.text.split()[-1].lower() for m in persons}
                 reference.options = _reference_options(reference, (before[1] if before else []) + named_before, words, surnames)
+                reference.known = _titled_option(reference, titled)
                 if reference.options:
                     references.append(reference)
         covered = {(h, t) for f in frames for h in f.holders for t in f.targets}
@@ -182,6 +198,7 @@ def _read_frames(
                 opens.append(_Candidate(link, (start, end)))
         previous = frames or previous
         before = ((start, end), list(dict.fromkeys(sentence.mentions.values())))
+        doers_before = sentence.main_subject()
     # Only names that hold or receive a stance are typed: that is where a place or a
     # newspaper must not slip in, and it keeps the model's work small.
     found: dict[Mention, tuple[int, int]] = {}
@@ -218,36 +235,40 @@ def _reference_options(reference: _Reference, named: list[Mention], words: Lexic
     other_side = {m.text.lower() for m in (frame.targets if reference.slot == "holder" else frame.holders)}
     options: dict[str, Mention] = {}
     for mention in named:
-        person = mention.label == "PERSON" or mention.text.lower() in surnames
+        person = is_person(mention) or mention.text.lower() in surnames
         if person == wants_person and mention.text.lower() not in other_side:
             options.pop(mention.text.lower(), None)
             options[mention.text.lower()] = mention  # a later mention of the same name is nearer
     return list(options.values())[-MAX_REFERENCE_OPTIONS:]
 
 
+def _surname(mention: Mention) -> str:
+    return mention.text.split()[-1].lower()
+
+
+def _titled_option(reference: _Reference, titled: dict[str, set[str]]) -> Mention | None:
+    """The option a title phrase ("the rebel marshal") must mean: the article's only person
+    with that title, when that person is among the options."""
+    phrase = reference.phrase
+    carriers = titled.get(phrase.text.split()[-1].lower(), set())
+    if phrase.label != "REF" or len(carriers) != 1:
+        return None
+    return next((o for o in reversed(reference.options) if _surname(o) in carriers), None)
+
+
 def _resolve_references(article: Article, references: list[_Reference], llm: Structured) -> tuple[list[_Candidate], list[Tie]]:
-    """One closed choice per referring holder: which of the numbered names it stands for, or
-    none. The stance then holds the chosen name, its evidence running from the sentence that
-    names it; a descriptive phrase is also kept as a tie, so consolidation can explain the merge."""
+    """Who each referring holder or target stands for: the option code knows, else one closed
+    choice of the model among the numbered names, or none. The stance then holds the chosen
+    name, its evidence running from the sentence that names it; a descriptive phrase is also
+    kept as a tie, so consolidation can explain the merge."""
     resolved: list[_Candidate] = []
     ties: list[Tie] = []
     for reference in references:
         phrase = reference.phrase
-        start = reference.previous[0] if reference.previous else reference.sentence[0]
         end = reference.sentence[1]
-        listed = "\n".join(f"{n}. {m.text}" for n, m in enumerate(reference.options, start=1))
-        result = llm.structured(
-            _choice_model(len(reference.options)),
-            [
-                {"role": "system", "content": load_prompt("reference_system")},
-                {"role": "user", "content": load_prompt("reference_user").format(
-                    passage=article.text[start:end], phrase=phrase.text, options=listed)},
-            ],
-            max_tokens=16,
-        )
-        if not 1 <= result.option <= len(reference.options):
-            continue  # "none of these", or a number no option has
-        chosen = reference.options[result.option - 1]
+        chosen = reference.known or _choose(article, reference, llm)
+        if chosen is None:
+            continue
         named_before = chosen.start < reference.sentence[0] and reference.previous is not None
         evidence_start = reference.previous[0] if named_before else reference.sentence[0]  # type: ignore[index]
         found = reference.frame
@@ -271,6 +292,23 @@ def _judge_links(article: Article, opens: list[_Candidate], llm: Structured) -> 
             frame = Frame(link.holders, relation, link.targets, link.cue, link.status, link.attribution, verb=link.verb)
             judged.append(_Candidate(frame, candidate.sentence))
     return judged
+
+
+def _choose(article: Article, reference: _Reference, llm: Structured) -> Mention | None:
+    start = reference.previous[0] if reference.previous else reference.sentence[0]
+    listed = "\n".join(f"{n}. {m.text}" for n, m in enumerate(reference.options, start=1))
+    result = llm.structured(
+        _choice_model(len(reference.options)),
+        [
+            {"role": "system", "content": load_prompt("reference_system")},
+            {"role": "user", "content": load_prompt("reference_user").format(
+                passage=article.text[start : reference.sentence[1]], phrase=reference.phrase.text, options=listed)},
+        ],
+        max_tokens=16,
+    )
+    if not 1 <= result.option <= len(reference.options):
+        return None  # "none of these", or a number no option has
+    return reference.options[result.option - 1]
 
 
 @lru_cache(maxsize=16)
@@ -321,6 +359,8 @@ def _type_names(
 def _known_type(mention: Mention, words: Lexicon) -> str | None:
     if mention.label in _FIXED_TYPES:
         return _FIXED_TYPES[mention.label]
+    if is_person(mention):
+        return "person"
     if mention.label == "NP":
         head = mention.text.split()[-1].lower()
         return words.actor_nouns.get(head, "other")

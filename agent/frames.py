@@ -265,10 +265,34 @@ class SentenceFrames:
                 frame = Frame(self.subject(token.head), "supports", [m for p in _pobjs(token) for m in self.actors(p)], token.text)
             if frame is not None and frame.holders and not frame.targets and frame.relation != "calls_for":
                 frame.target_reference = self._target_reference(token)
+                deed = frame.target_reference is not None and frame.target_reference.label == "DEED"
+                if deed and token.dep_ == "conj" and token.head.i < token.i:
+                    # "X closed the border, and Y condemned the move": the deed is the first clause's.
+                    doers = [m for m in self._subject(token.head) if m not in frame.holders]
+                    if doers:
+                        frame.targets, frame.target_reference = doers, None
             if frame is not None and (frame.holders or frame.targets):
                 self._qualify(frame, token)
                 frames.append(frame)
+                if frame.relation == "opposes" and frame.holders and frame.targets and self._reciprocal(token, frame.targets):
+                    frames.append(Frame(frame.targets, "opposes", frame.holders, frame.cue, frame.status, frame.attribution))
         return frames
+
+    def _reciprocal(self, verb: Token, targets: list[Mention]) -> bool:
+        """A fight is both sides': "X is battling forces aligned with Y" says Y fights X too,
+        when the verb is `[verbs] reciprocal` and its objects are actors themselves (not
+        "fought Y's bill") holding every target."""
+        if verb.pos_ not in {"VERB", "AUX"} or self._verb_lemma(verb) not in self.words["verbs.reciprocal"] or _passive(verb):
+            return False
+        objects = [c for c in verb.children if c.dep_ in {"dobj", "obj"}]
+        objects += [p for c in verb.children if c.dep_ == "prep" and c.lower_ in {"with", "against"} for p in _pobjs(c)]
+        spans = [(self.offset + min(t.idx for t in o.subtree), self.offset + max(t.idx + len(t) for t in o.subtree)) for o in objects]
+        held = all(any(a <= m.start and m.end <= b for a, b in spans) for m in targets)
+        return bool(objects) and held and all(
+            (o.i in self.mentions or o.lemma_.lower() in self.words.actor_nouns or o.lower_ in self.words.actor_nouns)
+            and not any(c.dep_ == "poss" for c in o.children)
+            for o in objects
+        )
 
     def open_links(self) -> list[Frame]:
         """Two named actors tied by a verb off the lexicon ("X lashed out at Y", "X rejected Y's
@@ -391,7 +415,50 @@ class SentenceFrames:
             carriers.append(slot.head)  # "carried out airstrikes against him"
         heads = [c for c in cue.children if c.dep_ in {"dobj", "obj"}]
         heads += [p for w in carriers for c in w.children if c.dep_ == "prep" and c.lower_ in {"against", "on", "at", "to", "for", "of", "with"} for p in _pobjs(c)]
-        return next((found for head in heads if (found := self._referring(head, OBJECT_PRONOUNS))), None)
+        return next((found for head in heads if (found := self._referring(head, OBJECT_PRONOUNS) or self._deed(head))), None)
+
+    def _deed(self, head: Token) -> Mention | None:
+        """`head`'s phrase when it names an earlier deed and nothing more: "the move", "this
+        decision" (a `[nouns] deeds` word with a definite determiner, no name and no words of
+        its own saying what the deed was, as in "the decision to close the border"). Labelled
+        "DEED": extraction finds who did it, and a stance toward the deed is one toward them."""
+        determiners = {c.lower_ for c in head.children if c.dep_ == "det"}
+        plain = all(c.dep_ in {"det", "amod", "advmod", "punct"} for c in head.children)
+        if head.lemma_.lower() in self.words["nouns.deeds"] and determiners & {"the", "this", "that", "such"} and plain:
+            return self._span_mention(min(t.i for t in head.subtree), head.i, "DEED")
+        return None
+
+    def main_subject(self) -> list[Mention]:
+        """The actors doing what the sentence's main verb says ("X closed the border"): whose
+        deed "the move" in the next sentence most likely is."""
+        root = self.sent.root
+        if root.pos_ not in {"VERB", "AUX"}:
+            return []
+        return self._subject(root) if not _passive(root) else []
+
+    def titles(self) -> dict[Mention, set[str]]:
+        """The titles each named person carries here, by their last word: "Field Marshal and
+        army chief Arno Kell" gives Kell "marshal" and "chief"; "Arno Kell, the army chief," too."""
+        found: dict[Mention, set[str]] = {}
+        doc, roles = self.sent.doc, role_nouns()
+        for index, mention in self.mentions.items():
+            if not is_person(mention) or index != min(i for i, m in self.mentions.items() if m is mention):
+                continue
+            words = {mention.text.split()[0].lower()}  # "Marshal Arno Kell", unrecognised as a person
+            i = index - 1
+            while i >= self.sent.start and index - i <= 8:
+                token = doc[i]
+                if token.ent_type_ == "PERSON" or not (token.pos_ in {"PROPN", "NOUN", "ADJ"} or token.lower_ in {"and", "of", "-"}):
+                    break
+                words.add(token.lower_)
+                i -= 1
+            last = doc[max(i for i, m in self.mentions.items() if m is mention)]
+            words |= {c.lower_ for c in last.children if c.dep_ == "appos"}  # "Arno Kell, the army chief,"
+            if last.dep_ == "appos":
+                words.add(last.head.lower_)  # "The army chief, Arno Kell,"
+            if titles := words & roles:
+                found[mention] = titles
+        return found
 
     def _referring(self, head: Token, pronouns: set[str], depth: int = 0) -> Mention | None:
         """`head`'s phrase when it refers to an actor without naming one: a personal pronoun, or
@@ -577,6 +644,14 @@ def _phrase(token: Token) -> str:
     tokens = [t for t in token.subtree if t.dep_ not in {"relcl", "acl"}]
     start, end = min(t.i for t in tokens), max(t.i for t in tokens)
     return token.doc[start : end + 1].text
+
+
+def is_person(mention: Mention) -> bool:
+    """A person's name: one the recogniser calls so, or a title and at least two more words
+    ("Marshal Arno Kell", which the recogniser leaves a bare proper noun)."""
+    words = mention.text.split()
+    titled = len(words) >= 3 and words[0].lower() in role_nouns() and mention.label not in {"NP", "REF"}  # not "General X's militia"
+    return mention.label == "PERSON" or titled
 
 
 @lru_cache(maxsize=1)

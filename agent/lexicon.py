@@ -17,8 +17,8 @@ from pathlib import Path
 from agent.errors import DossierError
 
 _SECTIONS = {
-    "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "neutral"),
-    "nouns": ("supports", "supporters", "opposes", "condemns", "attacks", "proxies"),
+    "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "reciprocal", "neutral"),
+    "nouns": ("supports", "supporters", "opposes", "condemns", "attacks", "deeds", "proxies"),
     "qualifiers": ("receive", "give", "conduct", "quantities", "hedges", "hedge_adverbs", "denials", "speech"),
 }
 SHIPPED = "agent/data/lexicon.toml"

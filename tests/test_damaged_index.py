@@ -57,45 +57,51 @@ def _lose_vectors(index: Path) -> None:
     SharedSystemClient.clear_system_cache()  # this process's Chroma client still holds the old data
 
 
+def _chunk_count(index: Path) -> int:
+    with Corpus(_settings(index)) as corpus:
+        return corpus.collection.count()
+
+
 # --- 1. vectors lost ----------------------------------------------------------------------------
 
 
 def test_lost_vectors_are_found_by_check_and_restored_by_repair(index: Path, tmp_path: Path) -> None:
-    healthy = _search(index)
+    healthy, chunks = _search(index), _chunk_count(index)
     assert _cli("check", "--index", str(index)).exit_code == 0
     _lose_vectors(index)
 
     found = _cli("check", "--json", "--index", str(index))
     assert found.exit_code == 1
     report = json.loads(found.stdout)
-    assert (report["articles"], report["chunks"], report["vectors"], report["missing_vectors"]) == (5, 37, 0, 37)
-    assert report["problems"] == ["37 of 37 chunks have no vector (search cannot find them)"]
+    assert (report["articles"], report["chunks"], report["vectors"], report["missing_vectors"]) == (5, chunks, 0, chunks)
+    assert report["problems"] == [f"{chunks} of {chunks} chunks have no vector (search cannot find them)"]
 
     repaired = _cli("check", "--repair", "--index", str(index))
     assert repaired.exit_code == 0, repaired.output
-    assert "repaired: 37 vectors re-embedded, 0 orphan vectors deleted" in repaired.stdout
+    assert f"repaired: {chunks} vectors re-embedded, 0 orphan vectors deleted" in repaired.stdout
     assert _cli("check", "--index", str(index)).exit_code == 0
     assert _search(index) == healthy
 
 
 def test_ingest_restores_missing_vectors_of_unchanged_articles(index: Path) -> None:
-    healthy = _search(index)
+    healthy, chunks = _search(index), _chunk_count(index)
     _lose_vectors(index)
     result = _cli("ingest", str(EXAMPLES), "--index", str(index))
     assert result.exit_code == 0
     assert "5 unchanged" in result.stdout
-    assert "restored 37 vectors that were missing from the index" in result.stderr
+    assert f"restored {chunks} vectors that were missing from the index" in result.stderr
     assert _search(index) == healthy
 
 
 def test_orphan_vectors_are_found_and_deleted(index: Path) -> None:
+    chunks = _chunk_count(index)
     with Corpus(_settings(index)) as corpus:
         corpus.collection.upsert(ids=["orphan-1", "orphan-2"], documents=["Old text.", "Older text."])
     report = json.loads(_cli("check", "--json", "--index", str(index)).stdout)
     assert report["orphan_vectors"] == 2 and report["ok"] is False
     assert _cli("check", "--repair", "--index", str(index)).exit_code == 0
     with Corpus(_settings(index)) as corpus:
-        assert corpus.collection.count() == 37 and corpus.check().ok
+        assert corpus.collection.count() == chunks and corpus.check().ok
 
 
 # --- 2. a damaged store --------------------------------------------------------------------------

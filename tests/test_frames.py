@@ -86,3 +86,22 @@ def test_names_merely_listed_together_are_not_linked(sentence):
 def test_hiring_someone_who_is_no_proxy_is_no_stance():
     assert frames("Castell Motors hired Aldo Brenn from Halvard Bank as chief executive.") == set()
 
+
+
+def test_a_deed_in_the_clause_before_is_the_doer_s():
+    found = frames("Ostrana closed its border with Sarnia on Monday, and the Arden Council condemned the move.")
+    assert (("Arden Council",), "condemns", "stated", ("Ostrana",)) in found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "one_way"),
+    [
+        ("Rebels of the Arvo Front fought the Kelm army for two days.", False),
+        ("Since April the Tarsen Brigade has been battling forces aligned with the Velmora Council.", False),
+        ("Senator Dana Okafor fought Governor Ilse Brandt's bill.", True),  # a bill is not an actor
+        ("The Tarsen Brigade attacked the Velmora Council.", True),  # an attack is one side's
+    ],
+)
+def test_a_fight_is_both_sides(sentence, one_way):
+    found = frames(sentence)
+    assert len(found) == 1 if one_way else {(t, r, s, h) for h, r, s, t in found} == found

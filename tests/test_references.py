@@ -35,6 +35,8 @@ class ChoosingModel:
             phrase = re.search(r'the words "([^"]+)"', user).group(1)
             self.offered.append((phrase, re.findall(r"^[1-9]\. (.+)$", user, re.MULTILINE)))
             return response_model(option=self.answer)
+        if response_model.__name__ == "LinkMeaning":
+            return response_model(option=1)  # an open link ("closed its border with"): neutral
         return response_model(type="armed_group")
 
 
@@ -48,15 +50,18 @@ def test_only_names_that_agree_with_the_reference_are_offered():
     offered = dict(model.offered)
     assert offered["He"] == ["Arno Kell"]  # "he" is a person: not Sarnia, not Velmora
     assert "Arno Kell" not in offered["They"] and "Velmora Council" in offered["They"]
-    assert offered["The rebel commander"] == ["Mara Voss"]  # a title stands for a person
+    # "The rebel commander, Mara Voss, ...": the article's only commander is named, so code
+    # resolves the title without asking.
+    assert "The rebel commander" not in offered
     # "He condemned the Tarsen Brigade": the sentence before names no one, so no question is asked.
-    assert len(model.offered) == 3
+    assert len(model.offered) == 2
 
 
 def test_none_of_these_keeps_no_stance():
     records = extract_text(STORY, ChoosingModel(answer=0)).records
     assert not {s for s in _stances(records) if s[2] in {"Harbour Guard", "Coastal Army", "Tarsen Brigade"}}
-    assert not [r for r in records if isinstance(r, Link) and r.kind == "refers_to"]
+    referring = [r for r in records if isinstance(r, Link) and r.kind == "refers_to"]
+    assert [(r.source, r.target) for r in referring] == [("The rebel commander", "Mara Voss")]  # resolved by code
 
 
 @pytest.mark.vcr
@@ -134,3 +139,43 @@ def test_the_model_resolves_referring_targets(settings):
     assert voss.evidence.quote == "The Harbour Guard met Mara Voss in Sarnia on Monday. Kelm later praised her for the talks."
     for record in records:
         assert TARGET_STORY[record.evidence.start : record.evidence.end] == record.evidence.quote
+
+
+# Code resolves what code can know: a title the article gives one person only, and a deed
+# ("the move") whose doer the sentence before names.
+KNOWN_STORY = (
+    "Field Marshal and army chief Arno Kell warned of a new campaign on Sunday. In response to Kell's warning, "
+    "the Velmora Council carried out a series of airstrikes against forces loyal to the rebel marshal. "
+    "Ostrana closed its border with Sarnia on Monday. The Arden Council condemned the move. "
+    "Sarnia reopened the port on Tuesday. The Harbour Guard backed the decision."
+)
+
+
+def test_code_resolves_a_title_only_one_person_carries_and_a_deed_the_sentence_before_names():
+    model = ChoosingModel(answer=0)  # would answer "none of these" if asked
+    records = extract_text(KNOWN_STORY, model).records
+    assert model.offered == []
+    stances = _stances(records)
+    assert ("Velmora Council", "opposes", "Kell") in stances
+    assert ("Arden Council", "condemns", "Ostrana") in stances
+    assert ("Harbour Guard", "supports", "Sarnia") in stances  # backing a deed backs its doer
+    move = next(r for r in records if isinstance(r, Stance) and r.holder == "Arden Council")
+    assert move.evidence.quote == "Ostrana closed its border with Sarnia on Monday. The Arden Council condemned the move."
+    marshal = next(r for r in records if isinstance(r, Link) and r.kind == "refers_to")
+    assert (marshal.source, marshal.target) == ("the rebel marshal", "Kell")
+
+
+def test_a_title_two_people_carry_is_left_to_the_model():
+    story = (
+        "General Arno Kell met General Ilse Brandt in Sarnia on Sunday. "
+        "The Velmora Council condemned the general on Monday."
+    )
+    model = ChoosingModel(answer=0)
+    extract_text(story, model)
+    assert dict(model.offered)["the general"] == ["Arno Kell", "Ilse Brandt"]
+
+
+def test_a_deed_described_in_its_own_words_is_nobody_s():
+    model = ChoosingModel(answer=0)
+    story = "Ostrana met Sarnia on Monday. The Arden Council condemned the decision to close the border."
+    assert not {s for s in _stances(extract_text(story, model).records) if s[0] == "Arden Council"}
