@@ -434,7 +434,9 @@ class SentenceFrames:
         root = self.sent.root
         if root.pos_ not in {"VERB", "AUX"}:
             return []
-        return self._subject(root) if not _passive(root) else []
+        if _passive(root):  # "The border was closed by X"
+            return [m for c in root.children if c.dep_ == "agent" for p in _pobjs(c) for m in self.actors(p)]
+        return self._subject(root)
 
     def titles(self) -> dict[Mention, set[str]]:
         """The titles each named person carries here, by their last word: "Field Marshal and

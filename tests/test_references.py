@@ -175,6 +175,11 @@ def test_a_title_two_people_carry_is_left_to_the_model():
     assert dict(model.offered)["the general"] == ["Arno Kell", "Ilse Brandt"]
 
 
+def test_the_doer_of_a_passive_deed_is_its_agent():
+    story = "The border was closed by Ostrana on Monday. The Arden Council condemned the decision."
+    assert ("Arden Council", "condemns", "Ostrana") in _stances(extract_text(story, ChoosingModel(answer=0)).records)
+
+
 def test_a_deed_described_in_its_own_words_is_nobody_s():
     model = ChoosingModel(answer=0)
     story = "Ostrana met Sarnia on Monday. The Arden Council condemned the decision to close the border."
