@@ -250,6 +250,10 @@ class SentenceFrames:
                     frame = self._call_frame(token)
                 elif lemma in self.words["verbs.hires"]:
                     frame = self._hire_frame(token)
+                elif {lemma, self._phrasal(token, lemma)} & self.words["verbs.welcomes"]:
+                    frame = self._deed_frame(token, "supports")
+                elif {lemma, self._phrasal(token, lemma)} & self.words["verbs.rejects"]:
+                    frame = self._deed_frame(token, "opposes")
             elif token.pos_ in {"NOUN", "PROPN"}:
                 if lemma in self.words["nouns.supports"]:
                     frame = self._noun_frame(token, "supports", holder_preps={"of", "from", "by"}, target_preps={"for", "to"})
@@ -416,6 +420,29 @@ class SentenceFrames:
         heads = [c for c in cue.children if c.dep_ in {"dobj", "obj"}]
         heads += [p for w in carriers for c in w.children if c.dep_ == "prep" and c.lower_ in {"against", "on", "at", "to", "for", "of", "with"} for p in _pobjs(c)]
         return next((found for head in heads if (found := self._referring(head, OBJECT_PRONOUNS) or self._deed(head))), None)
+
+    def _phrasal(self, verb: Token, lemma: str) -> str:
+        """The verb with its particle, as a lexicon may list it: "turn down"."""
+        return " ".join([lemma, *(c.lower_ for c in verb.children if c.dep_ == "prt")])
+
+    def _deed_frame(self, verb: Token, relation: str) -> Frame | None:
+        """A stance toward whoever owns the deed a `[verbs] welcomes` or `rejects` verb takes
+        ("X welcomed Y's offer", "X rejected the plan by Y", "X vetoed Y's bill"), or toward the
+        doer of a deed named bare ("X welcomed the move"). Welcoming a person is no stance."""
+        if _passive(verb):
+            return None
+        for obj in (c for c in verb.children if c.dep_ in {"dobj", "obj"}):
+            if obj.lemma_.lower() not in self.words["nouns.deeds"]:
+                continue
+            owners = [m for c in obj.children if c.dep_ == "poss" for m in self.actors(c)]
+            # "the ruling by Y", "an offer from Y": on the object, or on the verb where the parse hangs it
+            owners += [m for c in obj.children if c.dep_ in {"prep", "agent"} and c.lower_ in {"by", "from"} for p in _pobjs(c) for m in self.actors(p)]
+            owners += [m for c in verb.children if c.dep_ == "prep" and c.lower_ == "by" for p in _pobjs(c) for m in self.actors(p)]
+            frame = Frame(self.subject(verb), relation, owners, verb.text)
+            if not owners:
+                frame.target_reference = self._deed(obj)
+            return frame
+        return None
 
     def _deed(self, head: Token) -> Mention | None:
         """`head`'s phrase when it names an earlier deed and nothing more: "the move", "this

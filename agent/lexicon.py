@@ -17,7 +17,7 @@ from pathlib import Path
 from agent.errors import DossierError
 
 _SECTIONS = {
-    "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "reciprocal", "neutral"),
+    "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "reciprocal", "welcomes", "rejects", "neutral"),
     "nouns": ("supports", "supporters", "opposes", "condemns", "attacks", "deeds", "proxies"),
     "qualifiers": ("receive", "give", "conduct", "quantities", "hedges", "hedge_adverbs", "denials", "speech"),
 }
@@ -36,14 +36,16 @@ class Lexicon:
 
     @cached_property
     def frame_verbs(self) -> frozenset[str]:
-        """Every verb that opens a frame: supports, opposes, condemns, calls for, hires."""
+        """Every verb that opens a frame: every [verbs] list but the neutral one."""
         return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"] if k != "neutral"))
 
     @cached_property
     def unjudged_verbs(self) -> frozenset[str]:
         """Verbs never put to the model as an open link: those that open a frame, the neutral
-        ones, and speech verbs."""
-        return self.frame_verbs | self.words["verbs.neutral"] | self.words["qualifiers.speech"]
+        ones, and speech verbs. Welcoming and rejecting open a frame only for a deed; "X
+        dismissed Y's findings" is still the model's to judge."""
+        deeds_only = self.words["verbs.welcomes"] | self.words["verbs.rejects"]
+        return (self.frame_verbs - deeds_only) | self.words["verbs.neutral"] | self.words["qualifiers.speech"]
 
 
 def _read(text: str, source: str) -> dict:

@@ -105,3 +105,29 @@ def test_a_deed_in_the_clause_before_is_the_doer_s():
 def test_a_fight_is_both_sides(sentence, one_way):
     found = frames(sentence)
     assert len(found) == 1 if one_way else {(t, r, s, h) for h, r, s, t in found} == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The Harbour Guard welcomed Kessel's offer of talks.", (("Harbour Guard",), "supports", "stated", ("Kessel",))),
+        ("Coach Lena Fisk welcomed the ruling by the Tarsk League.", (("Lena Fisk",), "supports", "stated", ("Tarsk League",))),
+        ("Quorra Foods rebuffed a buyout offer from Castell Motors.", (("Quorra Foods",), "opposes", "stated", ("Castell Motors",))),
+        ("Governor Ilse Brandt vetoed Senator Dana Okafor's spending bill.", (("Ilse Brandt",), "opposes", "stated", ("Dana Okafor",))),
+        ("The Harbour Guard turned down the Tarsk League's request for a replay.", (("Harbour Guard",), "opposes", "stated", ("Tarsk League",))),
+    ],
+)
+def test_welcoming_or_rejecting_a_deed_is_a_stance_toward_its_owner(sentence, expected):
+    assert expected in frames(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Harbour Guard welcomed Kessel's foreign minister at the airport.",  # hosting a person
+        "The Harbour Guard welcomed the delegation from the Tarsk League.",
+        "The Harbour Guard rejected the Tarsk League's stadium.",  # not a deed
+    ],
+)
+def test_welcoming_or_rejecting_what_is_no_deed_is_no_stance(sentence):
+    assert frames(sentence) == set()

@@ -28,7 +28,7 @@ def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], st
     [
         ("Kelm lashed out at Ruritania over the tariff dispute.", (["Kelm"], "lashed out at Ruritania", ["Ruritania"], "lash out at")),
         ("Veloria was snubbed by Ostrava at the summit.", (["Ostrava"], "Veloria was snubbed", ["Veloria"], "snub")),
-        ("Ruritania rejected Veloria's proposal for a joint patrol.", (["Ruritania"], "rejected Veloria's proposal", ["Veloria"], "reject")),
+        ("Ruritania torpedoed Veloria's proposal for a joint patrol.", (["Ruritania"], "torpedoed Veloria's proposal", ["Veloria"], "torpedo")),
         ("Lena Dorsk heaped scorn on Kelmside Rovers' tactics.", (["Lena Dorsk"], "heaped scorn on Kelmside Rovers' tactics", ["Kelmside Rovers"], "heap scorn on")),
         ("Marek Osk threw his weight behind the Union of Pell.", (["Marek Osk"], "threw his weight behind the Union of Pell", ["Union of Pell"], "throw his weight behind")),
         ("Port Halden United's owner, Erik Soland, tore into the Ostrava League.", (["Erik Soland"], "tore into the Ostrava League", ["Ostrava League"], "tear into")),
