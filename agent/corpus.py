@@ -341,10 +341,12 @@ class Corpus:
 
     def learned_verbs(self) -> dict[str, dict[str, list[Stance]]]:
         """Verbs on no lexicon list whose meaning the model judged in the extracted articles:
-        relation -> lemma -> the stances read from it, for `agent lexicon --learned`."""
+        relation -> lemma -> the stances read from it, for `agent lexicon --learned`. A verb a
+        list already holds is left out: "dismiss" is judged only where its object is no deed."""
+        listed = self.lexicon.frame_verbs
         learned: dict[str, dict[str, list[Stance]]] = {}
         for record in self.records():
-            if isinstance(record, Stance) and record.judged_verb:
+            if isinstance(record, Stance) and record.judged_verb and record.judged_verb not in listed:
                 learned.setdefault(record.relation, {}).setdefault(record.judged_verb, []).append(record)
         return learned
 

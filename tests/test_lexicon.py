@@ -85,7 +85,8 @@ def test_lexicon_learned_lists_the_verbs_the_model_judged(tmp_path: Path, monkey
     news = tmp_path / "news"
     news.mkdir()
     (news / "guard.txt").write_text("Guard backs envoy\n\nThe Harbour Guard championed Mara Voss during the inquiry.\n"
-                                    "Castell Motors vouched for Orbis Group in the tender.\n")
+                                    "Castell Motors vouched for Orbis Group in the tender.\n"
+                                    "Orbis Group dismissed the Harbour Guard's findings.\n")
     with FakeOpenAI(reply) as fake:
         for key, value in {"DOSSIER_INDEX_PATH": str(tmp_path / "index"), "DOSSIER_BASE_URL": fake.url,
                            "DOSSIER_MODEL": "x", "DOSSIER_MAX_RETRIES": "0"}.items():
@@ -102,6 +103,8 @@ def test_lexicon_learned_lists_the_verbs_the_model_judged(tmp_path: Path, monkey
     assert any(line.startswith("#   champion: 1, e.g. Harbour Guard -> Mara Voss") and "guard.txt" in line for line in lines)
     # A phrase is shown, but not offered as a word: the lexicon matches single verbs.
     assert any(line.startswith("#   vouch for: 1, e.g. Castell Motors -> Orbis Group") for line in lines)
+    # "dismiss" is judged where its object is no deed, but a list holds it already: not offered.
+    assert "dismiss" not in learned.stdout
     # What the user copies is a valid lexicon file.
     mine = tmp_path / "mine.toml"
     mine.write_text(learned.stdout)
