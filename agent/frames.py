@@ -299,12 +299,12 @@ class SentenceFrames:
         )
 
     def open_links(self) -> list[Frame]:
-        """Two named actors tied by a verb off the lexicon ("X lashed out at Y", "X rejected Y's
+        """Two named actors tied by a verb off the lexicon ("X lashed out at Y", "X torpedoed Y's
         proposal", "Y was snubbed by X"): candidates whose meaning the model judges. Direction is
         the parse's; `cue` is the text from the verb to the target ("lashed out at Y"). Kept
         narrow, since the small model reads almost any tie as approval: the holder is the verb's
-        own subject (or passive agent), both ends are names, and verbs known to carry no
-        attitude (`[verbs] neutral`) are never asked about."""
+        own subject (or passive agent), both ends are names (or "the Velmora cabinet"), and
+        verbs known to carry no attitude (`[verbs] neutral`) are never asked about."""
         found: list[Frame] = []
         for verb in self.sent:
             if verb.pos_ != "VERB" or verb.dep_ == "amod":
@@ -339,9 +339,15 @@ class SentenceFrames:
         return " ".join([lemma, *lead])
 
     def _named(self, head: Token) -> list[Mention]:
-        """The names a phrase stands for, when it is a name itself (not "the Velmora-based
-        government", not a demonym such as "Velmoran")."""
+        """The names a phrase stands for, when it is a name itself or an actor noun that names
+        qualify ("the Velmora cabinet"); not "the Velmora-based government", not "X's militia",
+        not a demonym such as "Velmoran"."""
         named = [m for c in _conjuncts(head) if c.i in self.mentions for m in [self.mentions[c.i]] if m.label not in {"NORP", "NP"}]
+        if not named and (head.lemma_.lower() in self.words.actor_nouns or head.lower_ in self.words.actor_nouns):
+            # "the Velmora cabinet": an actor noun that a name qualifies, not one a name merely owns
+            left = [t for t in head.subtree if t.i < head.i and t.dep_ != "det"]
+            if left and all(t.i in self.mentions for t in left):  # not "the Velmora-based government"
+                named = [m for m in self.actors(head) if m.label == "NP"]
         return named or [m for c in head.children if c.dep_ == "appos" for m in self._named(c)]  # "its owner, X,"
 
     def _open_targets(self, verb: Token) -> tuple[list[Mention], int]:

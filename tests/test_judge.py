@@ -32,6 +32,9 @@ def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], st
         ("Lena Dorsk heaped scorn on Kelmside Rovers' tactics.", (["Lena Dorsk"], "heaped scorn on Kelmside Rovers' tactics", ["Kelmside Rovers"], "heap scorn on")),
         ("Marek Osk threw his weight behind the Union of Pell.", (["Marek Osk"], "threw his weight behind the Union of Pell", ["Union of Pell"], "throw his weight behind")),
         ("Port Halden United's owner, Erik Soland, tore into the Ostrava League.", (["Erik Soland"], "tore into the Ostrava League", ["Ostrava League"], "tear into")),
+        # A name qualifying an actor noun is an actor: "the Velmora cabinet", "the Kessel government".
+        ("The Velmora cabinet lashed out at Kessel over the tariffs.", (["Velmora cabinet"], "lashed out at Kessel", ["Kessel"], "lash out at")),
+        ("Kelm snubbed the Velmora government at the summit.", (["Kelm"], "snubbed the Velmora government", ["Velmora government"], "snub")),
     ],
 )
 def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
@@ -45,6 +48,7 @@ def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
         "Ruritania praised Veloria for its help.",  # a lexicon verb: read as a cue, not judged
         "Velorian officials snubbed Ostrava.",  # a demonym is no named holder
         "The Velmora-based government snubbed Ostrava.",  # nor is a descriptive phrase
+        "Kelm's militia snubbed Ostrava.",  # nor what a name merely owns
     ],
 )
 def test_no_open_link_where_grammar_or_the_lexicon_already_decide(sentence):
