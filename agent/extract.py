@@ -187,7 +187,7 @@ def _read_frames(
                 reference = _Reference(frame, (start, end), before[0] if before else None, [],
                                        "holder" if frame.reference else "target")
                 named_before = [m for m in sentence.mentions.values() if m.end <= reference.phrase.start]
-                surnames = {m.text.split()[-1].lower() for m in persons}
+                surnames = {_surname(m) for m in persons}
                 reference.options = _reference_options(reference, (before[1] if before else []) + named_before, words, surnames)
                 reference.known = _titled_option(reference, titled)
                 if reference.options:

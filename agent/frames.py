@@ -250,9 +250,9 @@ class SentenceFrames:
                     frame = self._call_frame(token)
                 elif lemma in self.words["verbs.hires"]:
                     frame = self._hire_frame(token)
-                elif {lemma, self._phrasal(token, lemma)} & self.words["verbs.welcomes"]:
+                elif (forms := {lemma, self._phrasal(token, lemma)}) & self.words["verbs.welcomes"]:
                     frame = self._deed_frame(token, "supports")
-                elif {lemma, self._phrasal(token, lemma)} & self.words["verbs.rejects"]:
+                elif forms & self.words["verbs.rejects"]:
                     frame = self._deed_frame(token, "opposes")
             elif token.pos_ in {"NOUN", "PROPN"}:
                 if lemma in self.words["nouns.supports"]:
@@ -444,10 +444,7 @@ class SentenceFrames:
             # "the ruling by Y", "an offer from Y": on the object, or on the verb where the parse hangs it
             owners += [m for c in obj.children if c.dep_ in {"prep", "agent"} and c.lower_ in {"by", "from"} for p in _pobjs(c) for m in self.actors(p)]
             owners += [m for c in verb.children if c.dep_ == "prep" and c.lower_ == "by" for p in _pobjs(c) for m in self.actors(p)]
-            frame = Frame(self.subject(verb), relation, owners, verb.text)
-            if not owners:
-                frame.target_reference = self._deed(obj)
-            return frame
+            return Frame(self.subject(verb), relation, owners, verb.text)  # no owner: `_target_reference` finds "the move"
         return None
 
     def _deed(self, head: Token) -> Mention | None:
@@ -474,20 +471,24 @@ class SentenceFrames:
     def titles(self) -> dict[Mention, set[str]]:
         """The titles each named person carries here, by their last word: "Field Marshal and
         army chief Arno Kell" gives Kell "marshal" and "chief"; "Arno Kell, the army chief," too."""
+        tokens: dict[Mention, list[int]] = {}
+        for index, mention in self.mentions.items():
+            tokens.setdefault(mention, []).append(index)
         found: dict[Mention, set[str]] = {}
         doc, roles = self.sent.doc, role_nouns()
-        for index, mention in self.mentions.items():
-            if not is_person(mention) or index != min(i for i, m in self.mentions.items() if m is mention):
+        for mention, indices in tokens.items():
+            if not is_person(mention):
                 continue
+            first = min(indices)
             words = {mention.text.split()[0].lower()}  # "Marshal Arno Kell", unrecognised as a person
-            i = index - 1
-            while i >= self.sent.start and index - i <= 8:
+            i = first - 1
+            while i >= self.sent.start and first - i <= 8:
                 token = doc[i]
                 if token.ent_type_ == "PERSON" or not (token.pos_ in {"PROPN", "NOUN", "ADJ"} or token.lower_ in {"and", "of", "-"}):
                     break
                 words.add(token.lower_)
                 i -= 1
-            last = doc[max(i for i, m in self.mentions.items() if m is mention)]
+            last = doc[max(indices)]
             words |= {c.lower_ for c in last.children if c.dep_ == "appos"}  # "Arno Kell, the army chief,"
             if last.dep_ == "appos":
                 words.add(last.head.lower_)  # "The army chief, Arno Kell,"

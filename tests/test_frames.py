@@ -59,6 +59,12 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Fighters from Kelm were hired by the Dunmar Brigades.", (("Kelm",), "supports", "stated", ("Dunmar Brigades",))),
         ("The Dunmar Brigades hired mercenaries from Kelm.", (("Kelm",), "supports", "stated", ("Dunmar Brigades",))),
         ("Velorian contractors are reportedly being hired by the Free Dunmar Brigades.", (("Velorian",), "supports", "claimed", ("Free Dunmar Brigades",))),
+        # Welcoming or rejecting another's deed is a stance toward its owner.
+        ("The Harbour Guard welcomed Kessel's offer of talks.", (("Harbour Guard",), "supports", "stated", ("Kessel",))),
+        ("Coach Lena Fisk welcomed the ruling by the Tarsk League.", (("Lena Fisk",), "supports", "stated", ("Tarsk League",))),
+        ("Quorra Foods rebuffed a buyout offer from Castell Motors.", (("Quorra Foods",), "opposes", "stated", ("Castell Motors",))),
+        ("Governor Ilse Brandt vetoed Senator Dana Okafor's spending bill.", (("Ilse Brandt",), "opposes", "stated", ("Dana Okafor",))),
+        ("The Harbour Guard turned down the Tarsk League's request for a replay.", (("Harbour Guard",), "opposes", "stated", ("Tarsk League",))),
     ],
 )
 def test_direction_and_status(sentence, expected):
@@ -105,20 +111,6 @@ def test_a_deed_in_the_clause_before_is_the_doer_s():
 def test_a_fight_is_both_sides(sentence, one_way):
     found = frames(sentence)
     assert len(found) == 1 if one_way else {(t, r, s, h) for h, r, s, t in found} == found
-
-
-@pytest.mark.parametrize(
-    ("sentence", "expected"),
-    [
-        ("The Harbour Guard welcomed Kessel's offer of talks.", (("Harbour Guard",), "supports", "stated", ("Kessel",))),
-        ("Coach Lena Fisk welcomed the ruling by the Tarsk League.", (("Lena Fisk",), "supports", "stated", ("Tarsk League",))),
-        ("Quorra Foods rebuffed a buyout offer from Castell Motors.", (("Quorra Foods",), "opposes", "stated", ("Castell Motors",))),
-        ("Governor Ilse Brandt vetoed Senator Dana Okafor's spending bill.", (("Ilse Brandt",), "opposes", "stated", ("Dana Okafor",))),
-        ("The Harbour Guard turned down the Tarsk League's request for a replay.", (("Harbour Guard",), "opposes", "stated", ("Tarsk League",))),
-    ],
-)
-def test_welcoming_or_rejecting_a_deed_is_a_stance_toward_its_owner(sentence, expected):
-    assert expected in frames(sentence)
 
 
 @pytest.mark.parametrize(
