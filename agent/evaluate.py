@@ -46,33 +46,10 @@ Stances
     - Zero denominators give 0.0, except that nothing predicted and nothing to find
       gives P = R = F1 = 1.0.
 
-Dates
-    - Candidates for a gold date are the grounded date records of the same article.
-      The candidate's text is its `event` plus its surface `text`.
-    - Matching: both sides are tokenised, stop words dropped and words lightly
-      stemmed (suffixes -s/-es/-ed/-ing, a final e and doubled letters, a short
-      table of irregular verbs: took -> take); two stems of five or more letters
-      also match at rapidfuzz ratio >= 80 (Qaddafi/Gaddafi). The score is the
-      share of the gold event's content words found in the candidate. A gold
-      event's parenthetical is an alternative description: the event "Arvand and
-      Sel call for a truce (Talli-Voss talks in Velmora)" is scored as
-      the best of the full text, the text without the parenthetical and the
-      parenthetical alone. A candidate matches at score >= 0.5, or when the gold
-      event is (nearly) a substring of it (rapidfuzz partial_ratio >= 90).
-    - Predicted events are whole sentences, which often hold several dates, so a
-      gold date is correct when ANY matched candidate's value agrees at the gold
-      precision: year compares the first 4 characters, month the first 7, day all
-      10 (a finer prediction is fine, a coarser one is wrong). A gold value without
-      a year (`--01-12`) needs a prediction without a year (`--01-12`); a predicted
-      `2020-01-12` there is a fabricated year, so wrong. The details list the best
-      agreeing candidate, or else the best-scoring one.
-
-Fabricated dates (checked on every date record, grounded or not, any article)
-    (a) an `unanchored` gold entry resolved: same article, the record's `text`
-        contains the unanchored text (case-insensitive) and its value is not null;
-    (b) a stated year with no anchor: the value starts with four digits, the
-        record's `anchor` is null and its surface `text` holds no four-digit year.
-    Each offending record counts once, with the reasons.
+Dates and fabricated dates
+    Scored by `agent.evaluate_dates` (its docstring has the rules) over the date
+    records of every article, each with its evidence article resolved as below and
+    whether its quote is grounded.
 
 Grounding rate: the share of ALL predicted records (any type, any article) whose
 evidence quote stands verbatim at its offsets; 0.0 when there are no records.
@@ -89,17 +66,35 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from rapidfuzz import fuzz
+
+from agent.evaluate_dates import (
+    STRAIGHT_APOSTROPHES,
+    DateCandidate,
+    DateDetail,
+    DateRecord,
+    DatesReport,
+    FabricatedDate,
+    FabricatedReport,
+    agrees_at_precision,
+    event_match_score,
+    find_fabricated_dates,
+    score_dates,
+)
 
 __all__ = [
-    "AliasMap",
-    "DateDetail",
-    "EvalReport",
     "PRF",
+    "AliasMap",
+    "DateCandidate",
+    "DateDetail",
+    "DatesReport",
+    "EvalReport",
+    "FabricatedDate",
+    "FabricatedReport",
     "StanceTuple",
     "agrees_at_precision",
     "evaluate",
@@ -114,11 +109,9 @@ __all__ = [
 SCORED_RELATIONS = {"supports": "supports", "opposes": "opposes", "condemns": "opposes"}
 ASSERTING_STATUS = "stated"
 HEDGED_STATUSES = {"claimed", "denied"}
-EVENT_MATCH_THRESHOLD = 0.5
-EVENT_SUBSTRING_RATIO = 90.0
-TOKEN_FUZZY_RATIO = 80.0
-TOKEN_FUZZY_MIN_LEN = 5
-PRECISION_CHARS = {"year": 4, "month": 7, "day": 10}
+UNGROUNDED_REASON = "evidence quote not verbatim"
+
+Key = tuple[str, str, str, str]  # (article, holder, relation, target), actors canonical
 
 
 # --------------------------------------------------------------------------- report models
@@ -139,43 +132,6 @@ class StanceTuple(BaseModel):
     relation: str
     target: str
     reason: str = Field(default="", description="Why it is an FP/FN: 'not in gold', 'disputed', ...")
-
-
-class DateCandidate(BaseModel):
-    text: str
-    event: str
-    value: str | None
-    score: float
-    agrees: bool
-
-
-class DateDetail(BaseModel):
-    article: str
-    event: str
-    gold_value: str
-    precision: str
-    correct: bool
-    candidates: int = 0
-    best: DateCandidate | None = None
-
-
-class DatesReport(BaseModel):
-    correct: int = 0
-    total: int = 0
-    accuracy: float = 0.0
-    details: list[DateDetail] = Field(default_factory=list)
-
-
-class FabricatedDate(BaseModel):
-    article: str | None
-    text: str
-    value: str | None
-    reasons: list[str]
-
-
-class FabricatedReport(BaseModel):
-    count: int = 0
-    records: list[FabricatedDate] = Field(default_factory=list)
 
 
 class EvalReport(BaseModel):
@@ -206,17 +162,17 @@ def load_gold(path: str | Path) -> dict:
     with open(path, encoding="utf-8") as fh:
         gold = json.load(fh)
     if not isinstance(gold, dict):
-        raise ValueError(f"{path}: a gold file is a JSON object")
+        # a ValueError, not a TypeError: `agent eval` reports ValueErrors as bad input
+        raise ValueError(f"{path}: a gold file is a JSON object")  # noqa: TRY004
     return gold
 
 
 _WS = re.compile(r"\s+")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 def fold_name(name: str) -> str:
     """Lower-case, straighten apostrophes, fold whitespace, drop a leading "the" and a trailing 's."""
-    s = _WS.sub(" ", (name or "").translate(_APOSTROPHES).lower()).strip()
+    s = _WS.sub(" ", (name or "").translate(STRAIGHT_APOSTROPHES).lower()).strip()
     if s.startswith("the "):
         s = s[4:].lstrip()
     if s.endswith("'s"):
@@ -274,6 +230,7 @@ def map_actor(name: str, aliases: Mapping[str, Iterable[str]] | AliasMap) -> str
 
 
 def _as_dict(record: Any) -> dict:
+    """A record (a dict or a pydantic model) as a plain dict."""
     if isinstance(record, Mapping):
         return dict(record)
     if hasattr(record, "model_dump"):
@@ -282,6 +239,7 @@ def _as_dict(record: Any) -> dict:
 
 
 def _article_key(article: Any, texts: Mapping[str, str]) -> str | None:
+    """An evidence article's key in `texts`: the name, else its base name if that is one."""
     if not isinstance(article, str) or not article:
         return None
     if article in texts:
@@ -310,10 +268,11 @@ def is_grounded(evidence: Any, texts: Mapping[str, str]) -> bool:
     return text[start:end] == quote
 
 
-# --------------------------------------------------------------------------- scoring helpers
+# --------------------------------------------------------------------------- stances
 
 
 def _prf(tp: int, fp: int, fn: int) -> PRF:
+    """Precision, recall and F1 from counts (1.0 each when nothing was predicted or to find)."""
     if tp + fp == 0 and tp + fn == 0:
         return PRF(tp=0, fp=0, fn=0, precision=1.0, recall=1.0, f1=1.0)
     p = tp / (tp + fp) if tp + fp else 0.0
@@ -322,119 +281,202 @@ def _prf(tp: int, fp: int, fn: int) -> PRF:
     return PRF(tp=tp, fp=fp, fn=fn, precision=round(p, 4), recall=round(r, 4), f1=round(f, 4))
 
 
-def _gold_tuples(entries: Iterable[Mapping], amap: AliasMap) -> set[tuple[str, str, str, str]]:
+def _scored_relation(entry: Mapping) -> str | None:
+    """The relation a gold entry or a record scores as (`condemns` as `opposes`), or None."""
+    return SCORED_RELATIONS.get(str(entry.get("relation", "")).lower())
+
+
+def _gold_tuples(entries: Iterable[Mapping], amap: AliasMap) -> set[Key]:
+    """The scored tuples of one gold stance list (`calls_for` and the like left out)."""
     out = set()
     for e in entries or []:
-        rel = SCORED_RELATIONS.get(str(e.get("relation", "")).lower())
+        rel = _scored_relation(e)
         if rel is None:
             continue
         out.add((e["article"], amap.map(e["holder"]), rel, amap.map(e["target"])))
     return out
 
 
-# --------------------------------------------------------------------------- dates
+@dataclass(frozen=True)
+class _GoldStances:
+    """The gold's `stances`, `ambiguous` and `disputed` lists as sets of tuples."""
+
+    stances: set[Key]
+    ambiguous: set[Key]
+    disputed: set[Key]
+
+    @property
+    def articles(self) -> list[str]:
+        """The scored articles, sorted: those any of the three lists names."""
+        return sorted({k[0] for k in self.stances | self.ambiguous | self.disputed})
 
 
-_IRREGULAR = {
-    "took": "take", "taken": "take", "began": "begin", "begun": "begin", "broke": "break",
-    "broken": "break", "met": "meet", "fought": "fight", "held": "hold", "sent": "send",
-    "said": "say", "says": "say", "led": "lead", "struck": "strike", "won": "win", "fell": "fall",
-    "fallen": "fall", "went": "go", "gone": "go", "made": "make", "came": "come", "gave": "give",
-    "given": "give", "left": "leave", "seized": "seize", "drove": "drive", "driven": "drive",
-    "overthrew": "overthrow", "overthrown": "overthrow", "ousted": "oust", "killed": "kill",
-    "truce": "ceasefire", "cease": "ceasefire",
-}
-_STOP = frozenset(
-    """a an the of and or in on at to for from by with near between into onto over under its
-    their his her it is was were be been being has have had as that this these those which who
-    whom whose s al el after before during since until than then there here also other""".split()
-)
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def _stem(word: str) -> str:
-    w = _IRREGULAR.get(word, word)
-    for suffix in ("ing", "ed", "es", "s"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
-            w = w[: -len(suffix)]
-            break
-    if len(w) >= 4 and w.endswith("e"):
-        w = w[:-1]
-    if len(w) >= 3 and w[-1] == w[-2]:
-        w = w[:-1]
-    return w
-
-
-def _content_stems(text: str) -> list[str]:
-    s = (text or "").translate(_APOSTROPHES).lower().replace("'s", " ").replace("-", " ")
-    seen: list[str] = []
-    for tok in _WORD.findall(s):
-        if tok in _STOP:
-            continue
-        stem = _stem(tok)
-        if stem not in seen:
-            seen.append(stem)
-    return seen
-
-
-def _stem_in(stem: str, pool: set[str]) -> bool:
-    if stem in pool:
-        return True
-    if len(stem) < TOKEN_FUZZY_MIN_LEN:
-        return False
-    return any(
-        len(p) >= TOKEN_FUZZY_MIN_LEN and fuzz.ratio(stem, p) >= TOKEN_FUZZY_RATIO for p in pool
+def _gold_stances(gold: Mapping, amap: AliasMap) -> _GoldStances:
+    """The gold's three stance lists, actors mapped to their canonical names."""
+    return _GoldStances(
+        stances=_gold_tuples(gold.get("stances"), amap),
+        ambiguous=_gold_tuples(gold.get("ambiguous"), amap),
+        disputed=_gold_tuples(gold.get("disputed"), amap),
     )
 
 
-def _event_alternatives(event: str) -> list[str]:
-    alts = [event]
-    inner = re.findall(r"\(([^()]*)\)", event)
-    if inner:
-        alts.append(re.sub(r"\([^()]*\)", " ", event))
-        alts.extend(inner)
-    return [a for a in (x.strip() for x in alts) if a]
+def _record_article(record: dict, texts: Mapping[str, str]) -> str | None:
+    """The key in `texts` of a record's evidence article (None without one)."""
+    ev = record.get("evidence") or {}
+    return _article_key(ev.get("article") if isinstance(ev, Mapping) else None, texts)
 
 
-def event_match_score(gold_event: str, predicted: str) -> float:
-    """How well a predicted event sentence matches a gold event description, 0..1.
-
-    The share of the gold event's content words (stemmed, fuzzy for long words) found in
-    `predicted`, the best over the event's alternatives (see the module docstring); 1.0
-    when the gold event is (nearly) a substring of it. Match at >= EVENT_MATCH_THRESHOLD.
-    """
-    if not gold_event or not predicted:
-        return 0.0
-    pool = set(_content_stems(predicted))
-    best = 0.0
-    for alt in _event_alternatives(gold_event):
-        stems = _content_stems(alt)
-        if stems:
-            best = max(best, sum(_stem_in(s, pool) for s in stems) / len(stems))
-    if fuzz.partial_ratio(gold_event.lower(), predicted.lower()) >= EVENT_SUBSTRING_RATIO:
-        best = 1.0
-    return round(best, 4)
+def _stance_key(record: dict, amap: AliasMap, texts: Mapping[str, str], scored: set[str]) -> Key | None:
+    """The tuple a stance record predicts, or None when its relation or its article is not scored."""
+    if record.get("type") != "stance":
+        return None
+    rel = _scored_relation(record)
+    if rel is None:
+        return None
+    article = _record_article(record, texts)
+    if article not in scored:
+        return None
+    return (article, amap.map(str(record.get("holder", ""))), rel, amap.map(str(record.get("target", ""))))
 
 
-def agrees_at_precision(predicted: str | None, gold: str, precision: str) -> bool:
-    """Does a predicted ISO value agree with the gold value at the gold precision?
+@dataclass(frozen=True)
+class _PredictedStances:
+    """The unique tuples of the scored stance predictions, by what they say."""
 
-    Year compares 4 characters, month 7, day 10; a predicted value must be at least that
-    fine. A gold value without a year ("--01-12") needs a predicted value without one.
-    """
-    if not isinstance(predicted, str) or not predicted.strip():
-        return False
-    p, g = predicted.strip(), gold.strip()
-    if g.startswith("--"):
-        return p.startswith("--") and p[: len(g)] == g
-    if p.startswith("--"):
-        return False
-    n = PRECISION_CHARS.get(precision, len(g))
-    return len(p) >= n and p[:n] == g[:n]
+    asserted: set[Key]  # grounded and stated
+    ungrounded: set[Key]  # quote not at its offsets, whatever the status
+    handled: set[Key]  # grounded, claimed or denied, and disputed in gold
 
 
-_YEAR_VALUE = re.compile(r"^\d{4}")
-_YEAR_IN_TEXT = re.compile(r"(?<!\d)\d{4}(?!\d)")
+def _predicted_stances(
+    recs: list[dict], grounded_flags: list[bool], gold: _GoldStances, amap: AliasMap,
+    texts: Mapping[str, str],
+) -> _PredictedStances:
+    """Sort the stance records of the scored articles into asserted, ungrounded and handled tuples."""
+    scored = set(gold.articles)
+    out = _PredictedStances(asserted=set(), ungrounded=set(), handled=set())
+    for rec, grounded in zip(recs, grounded_flags):
+        key = _stance_key(rec, amap, texts, scored)
+        if key is None:
+            continue
+        status = str(rec.get("status") or ASSERTING_STATUS).lower()
+        if not grounded:
+            out.ungrounded.add(key)
+        elif status == ASSERTING_STATUS:
+            out.asserted.add(key)
+        elif status in HEDGED_STATUSES and key in gold.disputed:
+            out.handled.add(key)
+    return out
+
+
+@dataclass(frozen=True)
+class _StanceOutcome:
+    """The article-level verdicts on the predicted tuples."""
+
+    tp: set[Key]
+    fn: set[Key]
+    wrong: dict[Key, str]  # asserted and false, with the reason
+    ignored: set[Key]  # asserted where the gold calls them ambiguous
+    ungrounded: set[Key]
+
+    def fp_keys(self) -> list[Key]:
+        """Every false positive; a tuple both asserted wrongly and ungrounded counts twice."""
+        return [*self.wrong, *self.ungrounded]
+
+
+def _judge_stances(predicted: _PredictedStances, gold: _GoldStances) -> _StanceOutcome:
+    """TP, FN and FP tuples (with reasons) and the ignored ambiguous ones."""
+    wrong: dict[Key, str] = {}
+    ignored: set[Key] = set()
+    for key in predicted.asserted - gold.stances:
+        # disputed before ambiguous: dev.json lists one claim under both; the disputed rule is more specific
+        if key in gold.disputed:
+            wrong[key] = "disputed, asserted as stated"
+        elif key in gold.ambiguous:
+            ignored.add(key)
+        else:
+            wrong[key] = "not in gold"
+    return _StanceOutcome(
+        tp=predicted.asserted & gold.stances, fn=gold.stances - predicted.asserted,
+        wrong=wrong, ignored=ignored, ungrounded=predicted.ungrounded,
+    )
+
+
+def _article_prf(outcome: _StanceOutcome, article: str) -> PRF:
+    """P/R/F1 of the tuples of one article."""
+    def count(keys: Iterable[Key]) -> int:
+        return sum(1 for k in keys if k[0] == article)
+
+    return _prf(count(outcome.tp), count(outcome.fp_keys()), count(outcome.fn))
+
+
+def _macro_f1(per_article: Mapping[str, PRF]) -> float:
+    """The mean of the per-article F1 (0.0 without articles)."""
+    return round(sum(p.f1 for p in per_article.values()) / len(per_article), 4) if per_article else 0.0
+
+
+def _triples(keys: Iterable[Key]) -> set[tuple[str, str, str]]:
+    """The (holder, relation, target) of tuples, whatever their article."""
+    return {k[1:] for k in keys}
+
+
+def _corpus_prf(gold_stances: set[Key], asserted: set[Key], outcome: _StanceOutcome) -> PRF:
+    """P/R/F1 over unique (holder, relation, target) triples across the scored articles."""
+    gold_triples, predicted = _triples(gold_stances), _triples(asserted)
+    # an article-level FP whose triple is gold elsewhere is right at corpus level
+    wrong = _triples(outcome.wrong) - gold_triples
+    return _prf(
+        len(predicted & gold_triples),
+        len(wrong) + len(_triples(outcome.ungrounded)),
+        len(gold_triples - predicted),
+    )
+
+
+def _stance_tuple(key: Key, reason: str) -> StanceTuple:
+    """A tuple for the report's FP and FN lists."""
+    article, holder, relation, target = key
+    return StanceTuple(article=article, holder=holder, relation=relation, target=target, reason=reason)
+
+
+def _report_order(t: StanceTuple) -> tuple[str, str, str, str, str]:
+    """Sort key of the report's FP and FN lists."""
+    return (t.article or "", t.holder, t.relation, t.target, t.reason)
+
+
+def _false_positives(outcome: _StanceOutcome) -> list[StanceTuple]:
+    """The false positives with their reasons, sorted."""
+    fps = [_stance_tuple(k, reason) for k, reason in outcome.wrong.items()]
+    fps += [_stance_tuple(k, UNGROUNDED_REASON) for k in outcome.ungrounded]
+    return sorted(fps, key=_report_order)
+
+
+def _false_negatives(outcome: _StanceOutcome) -> list[StanceTuple]:
+    """The missed gold tuples, sorted."""
+    return sorted((_stance_tuple(k, "missed") for k in outcome.fn), key=_report_order)
+
+
+# --------------------------------------------------------------------------- dates and timing
+
+
+def _date_records(recs: list[dict], grounded_flags: list[bool], texts: Mapping[str, str]) -> list[DateRecord]:
+    """The date records, any article, with their evidence article and grounding."""
+    return [
+        DateRecord(_record_article(rec, texts), rec, grounded)
+        for rec, grounded in zip(recs, grounded_flags)
+        if rec.get("type") == "date"
+    ]
+
+
+def _seconds_per_article(
+    seconds: Mapping[str, float] | None, gold: Mapping, scored_articles: list[str]
+) -> float | None:
+    """The mean seconds over the gold's articles that have a value; None without any."""
+    if not seconds:
+        return None
+    articles = set(scored_articles) | {d["article"] for d in gold.get("dates") or []}
+    articles |= {u["article"] for u in gold.get("unanchored") or []}
+    vals = [float(seconds[a]) for a in sorted(articles) if seconds.get(a) is not None]
+    return round(sum(vals) / len(vals), 3) if vals else None
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -448,161 +490,30 @@ def evaluate(
 ) -> EvalReport:
     """Score `records` (predicted actor/stance/date records) against `gold`; see the module doc."""
     amap = AliasMap(gold.get("aliases") or {})
-    gold_stances = _gold_tuples(gold.get("stances"), amap)
-    ambiguous = _gold_tuples(gold.get("ambiguous"), amap)
-    disputed = _gold_tuples(gold.get("disputed"), amap)
-    scored_articles = sorted({t[0] for t in gold_stances | ambiguous | disputed})
-    scored_set = set(scored_articles)
-
+    gold_stances = _gold_stances(gold, amap)
     recs = [_as_dict(r) for r in records]
     grounded_flags = [is_grounded(r.get("evidence"), texts) for r in recs]
 
-    # ---- stances
-    asserted: set[tuple[str, str, str, str]] = set()
-    ungrounded: set[tuple[str, str, str, str]] = set()
-    handled: set[tuple[str, str, str, str]] = set()
-    for rec, grounded in zip(recs, grounded_flags):
-        if rec.get("type") != "stance":
-            continue
-        rel = SCORED_RELATIONS.get(str(rec.get("relation", "")).lower())
-        if rel is None:
-            continue
-        ev = rec.get("evidence") or {}
-        article = _article_key(ev.get("article") if isinstance(ev, Mapping) else None, texts)
-        if article not in scored_set:
-            continue
-        key = (article, amap.map(str(rec.get("holder", ""))), rel, amap.map(str(rec.get("target", ""))))
-        status = str(rec.get("status") or ASSERTING_STATUS).lower()
-        if not grounded:
-            ungrounded.add(key)
-        elif status == ASSERTING_STATUS:
-            asserted.add(key)
-        elif status in HEDGED_STATUSES and key in disputed:
-            handled.add(key)
-
-    tp_keys = asserted & gold_stances
-    fp_reasons: dict[tuple[str, str, str, str], str] = {}
-    ignored: set[tuple[str, str, str, str]] = set()
-    for key in asserted - gold_stances:
-        if key in disputed:
-            fp_reasons[key] = "disputed, asserted as stated"
-        elif key in ambiguous:
-            ignored.add(key)
-        else:
-            fp_reasons[key] = "not in gold"
-    fn_keys = gold_stances - asserted
-    fp_list = [StanceTuple(article=k[0], holder=k[1], relation=k[2], target=k[3], reason=r)
-               for k, r in fp_reasons.items()]
-    fp_list += [StanceTuple(article=k[0], holder=k[1], relation=k[2], target=k[3],
-                            reason="evidence quote not verbatim") for k in ungrounded]
-    fn_list = [StanceTuple(article=k[0], holder=k[1], relation=k[2], target=k[3], reason="missed")
-               for k in fn_keys]
-
-    per_article: dict[str, PRF] = {}
-    for art in scored_articles:
-        tp = sum(1 for k in tp_keys if k[0] == art)
-        fp = sum(1 for k in fp_reasons if k[0] == art) + sum(1 for k in ungrounded if k[0] == art)
-        fn = sum(1 for k in fn_keys if k[0] == art)
-        per_article[art] = _prf(tp, fp, fn)
-    micro = _prf(len(tp_keys), len(fp_reasons) + len(ungrounded), len(fn_keys))
-    macro_f1 = (
-        round(sum(p.f1 for p in per_article.values()) / len(per_article), 4) if per_article else 0.0
-    )
-
-    gold_triples = {k[1:] for k in gold_stances}
-    pred_triples = {k[1:] for k in asserted}
-    fp_triples = {k[1:] for k in fp_reasons} - gold_triples
-    ungrounded_triples = {k[1:] for k in ungrounded}
-    corpus = _prf(
-        len(pred_triples & gold_triples),
-        len(fp_triples) + len(ungrounded_triples),
-        len(gold_triples - pred_triples),
-    )
-
-    # ---- dates
-    date_recs: list[tuple[str | None, dict, bool]] = []
-    for rec, grounded in zip(recs, grounded_flags):
-        if rec.get("type") != "date":
-            continue
-        ev = rec.get("evidence") or {}
-        article = _article_key(ev.get("article") if isinstance(ev, Mapping) else None, texts)
-        date_recs.append((article, rec, grounded))
-
-    details: list[DateDetail] = []
-    for g in gold.get("dates") or []:
-        art, event, gval, gprec = g["article"], g["event"], g["value"], g["precision"]
-        cands: list[DateCandidate] = []
-        for article, rec, grounded in date_recs:
-            if article != art or not grounded:
-                continue
-            ptext = f"{rec.get('event') or ''} {rec.get('text') or ''}".strip()
-            score = event_match_score(event, ptext)
-            if score < EVENT_MATCH_THRESHOLD:
-                continue
-            value = rec.get("value")
-            cands.append(DateCandidate(
-                text=str(rec.get("text") or ""), event=str(rec.get("event") or ""),
-                value=value if isinstance(value, str) else None, score=score,
-                agrees=agrees_at_precision(value, gval, gprec),
-            ))
-        best = max(cands, key=lambda c: (c.agrees, c.score), default=None)
-        details.append(DateDetail(
-            article=art, event=event, gold_value=gval, precision=gprec,
-            correct=bool(best and best.agrees), candidates=len(cands), best=best,
-        ))
-    d_correct = sum(d.correct for d in details)
-    dates = DatesReport(
-        correct=d_correct, total=len(details),
-        accuracy=round(d_correct / len(details), 4) if details else 0.0, details=details,
-    )
-
-    # ---- fabricated dates
-    unanchored = [(u["article"], str(u["text"]).lower()) for u in gold.get("unanchored") or []]
-    fabricated: list[FabricatedDate] = []
-    for article, rec, _ in date_recs:
-        value = rec.get("value")
-        surface = str(rec.get("text") or "")
-        reasons = []
-        if value is not None:
-            for u_art, u_text in unanchored:
-                if article == u_art and u_text and u_text in surface.lower():
-                    reasons.append(f"resolves unanchored '{u_text}'")
-                    break
-        if (
-            isinstance(value, str) and _YEAR_VALUE.match(value.strip())
-            and rec.get("anchor") in (None, "") and not _YEAR_IN_TEXT.search(surface)
-        ):
-            reasons.append("states a year with no anchor and none in the text")
-        if reasons:
-            fabricated.append(FabricatedDate(
-                article=article, text=surface, value=value if isinstance(value, str) else None,
-                reasons=reasons,
-            ))
-
-    # ---- seconds
-    secs_mean = None
-    if seconds:
-        gold_articles = scored_set | {d["article"] for d in gold.get("dates") or []}
-        gold_articles |= {u["article"] for u in gold.get("unanchored") or []}
-        vals = [float(seconds[a]) for a in sorted(gold_articles) if seconds.get(a) is not None]
-        secs_mean = round(sum(vals) / len(vals), 3) if vals else None
-
+    predicted = _predicted_stances(recs, grounded_flags, gold_stances, amap, texts)
+    outcome = _judge_stances(predicted, gold_stances)
+    per_article = {art: _article_prf(outcome, art) for art in gold_stances.articles}
+    date_records = _date_records(recs, grounded_flags, texts)
     n_grounded = sum(grounded_flags)
     return EvalReport(
         per_article=per_article,
-        micro=micro,
-        macro_f1=macro_f1,
-        corpus=corpus,
+        micro=_prf(len(outcome.tp), len(outcome.fp_keys()), len(outcome.fn)),
+        macro_f1=_macro_f1(per_article),
+        corpus=_corpus_prf(gold_stances.stances, predicted.asserted, outcome),
         grounding_rate=round(n_grounded / len(recs), 4) if recs else 0.0,
         grounded=n_grounded,
         total_records=len(recs),
-        dates=dates,
-        fabricated_dates=FabricatedReport(count=len(fabricated), records=fabricated),
-        disputed_handled=len(handled),
-        ignored_ambiguous=len(ignored),
-        seconds_per_article=secs_mean,
-        false_positives=sorted(fp_list, key=lambda t: (t.article or "", t.holder, t.relation, t.target, t.reason)),
-        false_negatives=sorted(fn_list, key=lambda t: (t.article or "", t.holder, t.relation, t.target)),
+        dates=score_dates(gold.get("dates") or [], date_records),
+        fabricated_dates=find_fabricated_dates(gold.get("unanchored") or [], date_records),
+        disputed_handled=len(predicted.handled),
+        ignored_ambiguous=len(outcome.ignored),
+        seconds_per_article=_seconds_per_article(seconds, gold, gold_stances.articles),
+        false_positives=_false_positives(outcome),
+        false_negatives=_false_negatives(outcome),
     )
 
 
