@@ -125,7 +125,8 @@ def extract_article(article: Article, llm: Structured, words: Lexicon = DEFAULT_
         for mention in candidate.frame.holders + candidate.frame.targets:
             mentions.setdefault(mention, candidate.sentence)
     ties += referring
-    types = _type_names(article, mentions, llm, words)
+    acting = {m.text.lower() for c in candidates for m in c.frame.holders}
+    types = _type_names(article, mentions, llm, words, acting)
     records: list[Record] = []
     records += _actors(article, mentions, types)
     records += _stances(article, candidates, types)
@@ -324,11 +325,13 @@ def _choice_model(options: int) -> type[BaseModel]:
 
 
 def _type_names(
-    article: Article, mentions: dict[Mention, tuple[int, int]], llm: Structured, words: Lexicon
+    article: Article, mentions: dict[Mention, tuple[int, int]], llm: Structured, words: Lexicon, acting: set[str]
 ) -> dict[str, ActorType | str]:
     """Type each name once per article: from the parser where it is sure (a demonym is a
     state, a person a person, a country name a state, a descriptive phrase by its head
-    noun), else one closed choice by the model, with the name's sentence as context."""
+    noun), else one closed choice by the model, with the name's sentence as context. A name
+    the grammar makes a stance holder (`acting`) is no mere place: a place that condemns or
+    backs stands for its people or rulers ("Velmora condemned ...")."""
     types: dict[str, ActorType | str] = {}
     for mention in mentions:
         key = mention.text.lower()
@@ -348,10 +351,11 @@ def _type_names(
             max_tokens=24,
         )
         kind = result.type
-        if kind == "place" and (mention.label not in _PLACE_LABELS or mention.text.isupper()):
+        if kind == "place" and (mention.label not in _PLACE_LABELS or mention.text.isupper() or key in acting):
             # The parser knows an organisation or a person is no mere location; a small
-            # model sometimes calls an armed group a place because of its city name.
-            kind = "armed_group" if _ARMED.search(mention.text) else "other"
+            # model sometimes calls an armed group a place because of its city name, or a
+            # country a place where the sentence also names a location.
+            kind = "armed_group" if _ARMED.search(mention.text) else "state" if mention.label == "GPE" else "other"
         types[key] = kind
     return types
 

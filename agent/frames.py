@@ -258,7 +258,9 @@ class SentenceFrames:
                 if lemma in self.words["nouns.supports"]:
                     frame = self._noun_frame(token, "supports", holder_preps={"of", "from", "by"}, target_preps={"for", "to"})
                 elif lemma in self.words["nouns.supporters"]:
-                    frame = self._supporter_frame(token)
+                    frame = self._role_frame(token, "supports")
+                elif lemma in self.words["nouns.opponents"]:
+                    frame = self._role_frame(token, "opposes")
                 elif lemma in self.words["nouns.opposes"]:
                     frame = self._noun_frame(token, "opposes", holder_preps={"by", "from"}, target_preps={"to", "against", "of"})
                 elif lemma in self.words["nouns.condemns"]:
@@ -310,7 +312,7 @@ class SentenceFrames:
             if verb.pos_ != "VERB" or verb.dep_ == "amod":
                 continue
             lemma = self._verb_lemma(verb)
-            if lemma in self.words.unjudged_verbs:
+            if lemma in self.words.unjudged_verbs and not self._light_phrase(verb, lemma):
                 continue
             if _passive(verb):
                 holders = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self._named(p)]
@@ -328,6 +330,13 @@ class SentenceFrames:
                 self._qualify(frame, verb)
                 found.append(frame)
         return found
+
+    def _light_phrase(self, verb: Token, lemma: str) -> bool:
+        """A light verb whose object noun carries the meaning: "paid tribute to", "took a
+        swipe at" (`[verbs] light`); the verb alone may be neutral."""
+        return lemma in self.words["verbs.light"] and any(
+            c.dep_ in {"dobj", "obj"} and c.pos_ == "NOUN" and c.i not in self.mentions for c in verb.children
+        )
 
     def _expression(self, verb: Token, lemma: str, target: Mention) -> str:
         """The verb's lemma with the words that lead from it to the target: "snub", "lash out
@@ -360,7 +369,7 @@ class SentenceFrames:
                 return owners, obj.i  # "X rejected Y's proposal"
         # "X lashed out at Y", "X threw its weight behind Y", "X paid tribute to Y"
         carriers = [verb, *objects, *(c for c in verb.children if c.dep_ == "prt")]
-        for prep in (c for w in carriers for c in w.children if c.dep_ == "prep" and c.lower_ not in _SCENE_PREPS):
+        for prep in (c for w in carriers for c in w.children if c.dep_ in {"prep", "dative"} and c.lower_ not in _SCENE_PREPS):  # "paid tribute to": dative
             for obj in _pobjs(prep):
                 if named := self._named(obj):
                     return named, max(t.i for t in obj.subtree if t.i <= obj.i or t.dep_ in {"compound", "flat", "prep", "pobj"} and t.ent_type_)
@@ -581,8 +590,9 @@ class SentenceFrames:
             return noun.head.head
         return noun
 
-    def _supporter_frame(self, noun: Token) -> Frame:
-        # "X is a key backer of Y", "Y's allies X and Z"
+    def _role_frame(self, noun: Token, relation: str) -> Frame:
+        """What a noun says one actor is to another: "X is a key backer of Y", "Y's allies X
+        and Z" (supports); "X, a vocal critic of Y", "Y's foes" (opposes)."""
         targets = [m for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c) for m in self.actors(p)]
         targets += [m for c in noun.children if c.dep_ == "poss" for m in self.actors(c)]
         holders = [m for c in noun.children if c.dep_ == "appos" for m in self.actors(c)]
@@ -590,7 +600,7 @@ class SentenceFrames:
             holders = holders or self.actors(noun.head)
         if noun.dep_ == "attr":
             holders = holders or self.subject(noun.head)
-        return Frame(holders, "supports", targets, noun.text)
+        return Frame(holders, relation, targets, noun.text)
 
     def _hire_frame(self, verb: Token) -> Frame | None:
         """Support through proxies: "fighters from X were hired by Y", "Y recruited X's
@@ -626,7 +636,7 @@ class SentenceFrames:
 
     def _qualify(self, frame: Frame, cue: Token) -> None:
         chain = [cue, *cue.ancestors]
-        if any(t.dep_ == "neg" for c in chain[:2] for t in c.children):
+        if any(t.dep_ == "neg" or t.dep_ == "det" and t.lower_ == "no" for c in chain[:2] for t in c.children):  # "not", "no ally"
             frame.status = "denied"
         if cue.head.lemma_.lower() in self.words["qualifiers.denials"] and cue.dep_ in {"xcomp", "ccomp", "pcomp", "dobj", "obj"}:
             frame.status = "denied"

@@ -4,7 +4,10 @@ off the lexicon ("X lashed out at Y", "X rejected Y's proposal").
 Grammar has already fixed who acts on whom (`frames.SentenceFrames.open_links`); the model
 only picks the meaning of the words between them, from numbered everyday paraphrases. The
 first meaning is the neutral one ("met, worked or competed with"): a 1.5B model asked for a
-relation label reads almost any tie as support, but it matches a plain paraphrase well. A
+relation label reads almost any tie as support, but it matches a plain paraphrase well. The
+hostile meaning includes a cold shoulder ("shunned, shut out, let down"), not only words and
+force. The order is fixed on purpose: with the neutral meaning moved from first place the small
+model answers neutral almost always, so a vote over shuffled options only loses. A
 stronger model makes the same choice better, with no change here. Decisions are cached by
 sentence and words, so a re-run or a repeated sentence costs nothing.
 """
@@ -20,11 +23,11 @@ from agent.prompts import load as load_prompt
 
 # (paraphrase shown to the model, relation it means; None: no stance)
 MEANINGS: tuple[tuple[str, str | None], ...] = (
-    ("met, talked, dealt or competed with them, or hired them", None),
-    ("praised, thanked, backed or defended them", "supports"),
-    ("criticised, blamed, accused, rejected or punished them", "condemns"),
+    ("met, talked, dealt, worked or competed with them, or hired them", None),
+    ("praised, thanked, honoured, backed or defended them", "supports"),
+    ("criticised, blamed, shunned, shut out, let down or punished them", "condemns"),
     ("attacked or fought them by force", "opposes"),
-    ("none of these", None),
+    ("something else, with no feeling for them", None),
 )
 PROMPTS = ("link_meaning_system", "link_meaning_user")
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from agent.errors import DossierError
 
 _SECTIONS = {
-    "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "reciprocal", "welcomes", "rejects", "neutral"),
-    "nouns": ("supports", "supporters", "opposes", "condemns", "attacks", "deeds", "proxies"),
+    "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "reciprocal", "welcomes", "rejects", "neutral", "light"),
+    "nouns": ("supports", "supporters", "opponents", "opposes", "condemns", "attacks", "deeds", "proxies"),
     "qualifiers": ("receive", "give", "conduct", "quantities", "hedges", "hedge_adverbs", "denials", "speech"),
 }
 SHIPPED = "agent/data/lexicon.toml"
@@ -36,8 +36,8 @@ class Lexicon:
 
     @cached_property
     def frame_verbs(self) -> frozenset[str]:
-        """Every verb that opens a frame: every [verbs] list but the neutral one."""
-        return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"] if k != "neutral"))
+        """Every verb that opens a frame: every [verbs] list but the neutral and light ones."""
+        return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"] if k not in {"neutral", "light"}))
 
     @cached_property
     def unjudged_verbs(self) -> frozenset[str]:

@@ -65,6 +65,11 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Quorra Foods rebuffed a buyout offer from Castell Motors.", (("Quorra Foods",), "opposes", "stated", ("Castell Motors",))),
         ("Governor Ilse Brandt vetoed Senator Dana Okafor's spending bill.", (("Ilse Brandt",), "opposes", "stated", ("Dana Okafor",))),
         ("The Harbour Guard turned down the Tarsk League's request for a replay.", (("Harbour Guard",), "opposes", "stated", ("Tarsk League",))),
+        # What one actor is to another, by a role noun: ally or backer, critic or foe.
+        ("Ruvan Dass, a longtime ally of Ilka Morn, said nothing.", (("Ruvan Dass",), "supports", "stated", ("Ilka Morn",))),
+        ("Ruvan Dass has been a vocal critic of the Amsel Council.", (("Ruvan Dass",), "opposes", "stated", ("Amsel Council",))),
+        ("Ilka Morn's foes, Ruvan Dass and the Pell Green Party, walked out.", (("Ruvan Dass", "Pell Green Party"), "opposes", "stated", ("Ilka Morn",))),
+        ("Ruvan Dass is no enemy of Ilka Morn.", (("Ruvan Dass",), "opposes", "denied", ("Ilka Morn",))),
     ],
 )
 def test_direction_and_status(sentence, expected):
@@ -83,6 +88,7 @@ def test_an_accusation_states_its_own_stance_and_claims_the_deed():
         "Veloria and Dunmar signed a trade deal.",  # listed together is not support
         "Veloria, Dunmar, Kelm and Ostrava attended the summit.",
         "The ministers of Veloria and Dunmar met in Port Halden.",
+        "Kelmside Rovers beat their opponents, Port Halden United, 2-0.",  # an opponent in a contest
     ],
 )
 def test_names_merely_listed_together_are_not_linked(sentence):

@@ -35,6 +35,10 @@ def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], st
         # A name qualifying an actor noun is an actor: "the Velmora cabinet", "the Kessel government".
         ("The Velmora cabinet lashed out at Kessel over the tariffs.", (["Velmora cabinet"], "lashed out at Kessel", ["Kessel"], "lash out at")),
         ("Kelm snubbed the Velmora government at the summit.", (["Kelm"], "snubbed the Velmora government", ["Velmora government"], "snub")),
+        # A light verb means what its object noun means: neutral alone, judged with the noun.
+        ("The Amsel Council paid tribute to Nadia Ferro at the gala.", (["Amsel Council"], "paid tribute to Nadia Ferro", ["Nadia Ferro"], "pay tribute to")),
+        ("Ilse Marrow took a swipe at Aldo Brenn in her speech.", (["Ilse Marrow"], "took a swipe at Aldo Brenn", ["Aldo Brenn"], "take a swipe at")),
+        ("Corvan Bank took issue with Tellis Logistics over the audit.", (["Corvan Bank"], "took issue with Tellis Logistics", ["Tellis Logistics"], "take issue with")),
     ],
 )
 def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
@@ -49,6 +53,7 @@ def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
         "Velorian officials snubbed Ostrava.",  # a demonym is no named holder
         "The Velmora-based government snubbed Ostrava.",  # nor is a descriptive phrase
         "Kelm's militia snubbed Ostrava.",  # nor what a name merely owns
+        "Ilse Marrow took Aldo Brenn to the station.",  # a light verb with no noun to carry a meaning
     ],
 )
 def test_no_open_link_where_grammar_or_the_lexicon_already_decide(sentence):
@@ -79,7 +84,7 @@ class MeaningModel:
 
 def test_the_chosen_meaning_becomes_a_stance_with_its_verb_and_evidence():
     text = "Ilse Marrow met Aldo Brenn on Monday. Kelm lashed out at Ruritania over the tariff dispute."
-    model = MeaningModel(option=3)  # "criticised, blamed, accused, rejected or punished them"
+    model = MeaningModel(option=3)  # "criticised, blamed, shunned, shut out, let down or punished them"
     records = extract_text(text, model).records
     assert model.asked == ["Kelm ... lashed out at Ruritania"]  # "met" is neutral: not asked
     (stance,) = [r for r in records if isinstance(r, Stance)]
@@ -98,6 +103,13 @@ SENTENCES = [
     ("The Harbour Guard championed Mara Voss during the inquiry.", ("Harbour Guard", "supports", "Mara Voss")),
     ("Dr Nela Frost dismissed the Pellham Institute's findings as flawed.", ("Nela Frost", "negative", "Pellham Institute")),
     ("Kelm lashed out at Ruritania over the tariff dispute.", ("Kelm", "negative", "Ruritania")),
+    # a cold shoulder is an attitude too, not only words or force
+    ("Gorvath shunned Ostmark at the trade conference.", ("Gorvath", "negative", "Ostmark")),
+    ("The Tarsk League blacklisted Halden City over unpaid debts.", ("Tarsk League", "negative", "Halden City")),
+    # a light verb: the noun carries the meaning
+    ("The Amsel Council paid tribute to Nadia Ferro at the gala.", ("Amsel Council", "supports", "Nadia Ferro")),
+    ("Senator Alva Korr paid a visit to Ilka Morn in hospital.", None),
+    ("Pell Mining trailed Dorvan Ore in quarterly sales.", None),
 ]
 
 
@@ -117,3 +129,25 @@ def test_the_model_tells_neutral_ties_from_attitudes(settings):
             assert (stance.holder, stance.target) == (holder, target), sentence
             assert stance.relation == attitude if attitude == "supports" else negative, sentence
             assert stance.judged_verb and stance.evidence.quote == sentence
+
+
+class TypingModel:
+    """A stand-in that types the names in `places` as places and every other name as a state."""
+
+    def __init__(self, places: set[str]) -> None:
+        self.places = places
+
+    def structured(self, response_model, messages, max_tokens=None):
+        name = re.search(r"Name: (.+)", messages[-1]["content"]).group(1).strip()
+        return response_model(type="place" if name in self.places else "state")
+
+
+def test_a_place_that_holds_a_stance_stands_for_its_people_or_rulers():
+    from agent.models import Actor
+
+    text = "Tavrin condemned Corvia over the border closure."
+    records = extract_text(text, TypingModel({"Tavrin"})).records
+    assert [(s.holder, s.relation, s.target) for s in records if isinstance(s, Stance)] == [("Tavrin", "condemns", "Corvia")]
+    assert {a.name: a.actor_type for a in records if isinstance(a, Actor)}["Tavrin"] == "state"
+    # a place on the receiving end is still only a place: no stance toward it
+    assert not [s for s in extract_text(text, TypingModel({"Tavrin", "Corvia"})).records if isinstance(s, Stance)]

@@ -110,3 +110,12 @@ def test_lexicon_learned_lists_the_verbs_the_model_judged(tmp_path: Path, monkey
     mine.write_text(learned.stdout)
     assert "champion" in lexicon.load(mine)["verbs.supports"]
     assert "verbs.neutral" in shown.stdout and "none (set DOSSIER_LEXICON" in shown.stdout
+
+
+def test_a_light_verb_opens_no_frame_but_lets_its_noun_be_judged() -> None:
+    words = lexicon.load()
+    assert {"pay", "take"} <= words["verbs.light"] and {"pay", "take"} <= words["verbs.neutral"]
+    assert not {"pay", "take"} & words.frame_verbs  # their meaning is the noun's, never the verb's
+    (doc,) = parse(["Quorra Holdings paid tribute to the Harbour Workers Union."])
+    frames = SentenceFrames(doc[:], 0, words)
+    assert frames.frames() == [] and [f.verb for f in frames.open_links()] == ["pay tribute to"]
