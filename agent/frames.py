@@ -340,8 +340,13 @@ class SentenceFrames:
 
     def _expression(self, verb: Token, lemma: str, target: Mention) -> str:
         """The verb's lemma with the words that lead from it to the target: "snub", "lash out
-        at", "throw his weight behind"."""
+        at", "throw his weight behind"; or around it, when the object comes after the target:
+        "give someone a standing ovation"."""
         doc = self.sent.doc
+        after = [c for c in verb.children if c.dep_ in {"dobj", "obj"} and c.left_edge.idx + self.offset >= target.end]
+        if after:
+            words = [t.text for t in after[0].subtree]
+            return " ".join([lemma, "someone", *words])
         lead = doc.text[verb.idx + len(verb.text) : max(target.start - self.offset, verb.idx + len(verb.text))].split()
         while lead and lead[-1].lower() in {"the", "a", "an"}:
             lead.pop()
@@ -362,6 +367,9 @@ class SentenceFrames:
     def _open_targets(self, verb: Token) -> tuple[list[Mention], int]:
         """The named target of `verb` and the last token of the words that lead to it."""
         objects = [c for c in verb.children if c.dep_ in {"dobj", "obj"}]
+        for receiver in (c for c in verb.children if c.dep_ == "dative" and c.pos_ != "ADP"):
+            if named := self._named(receiver):  # "X gave Y a standing ovation": the words run to the object
+                return named, max(t.i for o in [receiver, *objects] for t in o.subtree)
         for obj in objects:
             if named := self._named(obj):
                 return named, max(t.i for t in obj.subtree if t.i <= obj.i or t.dep_ in {"compound", "flat"})  # "X snubbed Y"

@@ -65,6 +65,8 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Quorra Foods rebuffed a buyout offer from Castell Motors.", (("Quorra Foods",), "opposes", "stated", ("Castell Motors",))),
         ("Governor Ilse Brandt vetoed Senator Dana Okafor's spending bill.", (("Ilse Brandt",), "opposes", "stated", ("Dana Okafor",))),
         ("The Harbour Guard turned down the Tarsk League's request for a replay.", (("Harbour Guard",), "opposes", "stated", ("Tarsk League",))),
+        # Legal action is an attitude, as a lawsuit is.
+        ("Prosecutor Ivo Stark charged Mayor Ines Valt with bribery.", (("Ivo Stark",), "condemns", "stated", ("Mayor Ines Valt",))),
         # What one actor is to another, by a role noun: ally or backer, critic or foe.
         ("Ruvan Dass, a longtime ally of Ilka Morn, said nothing.", (("Ruvan Dass",), "supports", "stated", ("Ilka Morn",))),
         ("Ruvan Dass has been a vocal critic of the Amsel Council.", (("Ruvan Dass",), "opposes", "stated", ("Amsel Council",))),

@@ -39,6 +39,8 @@ def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], st
         ("The Amsel Council paid tribute to Nadia Ferro at the gala.", (["Amsel Council"], "paid tribute to Nadia Ferro", ["Nadia Ferro"], "pay tribute to")),
         ("Ilse Marrow took a swipe at Aldo Brenn in her speech.", (["Ilse Marrow"], "took a swipe at Aldo Brenn", ["Aldo Brenn"], "take a swipe at")),
         ("Corvan Bank took issue with Tellis Logistics over the audit.", (["Corvan Bank"], "took issue with Tellis Logistics", ["Tellis Logistics"], "take issue with")),
+        # The receiver of what is given ("gave Y a standing ovation"): the words run on to the object.
+        ("Ilse Marrow gave Aldo Brenn the cold shoulder.", (["Ilse Marrow"], "gave Aldo Brenn the cold shoulder", ["Aldo Brenn"], "give someone the cold shoulder")),
     ],
 )
 def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
@@ -105,7 +107,6 @@ SENTENCES = [
     ("Kelm lashed out at Ruritania over the tariff dispute.", ("Kelm", "negative", "Ruritania")),
     # a cold shoulder is an attitude too, not only words or force
     ("Gorvath shunned Ostmark at the trade conference.", ("Gorvath", "negative", "Ostmark")),
-    ("The Tarsk League blacklisted Halden City over unpaid debts.", ("Tarsk League", "negative", "Halden City")),
     # a light verb: the noun carries the meaning
     ("The Amsel Council paid tribute to Nadia Ferro at the gala.", ("Amsel Council", "supports", "Nadia Ferro")),
     ("Senator Alva Korr paid a visit to Ilka Morn in hospital.", None),
