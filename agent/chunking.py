@@ -18,6 +18,10 @@ from agent.models import Article, Chunk
 _BOUNDARY = re.compile(
     r"""(?<=[.!?])["'”’»)\]]*\s+(?=["'“‘«(\[]?[A-Z0-9])|(?<=[.!?:])["'”’»)\]]*[ \t]*\n\s*|\n\s*\n|\n(?=\s*[#*\-\u2022])"""
 )
+# A wire dateline at the head of a sentence: a place in capitals, maybe the agency and the
+# date, then a dash ("PORT ELSA, 3 March 2026 – ", "KELM (Wire) - "). It says where the story
+# was filed; left in, the parser reads the place as the sentence's subject.
+_DATELINE = re.compile(r"[A-Z][A-Z.'’ -]{1,40}[A-Z.](?:\s*\([^)\n]{1,40}\))?(?:,[^\n–—]{0,40}?)?\s+[–—-]{1,2}\s+(?=[\"“‘']?[A-Z])")
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Prof|Sen|Rep|Gov|St|Jan|Feb|Mar|Apr|"
     r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|vs|etc|approx)\.)$"
@@ -83,3 +87,10 @@ def chunk_article(article: Article, max_chars: int = 600) -> list[Chunk]:
         group.append(span)
     flush()
     return chunks
+
+
+def without_dateline(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A sentence span without a wire dateline at its head ("PORT ELSA, 3 March – Corlan ...")."""
+    start, end = span
+    match = _DATELINE.match(text, start, end)
+    return (match.end(), end) if match and match.end() < end else span

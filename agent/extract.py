@@ -33,7 +33,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from agent.chunking import split_sentences
+from agent.chunking import split_sentences, without_dateline
 from agent.dates import find_date_mentions
 from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, is_person, role_nouns
 from agent.judge import PROMPTS as JUDGE_PROMPTS
@@ -148,7 +148,8 @@ def extract_text(text: str, llm: Structured, words: Lexicon = DEFAULT_LEXICON, a
 def _read_frames(
     article: Article, words: Lexicon
 ) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference], list[_Candidate]]:
-    spans = [s for s in split_sentences(article.text) if not looks_like_instruction(article.text[s[0] : s[1]])]
+    spans = [without_dateline(article.text, s) for s in split_sentences(article.text)]
+    spans = [s for s in spans if not looks_like_instruction(article.text[s[0] : s[1]])]
     docs = parse(article.text[a:b] for a, b in spans)
     candidates: list[_Candidate] = []
     references: list[_Reference] = []

@@ -59,6 +59,35 @@ def test_sentences_split_on_stops_but_not_on_abbreviations_or_wrapped_lines():
     ]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "read"),
+    [
+        ("PORT ELSA, 3 March 2026 – Corlan shunned Brevia.", "Corlan shunned Brevia."),
+        ("KELM (Wire) - Ruritania backed Dunmar.", "Ruritania backed Dunmar."),
+        ("UN envoy Ilse Marrow – who backs Kelm – spoke.", None),  # a dash inside a sentence
+        ("NATO — the alliance — met in Kelm.", None),  # capitals, but no clause after the dash
+    ],
+)
+def test_a_wire_dateline_is_not_part_of_the_sentence_read(sentence, read):
+    from agent.chunking import without_dateline
+
+    start, end = without_dateline(sentence, (0, len(sentence)))
+    assert sentence[start:end] == (read or sentence)
+
+
+def test_a_dateline_place_holds_no_stance():
+    from agent.extract import extract_text
+    from agent.models import Stance
+
+    class Model:  # types every name a state
+        def structured(self, response_model, messages, max_tokens=None):
+            return response_model(type="state")
+
+    records = extract_text("PORT ELSA, 3 March 2026 – Corlan condemned Brevia on Tuesday.", Model()).records
+    stances = [(r.holder, r.relation, r.target, r.evidence.quote) for r in records if isinstance(r, Stance)]
+    assert stances == [("Corlan", "condemns", "Brevia", "Corlan condemned Brevia on Tuesday.")]
+
+
 def test_html_keeps_visible_text_and_metadata(tmp_path: Path):
     page = tmp_path / "story.html"
     page.write_text(
