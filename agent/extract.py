@@ -354,8 +354,8 @@ def _type_names(
         kind = result.type
         if kind == "place" and (mention.label not in _PLACE_LABELS or mention.text.isupper() or key in acting):
             # The parser knows an organisation or a person is no mere location; a small
-            # model sometimes calls an armed group a place because of its city name, or a
-            # country a place where the sentence also names a location.
+            # model sometimes calls an armed group a place because of its city name; and a
+            # place the grammar makes a stance holder stands for its people or rulers.
             kind = "armed_group" if _ARMED.search(mention.text) else "state" if mention.label == "GPE" else "other"
         types[key] = kind
     return types
