@@ -45,6 +45,7 @@ GENERIC_ACTOR_NOUNS = DEFAULT_LEXICON.actor_nouns
 REFERRING_PRONOUNS = {"he", "she", "they"}
 OBJECT_PRONOUNS = {"him", "her", "them"}
 PRONOUNS = {"it", "they", "he", "she", "its", "their", "his", "her", "them", "which", "who", "that", "this"}
+REFLEXIVES = {"itself", "themselves", "himself", "herself"}
 RELATIVE = {"which", "who", "that"}
 # Prepositions that set the scene (place, time, source, reason) rather than lead to a target.
 _SCENE_PREPS = {"in", "during", "after", "before", "since", "until", "from", "of", "as", "like", "despite", "over", "throughout", "within", "about"}
@@ -140,7 +141,7 @@ class SentenceFrames:
                     return found
         for child in children:
             # "ministers of X and Y", "forces loyal to X", "the government of X"
-            if child.dep_ == "prep" and child.lower_ == "of" and head.lemma_.lower() not in self.words["nouns.supports"] | self.words["nouns.attacks"]:
+            if child.dep_ == "prep" and (child.lower_ == "of" and self._owned_by_of(head) or self._member_prep(child)):
                 found = [m for p in _pobjs(child) for m in self.actors(p)]
                 if found:
                     return found
@@ -166,7 +167,7 @@ class SentenceFrames:
             self.mentions[c.i] for child in children if child.dep_ in {"amod", "compound", "nmod"}
             for c in _conjuncts(child) if c.i in self.mentions and c.lower_ not in PRONOUNS
         ]
-        found = list(dict.fromkeys(modifiers + possessors))
+        found = list(dict.fromkeys(modifiers + possessors)) or self._employer(head)
         if not found and depth == 0:
             # "in support of the commander in the east, General X": the name hangs deeper in the parse.
             for token in head.subtree:
@@ -212,6 +213,8 @@ class SentenceFrames:
         if verb.dep_ in {"xcomp", "advcl", "conj", "ccomp", "pcomp", "acl"} and depth < 3 and verb.head is not verb:
             if verb.dep_ == "pcomp" or verb.head.pos_ not in {"VERB", "AUX"}:
                 return []
+            if verb.dep_ == "xcomp" and (asked := [c for c in verb.head.children if c.dep_ in {"dobj", "obj"}]):
+                return self.actors(asked[0])  # "X asked Y to expel Z": Y is the one to act
             holders = self._subject(verb.head, depth + 1)
             if not holders and verb.dep_ == "advcl" and verb.tag_ == "VBG":
                 # "The reaction came from X, condemning Y": the participle's actor is where it came from.
@@ -312,7 +315,7 @@ class SentenceFrames:
             if verb.pos_ != "VERB" or verb.dep_ == "amod":
                 continue
             lemma = self._verb_lemma(verb)
-            if lemma in self.words.unjudged_verbs and not self._light_phrase(verb, lemma):
+            if lemma in self.words.unjudged_verbs and not (self._light_phrase(verb, lemma) or _predicate(verb)):
                 continue
             if _passive(verb):
                 holders = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self._named(p)]
@@ -320,7 +323,7 @@ class SentenceFrames:
                 targets = [m for c in subjects for m in self._named(c)]
                 first, last = (subjects[0].i, verb.i) if subjects else (verb.i, verb.i)
             else:
-                holders = [m for c in verb.children if c.dep_ == "nsubj" for m in self._named(c)]
+                holders = [m for c in verb.children if c.dep_ == "nsubj" for m in self._named(c)] or self._controller(verb)
                 targets, last = self._open_targets(verb)
                 first = verb.i
             if holders and targets:
@@ -330,6 +333,14 @@ class SentenceFrames:
                 self._qualify(frame, verb)
                 found.append(frame)
         return found
+
+    def _controller(self, verb: Token) -> list[Mention]:
+        """The named subject of the verb an infinitive completes: "X voted to expel Y". Not when
+        that verb has an object, who is then the one to act: "X asked Y to expel Z"."""
+        head = verb.head
+        if verb.dep_ != "xcomp" or head.pos_ not in {"VERB", "AUX"} or any(c.dep_ in {"dobj", "obj", "dative"} for c in head.children):
+            return []
+        return [m for c in head.children if c.dep_ == "nsubj" for m in self._named(c)]
 
     def _light_phrase(self, verb: Token, lemma: str) -> bool:
         """A light verb whose object noun carries the meaning: "paid tribute to", "took a
@@ -343,14 +354,31 @@ class SentenceFrames:
         at", "throw his weight behind"; or around it, when the object comes after the target:
         "give someone a standing ovation"."""
         doc = self.sent.doc
-        after = [c for c in verb.children if c.dep_ in {"dobj", "obj"} and c.left_edge.idx + self.offset >= target.end]
+        after = [c for c in verb.children if c.dep_ in {"dobj", "obj", "oprd"} and c.left_edge.idx + self.offset >= target.end]
         if after:
-            words = [t.text for t in after[0].subtree]
+            words = [t.text for t in after[0].subtree if t.i <= after[0].i]  # not "... after her speech"
             return " ".join([lemma, "someone", *words])
-        lead = doc.text[verb.idx + len(verb.text) : max(target.start - self.offset, verb.idx + len(verb.text))].split()
-        while lead and lead[-1].lower() in {"the", "a", "an"}:
+        lead = [t for t in doc[verb.i + 1 :] if t.idx + self.offset < target.start]
+
+        def describes_target(token: Token) -> bool:  # "the", or "manager" in "sacked manager Sven Orlov"
+            return token.lower_ in {"the", "a", "an"} or any(target.start <= a.idx + self.offset < target.end for a in token.ancestors)
+
+        while lead and describes_target(lead[-1]):
             lead.pop()
-        return " ".join([lemma, *lead])
+        return " ".join([lemma, *(t.text for t in lead)])
+
+    def _member_prep(self, prep: Token) -> bool:
+        """"analysts at X", "a spokesman for X": people who work or speak for X (`[nouns] members`)."""
+        return prep.lower_ in {"at", "for", "from", "of"} and prep.head.lemma_.lower() in self.words["nouns.members"]
+
+    def _employer(self, member: Token) -> list[Mention]:
+        """The organisation a `[nouns] members` object works for when the parser hangs "at X" on
+        the verb instead: "praised the engineers at X". Only an organisation: "at Y" with a
+        place is where it happened."""
+        if member.dep_ not in {"dobj", "obj"} or member.lemma_.lower() not in self.words["nouns.members"]:
+            return []
+        preps = [c for c in member.head.children if c.dep_ == "prep" and c.lower_ in {"at", "from"}]
+        return [m for c in preps for p in _pobjs(c) for m in self._named(p) if m.label == "ORG"]
 
     def _named(self, head: Token) -> list[Mention]:
         """The names a phrase stands for, when it is a name itself or an actor noun that names
@@ -362,7 +390,8 @@ class SentenceFrames:
             left = [t for t in head.subtree if t.i < head.i and t.dep_ != "det"]
             if left and all(t.i in self.mentions for t in left):  # not "the Velmora-based government"
                 named = [m for m in self.actors(head) if m.label == "NP"]
-        return named or [m for c in head.children if c.dep_ == "appos" for m in self._named(c)]  # "its owner, X,"
+        named = named or [m for c in head.children if c.dep_ == "appos" for m in self._named(c)]  # "its owner, X,"
+        return named or [m for c in head.children if c.dep_ == "prep" and self._member_prep(c) for p in _pobjs(c) for m in self._named(p)]
 
     def _open_targets(self, verb: Token) -> tuple[list[Mention], int]:
         """The named target of `verb` and the last token of the words that lead to it."""
@@ -372,18 +401,43 @@ class SentenceFrames:
                 return named, max(t.i for o in [receiver, *objects] for t in o.subtree)
         for obj in objects:
             if named := self._named(obj):
-                return named, max(t.i for t in obj.subtree if t.i <= obj.i or t.dep_ in {"compound", "flat"})  # "X snubbed Y"
-            if owners := [m for c in obj.children if c.dep_ == "poss" for m in self._named(c)]:
-                return owners, obj.i  # "X rejected Y's proposal"
+                last = max(t.i for t in obj.subtree if t.i <= obj.i or t.dep_ in {"compound", "flat"})  # "X snubbed Y"
+                return named, max([last, *self._through(named), *(p.i for p in _predicate(verb))])  # "X called Y a liar"
+            if owners := self._owners(obj):
+                return owners, max([obj.i, *self._through(owners)])
         # "X lashed out at Y", "X threw its weight behind Y", "X paid tribute to Y"
         carriers = [verb, *objects, *(c for c in verb.children if c.dep_ == "prt")]
-        for prep in (c for w in carriers for c in w.children if c.dep_ in {"prep", "dative"} and c.lower_ not in _SCENE_PREPS):  # "paid tribute to": dative
+        # "from" is a scene after most verbs, but not after "distanced itself", "cut himself off"
+        scenes = _SCENE_PREPS - {"from"} if any(o.lower_ in REFLEXIVES for o in objects) else _SCENE_PREPS
+        for prep in (c for w in carriers for c in w.children if c.dep_ in {"prep", "dative"} and c.lower_ not in scenes):  # "paid tribute to": dative
             for obj in _pobjs(prep):
                 if named := self._named(obj):
                     return named, max(t.i for t in obj.subtree if t.i <= obj.i or t.dep_ in {"compound", "flat", "prep", "pobj"} and t.ent_type_)
-                if owners := [m for c in obj.children if c.dep_ == "poss" for m in self._named(c)]:
-                    return owners, obj.i  # "X took aim at Y's policy"
+                if owners := self._owners(obj):
+                    return owners, max([obj.i, *self._through(owners)])  # "X took aim at Y's policy"
         return [], verb.i
+
+    def _through(self, mentions: list[Mention]) -> list[int]:
+        """The tokens up to the end of `mentions`: where words that lead to them stop."""
+        return [t.i for m in mentions for t in self.sent if t.idx + self.offset < m.end]
+
+    def _owners(self, thing: Token) -> list[Mention]:
+        """Whose `thing` is, when it is no stance of its own: "Y's proposal", "the findings of Y"
+        (not "the support of Y", which the noun frames read). "of" counts after "the" only (not
+        in "took control of Y"), and not for a place, which it more often locates than owns
+        ("the city of Y", "the north of Y")."""
+        owners = [m for c in thing.children if c.dep_ == "poss" for m in self._named(c)]
+        definite = any(c.dep_ == "det" and c.lower_ in {"the", "this", "that", "these", "those"} for c in thing.children)
+        if owners or not definite or thing.lemma_.lower() in self.words.stance_nouns or not self._owned_by_of(thing):
+            return owners
+        named = [m for c in thing.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c) for m in self._named(p)]
+        return [m for m in named if m.label not in {"GPE", "LOC", "FAC"}]
+
+    def _owned_by_of(self, noun: Token) -> bool:
+        """Whether "of" after `noun` names its owner ("the ministers of X", "the plan of X"), not
+        who suffers it ("the invasion of X": `[nouns] undergone`) nor a stance's own argument."""
+        lemma = noun.lemma_.lower()
+        return lemma not in self.words["nouns.supports"] | self.words["nouns.attacks"] | self.words["nouns.undergone"]
 
     def _verb_lemma(self, verb: Token) -> str:
         """The parser's lemma, or the cue word the surface form inflects when the parser's
@@ -674,6 +728,11 @@ def _support_prep(prep: Token) -> bool:
     if prep.lower_ in {"in", "with"}:
         return prep.head is not prep
     return prep.lower_ == "to" and prep.head.lower_ in {"thanks", "due", "owing"} and prep.head.head is not prep.head
+
+
+def _predicate(verb: Token) -> list[Token]:
+    """What the verb says its object is: "a liar" in "X called Y a liar", "X branded Y a traitor"."""
+    return [c for c in verb.children if c.dep_ == "oprd" and c.pos_ in {"NOUN", "ADJ"}]
 
 
 def _passive(verb: Token) -> bool:

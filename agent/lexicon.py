@@ -18,7 +18,7 @@ from agent.errors import DossierError
 
 _SECTIONS = {
     "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "reciprocal", "welcomes", "rejects", "neutral", "light"),
-    "nouns": ("supports", "supporters", "opponents", "opposes", "condemns", "attacks", "deeds", "proxies"),
+    "nouns": ("supports", "supporters", "opponents", "opposes", "condemns", "attacks", "deeds", "undergone", "proxies", "members"),
     "qualifiers": ("receive", "give", "conduct", "quantities", "hedges", "hedge_adverbs", "denials", "speech"),
 }
 SHIPPED = "agent/data/lexicon.toml"
@@ -38,6 +38,12 @@ class Lexicon:
     def frame_verbs(self) -> frozenset[str]:
         """Every verb that opens a frame: every [verbs] list but the neutral and light ones."""
         return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"] if k not in {"neutral", "light"}))
+
+    @cached_property
+    def stance_nouns(self) -> frozenset[str]:
+        """Nouns that open a frame of their own: "the support of X", "a critic of X"."""
+        kinds = ("supports", "supporters", "opponents", "opposes", "condemns", "attacks")
+        return frozenset().union(*(self.words[f"nouns.{k}"] for k in kinds))
 
     @cached_property
     def unjudged_verbs(self) -> frozenset[str]:

@@ -51,4 +51,47 @@ def parser():
 def parse(texts: Iterable[str]) -> list:
     """Parsed spaCy Docs, one per text; safe to call from worker threads."""
     with _LOCK:
-        return list(parser().pipe(texts))
+        nlp = parser()
+        return [_with_role_nouns_as_titles(nlp, doc) for doc in nlp.pipe(texts)]
+
+
+_NAMED = {"PERSON", "ORG"}
+
+
+def _verbal_roots(doc) -> int:
+    return sum(sent.root.pos_ in {"VERB", "AUX"} for sent in doc.sents)
+
+
+def _with_role_nouns_as_titles(nlp, doc):
+    """`doc`, re-parsed where a lower-case role noun before a name broke its verb.
+
+    The small parser reads "Ann Lee hailed goalkeeper Tim Brask" as one noun phrase, with
+    "hailed" an adjective: the lower-case role noun before the name trips it. Written as a
+    title ("hailed Goalkeeper Tim Brask") it parses right. Such a sentence is parsed again with
+    those nouns capitalised (the same length, so every offset holds), and the new tree is kept
+    on the original words and entities only when it finds more verbs at the roots.
+    """
+    roles = [t.i for t in doc[:-1] if t.pos_ == "NOUN" and t.is_lower
+             and doc[t.i + 1].ent_iob_ == "B" and doc[t.i + 1].ent_type_ in _NAMED]
+    if not roles or _verbal_roots(doc) == len(list(doc.sents)):
+        return doc
+    from spacy.tokens import Doc
+
+    text = list(doc.text)
+    for i in roles:
+        text[doc[i].idx] = text[doc[i].idx].upper()
+    redo = nlp("".join(text))
+    if [t.idx for t in redo] != [t.idx for t in doc] or _verbal_roots(redo) <= _verbal_roots(doc):
+        return doc
+    return Doc(
+        doc.vocab,
+        words=[t.text for t in doc],
+        spaces=[bool(t.whitespace_) for t in doc],
+        heads=[t.head.i for t in redo],
+        deps=[t.dep_ for t in redo],
+        pos=["NOUN" if t.i in roles else t.pos_ for t in redo],
+        tags=["NN" if t.i in roles else t.tag_ for t in redo],
+        morphs=[str(doc[t.i].morph if t.i in roles else t.morph) for t in redo],
+        lemmas=[doc[t.i].lemma_ if t.i in roles else t.lemma_ for t in redo],
+        ents=[f"{t.ent_iob_}-{t.ent_type_}" if t.ent_type_ else "O" for t in doc],
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.frames import SentenceFrames
-from agent.nlp import parser
+from agent.nlp import parse, parser
 
 
 def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...]]]:
@@ -72,6 +72,15 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Ruvan Dass has been a vocal critic of the Amsel Council.", (("Ruvan Dass",), "opposes", "stated", ("Amsel Council",))),
         ("Ilka Morn's foes, Ruvan Dass and the Pell Green Party, walked out.", (("Ruvan Dass", "Pell Green Party"), "opposes", "stated", ("Ilka Morn",))),
         ("Ruvan Dass is no enemy of Ilka Morn.", (("Ruvan Dass",), "opposes", "denied", ("Ilka Morn",))),
+        # Punishment of an actor condemns it.
+        ("The Ostrava League suspended Port Halden United for two games.", (("Ostrava League",), "condemns", "stated", ("Port Halden United",))),
+        ("Kelm expelled Veloria's ambassador.", (("Kelm",), "condemns", "stated", ("Veloria",))),
+        # An infinitive's actor: the subject, or the one asked to act.
+        ("The Pell Green Party voted to expel Ruvan Dass.", (("Pell Green Party",), "condemns", "stated", ("Ruvan Dass",))),
+        ("Kelm urged Dunmar to condemn Veloria.", (("Dunmar",), "condemns", "stated", ("Veloria",))),
+        # People who work or speak for an actor stand for it.
+        ("A spokesman for Kelm condemned Veloria.", (("Kelm",), "condemns", "stated", ("Veloria",))),
+        ("Ruvan Dass praised the engineers at Quorra Holdings for the quick repair.", (("Ruvan Dass",), "supports", "stated", ("Quorra Holdings",))),
     ],
 )
 def test_direction_and_status(sentence, expected):
@@ -131,3 +140,34 @@ def test_a_fight_is_both_sides(sentence, one_way):
 )
 def test_welcoming_or_rejecting_what_is_no_deed_is_no_stance(sentence):
     assert frames(sentence) == set()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Kelm condemned the invasion of Veloria.",  # Veloria suffers the invasion
+        "Kelm protested the arrest of Ilka Morn.",
+        "Kelm condemned the killing of Ruvan Dass.",
+    ],
+)
+def test_a_stance_toward_what_someone_suffered_is_none_toward_them(sentence):
+    assert frames(sentence) == set()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # The small parser reads "hailed goalkeeper Y" as one noun phrase; a re-parse with the role
+        # noun as a title finds the verb, on the original words and entities.
+        ("Ruvan Dass hailed goalkeeper Ilka Morn as the best in the league.", (("Ruvan Dass",), "supports", "stated", ("Ilka Morn",))),
+        ("Chairman Ruvan Dass defended manager Ilka Morn after the defeat.", (("Ruvan Dass",), "supports", "stated", ("Ilka Morn",))),
+    ],
+)
+def test_a_lower_case_role_noun_before_a_name_does_not_hide_the_verb(sentence, expected):
+    (doc,) = parse([sentence])
+    assert doc.text == sentence and "goalkeeper" not in {e.text for e in doc.ents}
+    found = {
+        (tuple(m.text for m in f.holders), f.relation, f.status, tuple(m.text for m in f.targets))
+        for f in SentenceFrames(doc[:], 0).frames()
+    }
+    assert expected in found

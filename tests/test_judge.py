@@ -41,6 +41,19 @@ def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], st
         ("Corvan Bank took issue with Tellis Logistics over the audit.", (["Corvan Bank"], "took issue with Tellis Logistics", ["Tellis Logistics"], "take issue with")),
         # The receiver of what is given ("gave Y a standing ovation"): the words run on to the object.
         ("Ilse Marrow gave Aldo Brenn the cold shoulder.", (["Ilse Marrow"], "gave Aldo Brenn the cold shoulder", ["Aldo Brenn"], "give someone the cold shoulder")),
+        # What the verb calls its object: "call" alone asks for something, with a predicate noun it judges.
+        ("Ilse Marrow called Aldo Brenn a coward on air.", (["Ilse Marrow"], "called Aldo Brenn a coward", ["Aldo Brenn"], "call someone a coward")),
+        # After a reflexive object, "from" is no scene: "distanced itself from Y".
+        ("The Pell Green Party distanced itself from Aldo Brenn.", (["Pell Green Party"], "distanced itself from Aldo Brenn", ["Aldo Brenn"], "distance itself from")),
+        # An infinitive's actor is the subject of the verb it completes.
+        ("The Amsel Council voted to snub Kelmside Rovers.", (["Amsel Council"], "snub Kelmside Rovers", ["Kelmside Rovers"], "snub")),
+        # People who work for an actor stand for it, on either end.
+        ("Analysts at Corvan Bank downgraded Tellis Logistics.", (["Corvan Bank"], "downgraded Tellis Logistics", ["Tellis Logistics"], "downgrade")),
+        ("Ilse Marrow snubbed the envoys of Kessel at the summit.", (["Ilse Marrow"], "snubbed the envoys of Kessel", ["Kessel"], "snub the envoys of")),
+        # What "of" owns after "the": "the findings of Y" are Y's.
+        ("Dr Nela Frost disputed the findings of Professor Ivo Lund.", (["Nela Frost"], "disputed the findings of Professor Ivo Lund", ["Ivo Lund"], "dispute the findings of")),
+        # A lower-case role noun before a name no longer hides the verb; it is not part of the verb.
+        ("Kelmside Rovers snubbed striker Aldo Brenn.", (["Kelmside Rovers"], "snubbed striker Aldo Brenn", ["Aldo Brenn"], "snub")),
     ],
 )
 def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
@@ -56,6 +69,12 @@ def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
         "The Velmora-based government snubbed Ostrava.",  # nor is a descriptive phrase
         "Kelm's militia snubbed Ostrava.",  # nor what a name merely owns
         "Ilse Marrow took Aldo Brenn to the station.",  # a light verb with no noun to carry a meaning
+        "Ilse Marrow called Aldo Brenn on Sunday.",  # "call" with nothing said of its object
+        "Kelm withdrew its troops from Ruritania.",  # "from" a place is a scene
+        "Kelm asked Ruritania to snub Ostrava.",  # not Kelm's snub: Ruritania is asked to act
+        "Kelm took control of Ruritania.",  # "of" without "the" is no owner
+        "Kelm besieged the capital of Ruritania.",  # "of" a place says where, not whose
+        "Kelm mourned the assassination of Ilse Marrow.",  # what Ilse Marrow suffered is not hers
     ],
 )
 def test_no_open_link_where_grammar_or_the_lexicon_already_decide(sentence):
