@@ -28,11 +28,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 from rapidfuzz.distance import JaroWinkler
 
+from agent.data import lines, name_suffixes
 from agent.errors import DossierError
 from agent.links import titles_data
 from agent.models import (
@@ -51,11 +51,6 @@ _PARTICLE = re.compile(r"^(al|el|ad|an|as|ash|at|az|bin|ibn|abu|de|del|der|van|v
 # --- data ---------------------------------------------------------------------------------
 
 
-def _lines(name: str) -> list[str]:
-    text = files("agent.data").joinpath(name).read_text(encoding="utf-8")
-    return [line.rstrip("\n") for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
 @dataclass(frozen=True)
 class _Countries:
     names: dict[str, str]
@@ -69,7 +64,7 @@ class _Countries:
 def _countries() -> _Countries:
     tables: tuple[dict[str, str], ...] = ({}, {}, {}, {})
     display: dict[str, str] = {}
-    for line in _lines("countries.tsv"):
+    for line in lines("countries.tsv"):
         code, *columns = line.split("\t")
         for table, column in zip(tables, columns + [""] * (4 - len(columns))):
             for value in filter(None, (v.strip() for v in column.split(";"))):
@@ -94,9 +89,9 @@ def _titles() -> tuple[dict[str, bool], re.Pattern]:
 @lru_cache(maxsize=1)
 def _word_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return (
-        frozenset(w.lower() for w in _lines("generic_words.txt")),
-        frozenset(w.lower() for w in _lines("force_nouns.txt")),
-        frozenset(_key(w) for w in _lines("adjectives.txt")),
+        frozenset(w.lower() for w in lines("generic_words.txt")),
+        frozenset(w.lower() for w in lines("force_nouns.txt")),
+        frozenset(_key(w) for w in lines("adjectives.txt")),
     )
 
 
@@ -821,14 +816,9 @@ def _government_of(key: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _suffixes() -> tuple[str, ...]:
-    return tuple(sorted((line.strip().lower() for line in _lines("name_suffixes.txt")), key=len, reverse=True))
-
-
 def _without_suffix(key: str) -> str | None:
     """'quorra' for 'quorra holdings'; None when no suffix ends the name or nothing is left."""
-    for suffix in _suffixes():
+    for suffix in name_suffixes():
         if key.endswith(" " + suffix):
             bare = key[: -len(suffix) - 1].strip(" ,")
             return bare if bare and not _is_country_form(bare) else None

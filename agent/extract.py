@@ -33,7 +33,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
+from agent import data
 from agent.chunking import split_sentences, without_dateline
+from agent.data import name_suffixes
 from agent.dates import find_date_mentions
 from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, is_person, role_nouns
 from agent.judge import PROMPTS as JUDGE_PROMPTS
@@ -67,11 +69,11 @@ class NameKind(BaseModel):
 @lru_cache(maxsize=1)
 def cache_version() -> str:
     """Changes whenever the extraction code, a prompt or a record schema changes."""
-    from agent import dates, frames, links
+    from agent import dates, frames, links, nlp
     from agent import judge as judge_module
 
-    sources = [inspect.getsource(module) for module in (sys.modules[__name__], frames, dates, links, judge_module)]
-    parts = [PIPELINE_VERSION, *sources, *(load_prompt(p) for p in _PROMPTS), links.titles_data()]
+    sources = [inspect.getsource(module) for module in (sys.modules[__name__], frames, dates, links, judge_module, nlp)]
+    parts = [PIPELINE_VERSION, *sources, *(load_prompt(p) for p in _PROMPTS), links.titles_data(), data.text("name_suffixes.txt")]
     parts += [json.dumps(m.model_json_schema(), sort_keys=True) for m in (Actor, Stance, DateMention)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -357,6 +359,8 @@ def _type_names(
             # model sometimes calls an armed group a place because of its city name; and a
             # place the grammar makes a stance holder stands for its people or rulers.
             kind = "armed_group" if _ARMED.search(mention.text) else "state" if mention.label == "GPE" else "other"
+        elif kind == "place" and key.endswith(tuple(" " + suffix for suffix in name_suffixes())):
+            kind = "other"  # "Port Halden FC", "Kessel Holdings": a club or a firm named after its town
         types[key] = kind
     return types
 

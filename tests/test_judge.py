@@ -171,3 +171,14 @@ def test_a_place_that_holds_a_stance_stands_for_its_people_or_rulers():
     assert {a.name: a.actor_type for a in records if isinstance(a, Actor)}["Tavrin"] == "state"
     # a place on the receiving end is still only a place: no stance toward it
     assert not [s for s in extract_text(text, TypingModel({"Tavrin", "Corvia"})).records if isinstance(s, Stance)]
+
+
+def test_a_club_or_firm_named_after_its_town_is_no_place():
+    from agent.models import Actor
+
+    text = "The Ostrava League fined Port Halden FC for crowd trouble."
+    records = extract_text(text, TypingModel({"Port Halden FC"})).records
+    assert [(s.holder, s.relation, s.target) for s in records if isinstance(s, Stance)] == [("Ostrava League", "condemns", "Port Halden FC")]
+    assert {a.name: a.actor_type for a in records if isinstance(a, Actor)}["Port Halden FC"] == "other"
+    # the town itself, typed a place, stays one
+    assert not [s for s in extract_text("The Ostrava League fined Port Halden.", TypingModel({"Port Halden"})).records if isinstance(s, Stance)]

@@ -1,0 +1,21 @@
+"""Dossier's word lists and tables, shipped as data files beside this module."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+
+
+def text(name: str) -> str:
+    return files(__name__).joinpath(name).read_text(encoding="utf-8")
+
+
+def lines(name: str) -> list[str]:
+    """The file's lines, without blank lines and `#` comments."""
+    return [line.rstrip("\n") for line in text(name).splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def name_suffixes() -> tuple[str, ...]:
+    """Legal and club suffixes ("holdings", "fc"), lower-case, longest first."""
+    return tuple(sorted((line.strip().lower() for line in lines("name_suffixes.txt")), key=len, reverse=True))
