@@ -317,6 +317,7 @@ class SentenceFrames:
             lemma = self._verb_lemma(verb)
             if lemma in self.words.unjudged_verbs and not (self._light_phrase(verb, lemma) or _predicate(verb)):
                 continue
+            reached = None
             if _passive(verb):
                 holders = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self._named(p)]
                 subjects = [c for c in verb.children if c.dep_ == "nsubjpass"]
@@ -326,13 +327,27 @@ class SentenceFrames:
                 holders = [m for c in verb.children if c.dep_ == "nsubj" for m in self._named(c)] or self._controller(verb)
                 targets, last = self._open_targets(verb)
                 first = verb.i
+                if holders and self._received(verb, lemma, targets):  # "X won the trust of Y": Y trusts X
+                    reached = targets[0]  # what the words lead to, for the verb's expression
+                    holders, targets = targets, holders
+                    first = min(t.i for c in verb.children if c.dep_ == "nsubj" for t in c.subtree)
             if holders and targets:
                 doc = self.sent.doc
                 cue = doc.text[doc[first].idx : doc[last].idx + len(doc[last].text)]
-                frame = Frame(holders, "open", targets, cue, verb=self._expression(verb, lemma, targets[0]))
+                frame = Frame(holders, "open", targets, cue, verb=self._expression(verb, lemma, reached or targets[0]))
                 self._qualify(frame, verb)
                 found.append(frame)
         return found
+
+    def _received(self, verb: Token, lemma: str, targets: list[Mention]) -> bool:
+        """Whether the subject receives what the object noun says from the targets ("X had the
+        full confidence of Y", "X won the trust of Y", `[qualifiers] receive`)."""
+        if lemma not in self.words["qualifiers.receive"]:
+            return False
+        carriers = [verb, *(c for c in verb.children if c.dep_ in {"dobj", "obj"})]
+        sources = [p for w in carriers for p in w.children if p.dep_ == "prep" and p.lower_ in {"of", "from"}]
+        spans = [(self.offset + p.idx, self.offset + p.right_edge.idx + len(p.right_edge)) for p in sources]
+        return any(a <= m.start and m.end <= b for m in targets for a, b in spans)
 
     def _controller(self, verb: Token) -> list[Mention]:
         """The named subject of the verb an infinitive completes: "X voted to expel Y". Not when

@@ -52,7 +52,7 @@ def parse(texts: Iterable[str]) -> list:
     """Parsed spaCy Docs, one per text; safe to call from worker threads."""
     with _LOCK:
         nlp = parser()
-        return [_with_role_nouns_as_titles(nlp, doc) for doc in nlp.pipe(texts)]
+        return [_without_role_nouns(nlp, doc) for doc in nlp.pipe(texts)]
 
 
 _NAMED = {"PERSON", "ORG"}
@@ -62,36 +62,44 @@ def _verbal_roots(doc) -> int:
     return sum(sent.root.pos_ in {"VERB", "AUX"} for sent in doc.sents)
 
 
-def _with_role_nouns_as_titles(nlp, doc):
+def _without_role_nouns(nlp, doc):
     """`doc`, re-parsed where a lower-case role noun before a name broke its verb.
 
-    The small parser reads "Ann Lee hailed goalkeeper Tim Brask" as one noun phrase, with
-    "hailed" an adjective: the lower-case role noun before the name trips it. Written as a
-    title ("hailed Goalkeeper Tim Brask") it parses right. Such a sentence is parsed again with
-    those nouns capitalised (the same length, so every offset holds), and the new tree is kept
-    on the original words and entities only when it finds more verbs at the roots.
+    The small parser reads "Ann Lee hailed goalkeeper Tim Brask" or "The club's board backed
+    manager Tim Brask" as one noun phrase, with the verb an adjective: the lower-case role noun
+    before the name trips it. Such a sentence is parsed again without those nouns; the new tree
+    is kept, on the original words and entities with each role noun a compound of its name,
+    only when it finds more verbs at the roots.
     """
-    roles = [t.i for t in doc[:-1] if t.pos_ == "NOUN" and t.is_lower
-             and doc[t.i + 1].ent_iob_ == "B" and doc[t.i + 1].ent_type_ in _NAMED]
+    roles = {t.i for t in doc[:-1] if t.pos_ == "NOUN" and t.is_lower
+             and doc[t.i + 1].ent_iob_ == "B" and doc[t.i + 1].ent_type_ in _NAMED}
     if not roles or _verbal_roots(doc) == len(list(doc.sents)):
         return doc
     from spacy.tokens import Doc
 
-    text = list(doc.text)
-    for i in roles:
-        text[doc[i].idx] = text[doc[i].idx].upper()
-    redo = nlp("".join(text))
-    if [t.idx for t in redo] != [t.idx for t in doc] or _verbal_roots(redo) <= _verbal_roots(doc):
+    kept = [t.i for t in doc if t.i not in roles]
+    redo = nlp("".join(doc[i].text_with_ws for i in kept))
+    if [t.text for t in redo] != [doc[i].text for i in kept] or _verbal_roots(redo) <= _verbal_roots(doc):
         return doc
+    heads = {i: kept[redo[n].head.i] for n, i in enumerate(kept)}
+    for i in roles:
+        name = redo[kept.index(i + 1)]
+        while name.dep_ in {"compound", "flat"} and name.head.i != name.i:
+            name = name.head
+        heads[i] = kept[name.i]
+
+    def pick(i: int, attribute: str, role_value: str) -> str:
+        return role_value if i in roles else getattr(redo[kept.index(i)], attribute)
+
     return Doc(
         doc.vocab,
         words=[t.text for t in doc],
         spaces=[bool(t.whitespace_) for t in doc],
-        heads=[t.head.i for t in redo],
-        deps=[t.dep_ for t in redo],
-        pos=["NOUN" if t.i in roles else t.pos_ for t in redo],
-        tags=["NN" if t.i in roles else t.tag_ for t in redo],
-        morphs=[str(doc[t.i].morph if t.i in roles else t.morph) for t in redo],
-        lemmas=[doc[t.i].lemma_ if t.i in roles else t.lemma_ for t in redo],
+        heads=[heads[t.i] for t in doc],
+        deps=[pick(t.i, "dep_", "compound") for t in doc],
+        pos=[pick(t.i, "pos_", "NOUN") for t in doc],
+        tags=[pick(t.i, "tag_", "NN") for t in doc],
+        morphs=[str(t.morph) if t.i in roles else str(redo[kept.index(t.i)].morph) for t in doc],
+        lemmas=[pick(t.i, "lemma_", t.lemma_) for t in doc],
         ents=[f"{t.ent_iob_}-{t.ent_type_}" if t.ent_type_ else "O" for t in doc],
     )

@@ -80,6 +80,7 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Kelm urged Dunmar to condemn Veloria.", (("Dunmar",), "condemns", "stated", ("Veloria",))),
         # People who work or speak for an actor stand for it.
         ("A spokesman for Kelm condemned Veloria.", (("Kelm",), "condemns", "stated", ("Veloria",))),
+        ("Analysts at Corvan Bank downgraded Tellis Logistics.", (("Corvan Bank",), "condemns", "stated", ("Tellis Logistics",))),
         ("Ruvan Dass praised the engineers at Quorra Holdings for the quick repair.", (("Ruvan Dass",), "supports", "stated", ("Quorra Holdings",))),
     ],
 )
@@ -161,11 +162,13 @@ def test_a_stance_toward_what_someone_suffered_is_none_toward_them(sentence):
         # noun as a title finds the verb, on the original words and entities.
         ("Ruvan Dass hailed goalkeeper Ilka Morn as the best in the league.", (("Ruvan Dass",), "supports", "stated", ("Ilka Morn",))),
         ("Chairman Ruvan Dass defended manager Ilka Morn after the defeat.", (("Ruvan Dass",), "supports", "stated", ("Ilka Morn",))),
+        ("The Pell Rovers board backed manager Ilka Morn despite the losing run.", (("Pell Rovers",), "supports", "stated", ("Ilka Morn",))),
     ],
 )
 def test_a_lower_case_role_noun_before_a_name_does_not_hide_the_verb(sentence, expected):
     (doc,) = parse([sentence])
-    assert doc.text == sentence and "goalkeeper" not in {e.text for e in doc.ents}
+    assert doc.text == sentence and [t.text for t in doc] == [t.text for t in parser()(sentence)]
+    assert not any(t.lower_ in {"goalkeeper", "manager"} for e in doc.ents for t in e)
     found = {
         (tuple(m.text for m in f.holders), f.relation, f.status, tuple(m.text for m in f.targets))
         for f in SentenceFrames(doc[:], 0).frames()

@@ -48,10 +48,12 @@ def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], st
         # An infinitive's actor is the subject of the verb it completes.
         ("The Amsel Council voted to snub Kelmside Rovers.", (["Amsel Council"], "snub Kelmside Rovers", ["Kelmside Rovers"], "snub")),
         # People who work for an actor stand for it, on either end.
-        ("Analysts at Corvan Bank downgraded Tellis Logistics.", (["Corvan Bank"], "downgraded Tellis Logistics", ["Tellis Logistics"], "downgrade")),
+        ("Analysts at Corvan Bank snubbed Tellis Logistics.", (["Corvan Bank"], "snubbed Tellis Logistics", ["Tellis Logistics"], "snub")),
         ("Ilse Marrow snubbed the envoys of Kessel at the summit.", (["Ilse Marrow"], "snubbed the envoys of Kessel", ["Kessel"], "snub the envoys of")),
         # What "of" owns after "the": "the findings of Y" are Y's.
         ("Dr Nela Frost disputed the findings of Professor Ivo Lund.", (["Nela Frost"], "disputed the findings of Professor Ivo Lund", ["Ivo Lund"], "dispute the findings of")),
+        # What the subject receives from the target is the target's attitude to it.
+        ("Ilse Marrow had the full confidence of Aldo Brenn.", (["Aldo Brenn"], "Ilse Marrow had the full confidence of Aldo Brenn", ["Ilse Marrow"], "have the full confidence of")),
         # A lower-case role noun before a name no longer hides the verb; it is not part of the verb.
         ("Kelmside Rovers snubbed striker Aldo Brenn.", (["Kelmside Rovers"], "snubbed striker Aldo Brenn", ["Aldo Brenn"], "snub")),
     ],
