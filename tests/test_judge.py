@@ -132,6 +132,13 @@ SENTENCES = [
     ("The Amsel Council paid tribute to Nadia Ferro at the gala.", ("Amsel Council", "supports", "Nadia Ferro")),
     ("Senator Alva Korr paid a visit to Ilka Morn in hospital.", None),
     ("Pell Mining trailed Dorvan Ore in quarterly sales.", None),
+    # stop 21's candidate kinds: a reflexive object, a predicate noun, people who work for an
+    # actor, what "the ... of" owns, a role noun before the name
+    ("The Pell Green Party distanced itself from Aldo Brenn.", ("Pell Green Party", "negative", "Aldo Brenn")),
+    ("Ilse Marrow called Aldo Brenn a coward on air.", ("Ilse Marrow", "negative", "Aldo Brenn")),
+    ("Analysts at Corvan Bank snubbed Tellis Logistics.", ("Corvan Bank", "negative", "Tellis Logistics")),
+    ("Dr Nela Frost disputed the findings of Professor Ivo Lund.", ("Nela Frost", "negative", "Ivo Lund")),
+    ("Kelmside Rovers snubbed striker Aldo Brenn.", ("Kelmside Rovers", "negative", "Aldo Brenn")),
 ]
 
 
