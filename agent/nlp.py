@@ -81,25 +81,26 @@ def _without_role_nouns(nlp, doc):
     redo = nlp("".join(doc[i].text_with_ws for i in kept))
     if [t.text for t in redo] != [doc[i].text for i in kept] or _verbal_roots(redo) <= _verbal_roots(doc):
         return doc
-    heads = {i: kept[redo[n].head.i] for n, i in enumerate(kept)}
+    again = {i: redo[n] for n, i in enumerate(kept)}  # original index -> its token in the new parse
+    heads = {i: kept[token.head.i] for i, token in again.items()}
     for i in roles:
-        name = redo[kept.index(i + 1)]
+        name = again[i + 1]
         while name.dep_ in {"compound", "flat"} and name.head.i != name.i:
             name = name.head
         heads[i] = kept[name.i]
 
-    def pick(i: int, attribute: str, role_value: str) -> str:
-        return role_value if i in roles else getattr(redo[kept.index(i)], attribute)
+    def pick(token, attribute: str, role_value: str) -> str:
+        return role_value if token.i in roles else str(getattr(again[token.i], attribute))
 
     return Doc(
         doc.vocab,
         words=[t.text for t in doc],
         spaces=[bool(t.whitespace_) for t in doc],
         heads=[heads[t.i] for t in doc],
-        deps=[pick(t.i, "dep_", "compound") for t in doc],
-        pos=[pick(t.i, "pos_", "NOUN") for t in doc],
-        tags=[pick(t.i, "tag_", "NN") for t in doc],
-        morphs=[str(t.morph) if t.i in roles else str(redo[kept.index(t.i)].morph) for t in doc],
-        lemmas=[pick(t.i, "lemma_", t.lemma_) for t in doc],
+        deps=[pick(t, "dep_", "compound") for t in doc],
+        pos=[pick(t, "pos_", "NOUN") for t in doc],
+        tags=[pick(t, "tag_", "NN") for t in doc],
+        morphs=[pick(t, "morph", str(t.morph)) for t in doc],
+        lemmas=[pick(t, "lemma_", t.lemma_) for t in doc],
         ents=[f"{t.ent_iob_}-{t.ent_type_}" if t.ent_type_ else "O" for t in doc],
     )
