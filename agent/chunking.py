@@ -21,7 +21,7 @@ _BOUNDARY = re.compile(
 # A wire dateline at the head of a sentence: a place in capitals, maybe the agency and the
 # date, then a dash ("PORT ELSA, 3 March 2026 – ", "KELM (Wire) - "). It says where the story
 # was filed; left in, the parser reads the place as the sentence's subject.
-_DATELINE = re.compile(r"[A-Z][A-Z.'’ -]{1,40}[A-Z.](?:\s*\([^)\n]{1,40}\))?(?:,[^\n–—]{0,40}?)?\s+[–—-]{1,2}\s+(?=[\"“‘']?[A-Z])")
+_DATELINE = re.compile(r"[A-Z][A-Z.'’ -]{1,40}[A-Z.](?:\s*\([^)\n]{1,40}\))?(?:,(?P<when>[^\n–—]{0,40}?))?\s+[–—-]{1,2}\s+(?=[\"“‘']?[A-Z])")
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Prof|Sen|Rep|Gov|St|Jan|Feb|Mar|Apr|"
     r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|vs|etc|approx)\.)$"
@@ -87,6 +87,16 @@ def chunk_article(article: Article, max_chars: int = 600) -> list[Chunk]:
         group.append(span)
     flush()
     return chunks
+
+
+def dateline_when(text: str) -> str | None:
+    """What a wire dateline at the head of a line says after the place: "14 March 2026" in
+    "HARWICK, 14 March 2026 – The board ...", or None."""
+    for line in text.splitlines():
+        match = _DATELINE.match(line.strip())
+        if match and match["when"]:
+            return match["when"].strip()
+    return None
 
 
 def without_dateline(text: str, span: tuple[int, int]) -> tuple[int, int]:

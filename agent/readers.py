@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.chunking import dateline_when
 from agent.dates import parse_published
 from agent.fetch import FetchError, fetch, is_url, url_id
 from agent.models import Article
@@ -237,8 +238,13 @@ def _title(text: str) -> str | None:
 
 def _published(text: str) -> object:
     # Only the head of the article: a date deep in the body dates an event, not the article.
+    # A date line first ("date 2020-01-08"), else a wire dateline ("HARWICK, 14 March 2026 – ");
+    # a dateline without a year ("PORT ELSA, 3 March –") dates nothing.
     match = _DATE_LINE.search(text[:600])
-    return parse_published(match.group(1)) if match else None
+    if match:
+        return parse_published(match.group(1))
+    when = dateline_when(text[:600])
+    return parse_published(when) if when else None
 
 
 def _outlet(text: str) -> str | None:

@@ -75,6 +75,21 @@ def test_a_wire_dateline_is_not_part_of_the_sentence_read(sentence, read):
     assert sentence[start:end] == (read or sentence)
 
 
+@pytest.mark.parametrize(
+    ("head", "published"),
+    [
+        ("HARWICK, 14 March 2026 – The Harwick Rovers board backed its manager.", date(2026, 3, 14)),
+        ("PORT ELSA, March 3, 2026 — Corlan shunned Brevia.", date(2026, 3, 3)),
+        ("PORT ELSA, 3 March – Corlan shunned Brevia.", None),  # no year: no date is made up
+        ("KELM (Wire) - Ruritania backed Dunmar.", None),
+    ],
+)
+def test_a_wire_dateline_dates_the_article(tmp_path: Path, head, published):
+    (tmp_path / "story.txt").write_text(f"Rovers stand by their manager\n\n{head} More followed on Sunday.\n")
+    (article,) = _articles(tmp_path).values()
+    assert article.published == published
+
+
 def test_a_dateline_place_holds_no_stance():
     from agent.extract import extract_text
     from agent.models import Stance
