@@ -36,7 +36,8 @@ How a mention resolves (`resolve`), against the anchor (the publication date):
   on or before the anchor's month ("in April" in January 2020 -> 2019-04), or the
   next one on or after it when the sentence marks the event as future (see below);
   without an anchor, "--04" at month precision. "November last year" uses the
-  anchor's year minus one, or "--11" without an anchor.
+  anchor's year minus one; without an anchor it is a relative expression like "last
+  year" itself, so unresolved.
 - A weekday: the most recent such day on or before the publication date (the news
   convention: "said on Monday" in a Wednesday paper is two days earlier), unless
   the sentence marks it as future, then the first such day after the anchor.
@@ -356,7 +357,7 @@ def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _R
     if kind == "mrel":
         month = _month_number(p["month"])
         if anchor is None:
-            return _Resolution(f"--{month:02d}", "month")
+            return _UNRESOLVED  # "last year" is relative: a month alone would still place it
         shift = {"last": -1, "this": 0, "next": 1}[p["rel"].lower()]
         return _Resolution(f"{anchor.year + shift:04d}-{month:02d}", "month", True)
 
