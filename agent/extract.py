@@ -35,7 +35,6 @@ from pydantic import BaseModel
 
 from agent import data
 from agent.chunking import split_sentences, without_dateline
-from agent.data import name_suffixes
 from agent.dates import find_date_mentions
 from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, is_person, role_nouns
 from agent.judge import PROMPTS as JUDGE_PROMPTS
@@ -359,7 +358,7 @@ def _type_names(
             # model sometimes calls an armed group a place because of its city name; and a
             # place the grammar makes a stance holder stands for its people or rulers.
             kind = "armed_group" if _ARMED.search(mention.text) else "state" if mention.label == "GPE" else "other"
-        elif kind == "place" and key.endswith(tuple(" " + suffix for suffix in name_suffixes())):
+        elif kind == "place" and any(key.endswith(" " + suffix) for suffix in data.name_suffixes()):
             kind = "other"  # "Port Halden FC", "Kessel Holdings": a club or a firm named after its town
         types[key] = kind
     return types

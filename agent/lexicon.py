@@ -11,9 +11,9 @@ import hashlib
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 
+from agent.data import text as shipped_text
 from agent.errors import DossierError
 
 _SECTIONS = {
@@ -79,7 +79,7 @@ def _read(text: str, source: str) -> dict:
 @lru_cache(maxsize=8)
 def load(user_file: Path | None = None) -> Lexicon:
     """The shipped lexicon, with the words of `user_file` added."""
-    shipped = (resources.files("agent.data") / "lexicon.toml").read_text(encoding="utf-8")
+    shipped = shipped_text("lexicon.toml")
     texts = [(shipped, SHIPPED)]
     if user_file is not None:
         try:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import TYPE_CHECKING
 
+from agent import data
 from agent.frames import Mention
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Tie:
 
 def titles_data() -> str:
     """The titles file as text: part of the extraction cache key, since ties depend on it."""
-    return files("agent.data").joinpath("titles.txt").read_text(encoding="utf-8")
+    return data.text("titles.txt")
 
 
 @lru_cache(maxsize=1)

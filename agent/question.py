@@ -245,9 +245,9 @@ _QUESTION_WORDS = frozenset("who whom whose what when where which why how did do
 @lru_cache(maxsize=1)
 def _answer_type_nouns() -> frozenset[str]:
     """Nouns that name the kind of answer wanted, not what it is about (data file)."""
-    from importlib import resources
+    from agent import data
 
-    text = (resources.files("agent.data") / "answer_type_nouns.txt").read_text(encoding="utf-8")
+    text = data.text("answer_type_nouns.txt")
     return frozenset(w.strip() for w in text.split() if w.strip() and not w.startswith("#"))
 
 
