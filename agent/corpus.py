@@ -18,23 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.chunking import chunk_article
 from agent.errors import DossierError, read_only, store_damaged
-from agent.export import record_from_dict
-from agent.extract import ArticleResult, cache_key, extract_article, run_batch
+from agent.extract.pipeline import ArticleResult, cache_key, extract_article, run_batch
+from agent.index.store import Store
+from agent.ingest.chunking import chunk_article
+from agent.ingest.readers import Skipped, read_paths
 from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, Record, Stance
+from agent.output.export import record_from_dict
 from agent.progress import Bar, progress_bar
-from agent.readers import Skipped, read_paths
 from agent.settings import Settings
-from agent.store import Store
 from agent.timing import stage
 
 if TYPE_CHECKING:
-    from agent.attitudes import ReadStance
-    from agent.consolidate import Consolidation
-    from agent.lexicon import Lexicon
-    from agent.llm import LLM
-    from agent.retrieval import Retriever
+    from agent.evaluation.attitudes import ReadStance
+    from agent.extract.lexicon import Lexicon
+    from agent.graph.consolidate import Consolidation
+    from agent.index.retrieval import Retriever
+    from agent.model.llm import LLM
 
 # Chroma, the openai client and the parser each take a second to import: they are
 # imported where first needed, so a cached re-run or a listing starts fast.
@@ -97,7 +97,7 @@ class Corpus:
     @property
     def collection(self):
         if self._collection is None:
-            from agent.retrieval import open_collection
+            from agent.index.retrieval import open_collection
 
             self._collection = open_collection(self.settings)
         return self._collection
@@ -120,8 +120,8 @@ class Corpus:
     def llm(self) -> LLM:
         """The configured model; the embedded server is started on first use and stopped on close()."""
         if self._llm is None:
-            from agent.llm import LLM
-            from agent.local_model import model_endpoint
+            from agent.model.llm import LLM
+            from agent.model.local import model_endpoint
 
             with stage("model start"):
                 base_url = self._resources.enter_context(model_endpoint(self.settings))
@@ -166,7 +166,7 @@ class Corpus:
         so the next run redoes these articles (upserts are idempotent)."""
         if not batch:
             return
-        from agent.retrieval import add_chunks, delete_chunks
+        from agent.index.retrieval import add_chunks, delete_chunks
 
         add_chunks(self.collection, [c for _, chunks, _ in batch for c in chunks])
         for article, chunks, replaces in batch:
@@ -201,7 +201,7 @@ class Corpus:
         unknown = [i for i in article_ids if self.store.article(i) is None]
         if unknown:
             raise DossierError(f"not in the index at {self.settings.index_path}: {', '.join(unknown)} (see `agent articles`)")
-        from agent.retrieval import delete_chunks
+        from agent.index.retrieval import delete_chunks
 
         with self.store.writer_lock():
             for article_id in article_ids:
@@ -216,7 +216,7 @@ class Corpus:
 
     def check(self) -> CheckReport:
         """Compare the store with the vector collection: what is missing, orphaned or damaged."""
-        from agent.embeddings import EMBEDDING_NAME
+        from agent.index.embeddings import EMBEDDING_NAME
 
         articles, chunks = self.store.counts()
         report = CheckReport(index=str(self.settings.index_path), articles=articles, chunks=chunks)
@@ -244,7 +244,7 @@ class Corpus:
         text (no original file is needed); returns the check before and after. A damaged store
         is never modified."""
         self._writing()
-        from agent.retrieval import add_chunks, delete_chunks
+        from agent.index.retrieval import add_chunks, delete_chunks
 
         before = self.check()
         if before.store_damage:
@@ -265,7 +265,7 @@ class Corpus:
         chunks = self.store.counts()[1]
         if not chunks or self.collection.count() >= chunks:
             return 0
-        from agent.retrieval import add_chunks
+        from agent.index.retrieval import add_chunks
 
         present = set(self.collection.get(include=[])["ids"])
         missing = [c for c in self.store.chunks() if c.id not in present]
@@ -324,8 +324,8 @@ class Corpus:
 
     def read_stances(self, text: str) -> list[ReadStance]:
         """The stances extraction reads in `text` (not stored): what `agent eval --attitudes` scores."""
-        from agent.attitudes import ReadStance
-        from agent.extract import extract_text
+        from agent.evaluation.attitudes import ReadStance
+        from agent.extract.pipeline import extract_text
 
         result = extract_text(text, self.llm, self.lexicon)
         return [ReadStance(holder=r.holder, relation=r.relation, target=r.target, status=r.status)
@@ -335,7 +335,7 @@ class Corpus:
     def lexicon(self) -> Lexicon:
         """The stance lexicon: the shipped words plus the user's (DOSSIER_LEXICON, or
         lexicon.toml in the index folder)."""
-        from agent import lexicon
+        from agent.extract import lexicon
 
         return lexicon.load(lexicon.user_file(self.settings.index_path, self.settings.lexicon))
 
@@ -381,7 +381,7 @@ class Corpus:
     def consolidation(self) -> Consolidation:
         """Canonical actors across articles, rebuilt from the stored records (cheap: no model call),
         so articles added since are included and `aliases.toml` edits apply at once."""
-        from agent.consolidate import Consolidation, Overrides
+        from agent.graph.consolidate import Consolidation, Overrides
 
         outlets = {a.id: a.outlet or a.id for a in self.store.articles()}
         return Consolidation(self.records(), outlets, Overrides.load(self.aliases_path))
@@ -392,7 +392,7 @@ class Corpus:
         actors = self.consolidation().actors()
         if actor is None:
             return actors
-        from agent.consolidate import fold
+        from agent.graph.consolidate import fold
 
         return Listing(a for a in actors if fold(actor) in {fold(n) for n in a.aliases})
 
@@ -422,8 +422,8 @@ class Corpus:
         a timeline of resolved dates and every article with its records marked. Read from what
         extraction stored (no model call); an unextracted corpus gets its articles and a note.
         Returns the HTML, or writes it to `path` and returns the path."""
-        from agent.export import write_atomically
-        from agent.report import ReportInput, render
+        from agent.output.export import write_atomically
+        from agent.output.report import ReportInput, render
 
         consolidation = self.consolidation()
         html = render(ReportInput(
@@ -452,7 +452,7 @@ class Corpus:
         self._generation = generation
         self._retriever = None
         if self._collection is not None:
-            from agent.retrieval import reopen_collection
+            from agent.index.retrieval import reopen_collection
 
             self._collection = reopen_collection(self.settings)
 
@@ -460,7 +460,7 @@ class Corpus:
     def retriever(self) -> Retriever:
         self._refresh()
         if self._retriever is None:
-            from agent.retrieval import Retriever
+            from agent.index.retrieval import Retriever
 
             self._retriever = Retriever(self.store, self._search_collection)
         return self._retriever
@@ -470,7 +470,7 @@ class Corpus:
 
     def ask(self, question: str) -> Answer:
         """A short answer whose every sentence cites verified passages, or a refusal citing nothing."""
-        from agent import answer as answering
+        from agent.answer import routes as answering
 
         started = time.perf_counter()
         question = answering.check_question(question)

@@ -239,7 +239,7 @@ class Answer(BaseModel):
         )
 
 
-# --- consolidated across articles (`agent.consolidate`) ------------------------------------
+# --- consolidated across articles (`agent.graph.consolidate`) ------------------------------------
 
 MergeReason = Literal[
     "same name", "article alias", "acronym", "title", "possessive", "epithet", "demonym", "country name",
@@ -314,6 +314,6 @@ class Listing(list):
     """A list of canonical actors or edges that also turns into one tidy pandas DataFrame."""
 
     def to_pandas(self):
-        from agent.export import listing_frame
+        from agent.output.export import listing_frame
 
         return listing_frame(self)

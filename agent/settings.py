@@ -80,6 +80,6 @@ class Settings(BaseSettings):
     @property
     def model_path(self) -> Path:
         """The GGUF the embedded server runs: the user's own, or the assembled default."""
-        from agent.local_model import DEFAULT_MODEL
+        from agent.model.local import DEFAULT_MODEL
 
         return self.local_model_path or self.cache_dir / DEFAULT_MODEL.filename

@@ -51,7 +51,7 @@ def model_url(request: pytest.FixtureRequest):
     if os.environ.get("RECORD_MODEL_URL"):  # a server already running (e.g. `agent model serve --keep`)
         yield os.environ["RECORD_MODEL_URL"]
         return
-    from agent.local_model import model_endpoint
+    from agent.model.local import model_endpoint
 
     with model_endpoint(Settings()) as url:
         yield url

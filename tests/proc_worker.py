@@ -22,11 +22,11 @@ from pathlib import Path
 
 import rich.progress  # noqa: F401 - imported lazily by `agent extract`
 
-import agent.export  # noqa: F401
+import agent.output.export  # noqa: F401
 from agent.cli import app
-from agent.llm import LLM
-from agent.nlp import parser
+from agent.model.llm import LLM
 from agent.settings import Settings
+from agent.text.nlp import parser
 
 # Loaded once in the forkserver and shared copy-on-write by every child: the spaCy
 # pipeline, and the parts of openai and instructor that load on a client's first use.

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.evaluate_qa import best_overlap_answer, evaluate_qa
+from agent.answer.question import analyse, split_parts
+from agent.answer.verify import about, close, fits, locate, mentions, supports
+from agent.evaluation.qa import best_overlap_answer, evaluate_qa
 from agent.models import Answer, Citation
-from agent.question import analyse, split_parts
-from agent.verify import about, close, fits, locate, mentions, supports
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_questions_are_scored_for_answers_false_refusals_citations_and_latency()
 def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
     from datetime import date
 
-    from agent.answer import Passage, pronoun_subject
+    from agent.answer.routes import Passage, pronoun_subject
     from agent.models import Article
 
     def passage(title: str, text: str) -> Passage:

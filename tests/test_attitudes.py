@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.attitudes import AttitudeItem, ReadStance, format_attitudes, load_attitudes, score, triples
+from agent.evaluation.attitudes import AttitudeItem, ReadStance, format_attitudes, load_attitudes, score, triples
 
 SET = Path(__file__).parent / "data" / "attitudes.json"
 

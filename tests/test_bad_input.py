@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.corpus import Corpus
+from agent.ingest.readers import Skipped, read_paths
 from agent.models import Article
-from agent.readers import Skipped, read_paths
 from agent.settings import Settings
 
 from .conftest import EXAMPLES
@@ -146,7 +146,7 @@ def test_text_without_sentence_punctuation_is_still_indexed(tmp_path: Path) -> N
 
 
 def test_text_without_sentence_punctuation_is_cut_into_bounded_chunks(tmp_path: Path) -> None:
-    from agent.chunking import chunk_article
+    from agent.ingest.chunking import chunk_article
 
     text = "\n".join(f"line {i} turkey backs the gna and russia backs the lna" for i in range(50))
     chunks = chunk_article(_one(_write(tmp_path / "notes.txt", text)), 600)

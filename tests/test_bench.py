@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from agent import timing
-from agent.bench import ask_figures, measure, table
+from agent.answer.question import analyse
 from agent.corpus import Corpus
-from agent.question import analyse
+from agent.evaluation.bench import ask_figures, measure, table
 from tests.conftest import EXAMPLES
 
 

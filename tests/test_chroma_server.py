@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import agent.embeddings
+import agent.index.embeddings
 from agent.corpus import Corpus
 from agent.errors import IndexUnavailable
 from agent.settings import Settings
@@ -75,12 +75,12 @@ def known_vectors(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
     still embedded live."""
     stored = corpus.collection.get(include=["documents", "embeddings"])
     known = {doc: np.asarray(vector, dtype=np.float32) for doc, vector in zip(stored["documents"], stored["embeddings"])}
-    live = agent.embeddings.embed
+    live = agent.index.embeddings.embed
 
     def embed(texts: list[str]) -> np.ndarray:
         return np.stack([known[t] for t in texts]) if texts and all(t in known for t in texts) else live(texts)
 
-    monkeypatch.setattr(agent.embeddings, "embed", embed)
+    monkeypatch.setattr(agent.index.embeddings, "embed", embed)
 
 
 def test_a_chroma_server_serves_the_same_retrieval_and_answers(

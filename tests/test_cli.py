@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app, ask_app
-from agent.evaluate import load_gold
+from agent.evaluation.score import load_gold
 
 from .conftest import EXAMPLES
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.consolidate import Consolidation, Overrides, stance_graph
 from agent.errors import DossierError
+from agent.graph.consolidate import Consolidation, Overrides, stance_graph
 from agent.models import Actor, Evidence, Link, Stance
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.answer import Composer, Passage
-from agent.chunking import chunk_article, split_sentences
+from agent.answer.routes import Composer, Passage
 from agent.corpus import Corpus
-from agent.readers import Skipped, read_paths
+from agent.ingest.chunking import chunk_article, split_sentences
+from agent.ingest.readers import Skipped, read_paths
 from agent.schemas import all_schemas
 from agent.settings import Settings
 
@@ -69,7 +69,7 @@ def test_sentences_split_on_stops_but_not_on_abbreviations_or_wrapped_lines():
     ],
 )
 def test_a_wire_dateline_is_not_part_of_the_sentence_read(sentence, read):
-    from agent.chunking import without_dateline
+    from agent.ingest.chunking import without_dateline
 
     start, end = without_dateline(sentence, (0, len(sentence)))
     assert sentence[start:end] == (read or sentence)
@@ -91,7 +91,7 @@ def test_a_wire_dateline_dates_the_article(tmp_path: Path, head, published):
 
 
 def test_a_dateline_place_holds_no_stance():
-    from agent.extract import extract_text
+    from agent.extract.pipeline import extract_text
     from agent.models import Stance
 
     class Model:  # types every name a state
@@ -219,14 +219,14 @@ def test_unusable_questions_get_a_clear_error(corpus: Corpus, question: str):
     ],
 )
 def test_stance_questions_are_recognised(question, expected):
-    from agent.question import stance_query
+    from agent.answer.question import stance_query
 
     query = stance_query(question)
     assert (query and (query.relation, query.ask_for, query.names)) == expected or (query is None and expected is None)
 
 
 def test_answers_carry_the_dates_their_passages_resolve_and_never_invent_one(extracted: Corpus):
-    from agent.answer import with_resolved_dates
+    from agent.answer.routes import with_resolved_dates
 
     records = extracted.records()
     (dated,) = _passages(extracted, "Haftar's LNA took control of Sirte, a strategically important city in the centre of Libya's Mediterranean coastline, in a rapid advance on Monday and is seeking to consolidate gains.")
@@ -239,7 +239,7 @@ def test_an_index_built_by_another_embedding_model_is_a_clear_error(tmp_path: Pa
     import chromadb
 
     from agent.errors import IndexUnavailable
-    from agent.retrieval import open_collection
+    from agent.index.retrieval import open_collection
 
     client = chromadb.PersistentClient(path=str(tmp_path / "index"), settings=chromadb.Settings(anonymized_telemetry=False))
     client.create_collection("articles", metadata={"embedding_model": "some-other-model"}, embedding_function=None)
@@ -249,7 +249,7 @@ def test_an_index_built_by_another_embedding_model_is_a_clear_error(tmp_path: Pa
 
 
 def test_embeddings_rank_the_supporting_sentence_above_an_unrelated_one():
-    from agent.embeddings import embed
+    from agent.index.embeddings import embed
 
     question, support, unrelated = embed(
         ["Who backs the GNA?", "The GNA has the support of the UN, Turkey, and Qatar.", "The weather was mild in spring."]

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from agent.corpus import Corpus
-from agent.retrieval import open_collection
+from agent.index.retrieval import open_collection
+from agent.index.store import Store
 from agent.settings import Settings
-from agent.store import Store
 
 from .fake_openai import FakeOpenAI, Reply, Request, closed_port_url, extraction_reply
 from .news_samples import MINI_CORPUS, write_corpus
@@ -267,7 +267,7 @@ def test_commands_started_together_on_a_new_index_all_succeed(round_: int, tmp_p
 def test_every_write_of_an_ingest_happens_under_the_writer_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import fcntl
 
-    import agent.retrieval
+    import agent.index.retrieval
 
     index = tmp_path / "index"
     lock_file = index / "ingest.lock"
@@ -291,8 +291,8 @@ def test_every_write_of_an_ingest_happens_under_the_writer_lock(tmp_path: Path, 
             return real(*args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(agent.retrieval, "add_chunks", spy("add_chunks", agent.retrieval.add_chunks))
-    monkeypatch.setattr(agent.retrieval, "delete_chunks", spy("delete_chunks", agent.retrieval.delete_chunks))
+    monkeypatch.setattr(agent.index.retrieval, "add_chunks", spy("add_chunks", agent.index.retrieval.add_chunks))
+    monkeypatch.setattr(agent.index.retrieval, "delete_chunks", spy("delete_chunks", agent.index.retrieval.delete_chunks))
     monkeypatch.setattr(Store, "put_article", spy("put_article", Store.put_article))
     news = tmp_path / "news"
     news.mkdir()

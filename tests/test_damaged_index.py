@@ -236,7 +236,7 @@ def test_a_full_disk_is_named_with_its_free_space(full_disk: Path, tmp_path: Pat
 
 
 def test_a_full_disk_during_a_write_is_one_clear_line(index: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from agent.store import Store
+    from agent.index.store import Store
 
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
@@ -255,12 +255,12 @@ def test_a_full_disk_during_a_write_is_one_clear_line(index: Path, monkeypatch: 
 def test_a_vector_store_failure_names_the_index_and_the_next_step(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import chromadb.errors
 
-    import agent.retrieval
+    import agent.index.retrieval
 
     def broken(*args, **kwargs):
         raise chromadb.errors.InternalError("Error in compaction: Failed to apply logs to the metadata segment")
 
-    monkeypatch.setattr(agent.retrieval, "add_chunks", broken)
+    monkeypatch.setattr(agent.index.retrieval, "add_chunks", broken)
     (index.parent / "news").mkdir()
     (index.parent / "news" / "story.txt").write_text("Port reopens\n\nThe port of Velmora reopened on Monday.\n")
     result = _cli("ingest", str(index.parent / "news"), "--index", str(index))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.dates import find_date_mentions, parse_published, resolve
+from agent.extract.dates import find_date_mentions, parse_published, resolve
 from agent.models import Article, DateMention
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -339,6 +339,6 @@ def test_parse_published(raw, expected):
 
 
 def test_module_names_no_corpus_entities():
-    source = (ROOT / "agent" / "dates.py").read_text(encoding="utf-8")
+    source = (ROOT / "agent" / "extract" / "dates.py").read_text(encoding="utf-8")
     for name in ("GNA", "LNA", "Haftar", "Libya", "Tripoli", "Sirte", "Erdogan", "Putin", "Serraj", "Turkey", "Russia"):
         assert name not in source

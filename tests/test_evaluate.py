@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.evaluate import (
+from agent.evaluation.score import (
     AliasMap,
     agrees_at_precision,
     evaluate,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.frames import SentenceFrames
-from agent.nlp import parse, parser
+from agent.extract.frames import SentenceFrames
+from agent.text.nlp import parse, parser
 
 
 def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...]]]:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-import agent.extract
-from agent.chunking import split_sentences
+import agent.extract.pipeline
 from agent.corpus import Corpus
+from agent.ingest.chunking import split_sentences
+from agent.ingest.readers import read_paths
 from agent.models import Stance
-from agent.readers import read_paths
-from agent.safety import looks_like_instruction
 from agent.settings import Settings
+from agent.text.safety import looks_like_instruction
 
 from .fake_openai import FakeOpenAI, Request, extraction_reply, tool_call
 
@@ -146,7 +146,7 @@ def _extract(settings: Settings) -> Extraction:
     # The fake model types every name a state: the most obliging model there is, so only
     # what reaches the parser and the model decides what is recorded.
     parsed: list[str] = []
-    real_parse = agent.extract.parse
+    real_parse = agent.extract.pipeline.parse
 
     def spy_parse(texts):
         texts = list(texts)
@@ -154,7 +154,7 @@ def _extract(settings: Settings) -> Extraction:
         return real_parse(texts)
 
     with pytest.MonkeyPatch.context() as patch, FakeOpenAI(extraction_reply) as fake:
-        patch.setattr(agent.extract, "parse", spy_parse)
+        patch.setattr(agent.extract.pipeline, "parse", spy_parse)
         with Corpus(settings.model_copy(update={"base_url": fake.url})) as corpus:
             results = corpus.extract()
     stances = [r for result in results for r in result.records if isinstance(r, Stance)]
@@ -181,7 +181,7 @@ def test_without_the_filter_the_attack_would_get_through(
     injected: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The control: the test above passes because of the filter, not by luck of the grammar."""
-    monkeypatch.setattr(agent.extract, "looks_like_instruction", lambda sentence: False)
+    monkeypatch.setattr(agent.extract.pipeline, "looks_like_instruction", lambda sentence: False)
     own = injected.model_copy(update={"index_path": Path(shutil.copytree(injected.index_path, tmp_path / "index"))})
     assert [s for s in _extract(own).stances if s.holder == "Canada"]
 

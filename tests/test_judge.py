@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from agent import lexicon
-from agent.extract import extract_text
-from agent.frames import SentenceFrames
+from agent.extract import lexicon
+from agent.extract.frames import SentenceFrames
+from agent.extract.pipeline import extract_text
 from agent.models import Stance
-from agent.nlp import parse
+from agent.text.nlp import parse
 
 
 def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], str]]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from agent import local_model
-from agent.local_model import find_running_server, model_endpoint, server_status, stop_kept_server
+from agent.model import local as local_model
+from agent.model.local import find_running_server, model_endpoint, server_status, stop_kept_server
 from agent.settings import Settings
 
 FAKE = Path(__file__).parent / "fake_llama"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from agent import lexicon
 from agent.corpus import Corpus
 from agent.errors import DossierError
-from agent.frames import SentenceFrames
-from agent.nlp import parse
+from agent.extract import lexicon
+from agent.extract.frames import SentenceFrames
 from agent.settings import Settings
+from agent.text.nlp import parse
 
 from .fake_openai import FakeOpenAI, extraction_reply
 

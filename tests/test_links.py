@@ -3,9 +3,9 @@ acronyms and epithets, each with the exact span that states it. Invented names t
 
 from __future__ import annotations
 
-from agent.frames import SentenceFrames
-from agent.links import acronyms, read_ties
-from agent.nlp import parse
+from agent.extract.frames import SentenceFrames
+from agent.extract.links import acronyms, read_ties
+from agent.text.nlp import parse
 
 
 def _ties(sentence: str):
@@ -65,8 +65,8 @@ class _EveryNameIsOther:
 
 
 def test_from_extraction_to_canonical_actors_on_invented_business_news():
-    from agent.consolidate import Consolidation
-    from agent.extract import extract_article
+    from agent.extract.pipeline import extract_article
+    from agent.graph.consolidate import Consolidation
     from agent.models import Article
 
     first = Article(id="a", path="a", content_hash="a", outlet="Market Ledger", text=(

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.corpus import Corpus
-from agent.extract import cache_key
+from agent.extract.pipeline import cache_key
 from agent.models import Actor, DateMention, Evidence, Link, Stance
 
 runner = CliRunner()

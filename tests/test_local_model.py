@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from agent import local_model
 from agent.errors import DossierError
-from agent.local_model import (
+from agent.model import local as local_model
+from agent.model.local import (
     NOT_INSTALLED,
     LocalServer,
     ModelError,

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from agent.corpus import Corpus
 from agent.errors import ModelError
-from agent.llm import LLM
+from agent.model.llm import LLM
 from agent.settings import Settings
 
 from .fake_openai import FakeOpenAI, Reply, Request, Script, closed_port_url, error, extraction_reply, tool_call

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agent.errors import ModelError
-from agent.portable_build import amx_instructions, check_no_amx
+from agent.model.portable_build import amx_instructions, check_no_amx
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("gcc") and shutil.which("objdump")), reason="needs gcc and objdump"

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from agent.consolidate import consolidate
-from agent.extract import extract_text
+from agent.extract.pipeline import extract_text
+from agent.graph.consolidate import consolidate
 from agent.models import Link, Stance
 
 STORY = (

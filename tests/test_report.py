@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from agent.cli import app
 from agent.corpus import Corpus
 from agent.models import DateMention
-from agent.report import GRAPH_RELATIONS
+from agent.output.report import GRAPH_RELATIONS
 
 
 class ReportReader(HTMLParser):

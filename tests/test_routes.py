@@ -92,16 +92,16 @@ def test_only_real_names_are_said_to_be_missing(corpus: Corpus):
 
 
 def test_ask_reads_the_graph_and_never_reruns_the_extraction_grammar_on_passages(extracted: Corpus, monkeypatch):
-    import agent.frames
+    import agent.extract.frames
 
     parsed: list[str] = []
-    original = agent.frames.SentenceFrames.__init__
+    original = agent.extract.frames.SentenceFrames.__init__
 
     def spy(self, sent, offset):
         parsed.append(sent.text)
         original(self, sent, offset)
 
-    monkeypatch.setattr(agent.frames.SentenceFrames, "__init__", spy)
+    monkeypatch.setattr(agent.extract.frames.SentenceFrames, "__init__", spy)
     extracted.ask("Who backs the GNA?")
     assert set(parsed) <= {"Who backs the GNA?"}  # the question may be read; no passage is
 

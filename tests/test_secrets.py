@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.errors import ModelError
-from agent.llm import LLM
-from agent.local_model import LocalServer
+from agent.model.llm import LLM
+from agent.model.local import LocalServer
 from agent.settings import Settings
 
 from .conftest import ROOT
@@ -156,6 +156,6 @@ def test_local_server_binds_loopback_only(tmp_path: Path, monkeypatch: pytest.Mo
     assert command[at + 1] == "127.0.0.1"
     assert command.count("--host") == 1 and "0.0.0.0" not in command
     assert server.base_url == "http://127.0.0.1:8123/v1"
-    from agent.local_model import _server_env
+    from agent.model.local import _server_env
 
     assert "HOST" not in _server_env()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.store import MIGRATIONS, Store
+from agent.index.store import MIGRATIONS, Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs fork")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from agent.corpus import Corpus
-from agent.export import read_records, write_records
 from agent.models import Stance
+from agent.output.export import read_records, write_records
 
 pytestmark = pytest.mark.vcr
 

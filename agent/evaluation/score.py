@@ -47,7 +47,7 @@ Stances
       gives P = R = F1 = 1.0.
 
 Dates and fabricated dates
-    Scored by `agent.evaluate_dates` (its docstring has the rules) over the date
+    Scored by `agent.evaluation.dates` (its docstring has the rules) over the date
     records of every article, each with its evidence article resolved as below and
     whether its quote is grounded.
 
@@ -72,7 +72,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.evaluate_dates import (
+from agent.evaluation.dates import (
     STRAIGHT_APOSTROPHES,
     DateCandidate,
     DateDetail,

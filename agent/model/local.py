@@ -437,7 +437,7 @@ def idle_seconds(settings: Settings) -> float:
 def watch_idle(settings: Settings, pid: int, keep_alive: float) -> None:
     """Stop server `pid` once it has been idle for `keep_alive` seconds; return when it is gone.
 
-    Runs in a small detached process (`python -m agent.local_model watch ...`) that Dossier
+    Runs in a small detached process (`python -m agent.model.local watch ...`) that Dossier
     starts beside the server, so the server outlives the command that started it.
     """
     poll = min(5.0, max(0.1, keep_alive / 10))
@@ -452,7 +452,7 @@ def watch_idle(settings: Settings, pid: int, keep_alive: float) -> None:
 
 def _start_watchdog(settings: Settings, pid: int, keep_alive: float) -> None:
     subprocess.Popen(
-        [sys.executable, "-m", "agent.local_model", "watch", str(pid), str(keep_alive), str(settings.cache_dir)],
+        [sys.executable, "-m", "agent.model.local", "watch", str(pid), str(keep_alive), str(settings.cache_dir)],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,  # outlives this command and its terminal's Ctrl-C
         env=os.environ | {"DOSSIER_CACHE_DIR": str(settings.cache_dir)},
@@ -594,7 +594,7 @@ def model_endpoint(settings: Settings) -> Iterator[str]:
             server.stop()
 
 
-if __name__ == "__main__":  # the keep-alive watchdog: python -m agent.local_model watch PID SECONDS CACHE_DIR
+if __name__ == "__main__":  # the keep-alive watchdog: python -m agent.model.local watch PID SECONDS CACHE_DIR
     if len(sys.argv) == 5 and sys.argv[1] == "watch":
         from agent.settings import Settings
 

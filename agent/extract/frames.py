@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from agent import lexicon
-from agent.lexicon import Lexicon
+from agent.extract import lexicon
+from agent.extract.lexicon import Lexicon
 
 if TYPE_CHECKING:  # spaCy loads in ~1 s; a cached re-run never needs it
     from spacy.tokens import Span, Token
@@ -786,6 +786,6 @@ def is_person(mention: Mention) -> bool:
 def role_nouns() -> frozenset[str]:
     """Nouns that stand for a person by role ("the commander", "the president"): the last
     word of each title in `data/titles.txt`."""
-    from agent.links import _titles  # links reads frames: imported here, not above
+    from agent.extract.links import _titles  # links reads frames: imported here, not above
 
     return frozenset(title.split()[-1] for title in _titles())

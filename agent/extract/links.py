@@ -17,12 +17,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from agent import data
-from agent.frames import Mention
+from agent.extract.frames import Mention
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
-    from agent.frames import SentenceFrames
+    from agent.extract.frames import SentenceFrames
 
 _OWNER_LABELS = {"ORG", "GPE", "NORP"}
 _EPITHET_DEPS = {"amod", "advmod", "npadvmod", "compound", "punct", "conj", "advcl", "hmod", "hyph"}

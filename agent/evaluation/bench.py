@@ -67,7 +67,7 @@ def _pct(values: list[float], q: float) -> float:
 
 def embedding_rate(texts: list[str]) -> float:
     """Raw tokens/s of the embedding model on these texts, length-sorted (its best case)."""
-    from agent.embeddings import _session_and_tokenizer, embed
+    from agent.index.embeddings import _session_and_tokenizer, embed
 
     _, tokenizer = _session_and_tokenizer()
     tokens = sum(len(e.ids) for e in tokenizer.encode_batch(texts))

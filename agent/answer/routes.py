@@ -1,7 +1,7 @@
 """ask: route each question by what it asks, answer from what extraction stored or from
 verified passages, cite every sentence, or refuse.
 
-Routes (see `agent.question`):
+Routes (see `agent.answer.question`):
 - stance ("who backs X", "does X back Y"): the consolidated stance graph, every holder
   with the number of outlets reporting it and one citation per outlet (at most three);
 - date ("when", "in what year"): the stored date records, ISO value and the article's words;
@@ -25,21 +25,21 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.chunking import split_sentences
-from agent.consolidate import fold
-from agent.frames import GENERIC_ACTOR_NOUNS
+from agent.answer.question import Question, analyse, check_question, count_claim, read, split_parts
+from agent.answer.verify import about, close, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, supports
+from agent.data.prompts import load as load_prompt
+from agent.extract.frames import GENERIC_ACTOR_NOUNS
+from agent.graph.consolidate import fold
+from agent.index.retrieval import tokens
+from agent.index.store import Store
+from agent.ingest.chunking import split_sentences
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
-from agent.prompts import load as load_prompt
-from agent.question import Question, analyse, check_question, count_claim, read, split_parts
-from agent.retrieval import tokens
-from agent.safety import looks_like_instruction
-from agent.store import Store
+from agent.text.safety import looks_like_instruction
 from agent.timing import stage
-from agent.verify import about, close, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, supports
 
 if TYPE_CHECKING:  # openai and chromadb take seconds to import; a graph answer needs neither
-    from agent.llm import LLM
-    from agent.retrieval import Hit, Retriever
+    from agent.index.retrieval import Hit, Retriever
+    from agent.model.llm import LLM
 
 REFUSAL = "The articles do not say."
 MAX_PASSAGES = 5  # shown to the model: a 1.5B model reads five short sentences fast and well
@@ -542,7 +542,7 @@ def build_passages(store: Store, hits: list[Hit], question: str, limit: int = 12
     Instruction-like sentences are left out (see `safety`). Lexical overlap breaks ties the
     small embedding model blurs (names, numbers).
     """
-    from agent.embeddings import embed
+    from agent.index.embeddings import embed
 
     candidates: list[Passage] = []
     articles: dict[str, Article] = {}

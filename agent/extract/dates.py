@@ -81,7 +81,7 @@ from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
-from agent.chunking import split_sentences
+from agent.ingest.chunking import split_sentences
 from agent.models import Article, DateMention, Evidence
 
 __all__ = ["find_date_mentions", "parse_published", "resolve"]

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agent.errors import IndexUnavailable
+from agent.index.store import Store
 from agent.models import Chunk
 from agent.settings import Settings
-from agent.store import Store
 from agent.timing import stage
 
 if TYPE_CHECKING:  # chromadb takes a second to import: a graph or date answer never needs it
@@ -32,7 +32,7 @@ class Hit:
 def open_collection(settings: Settings) -> chromadb.Collection:
     import chromadb
 
-    from agent.embeddings import EMBEDDING_NAME, MiniLMEmbedding  # registers it with Chroma
+    from agent.index.embeddings import EMBEDDING_NAME, MiniLMEmbedding  # registers it with Chroma
 
     # No telemetry: Dossier runs offline, and what is indexed is nobody else's business.
     client_settings = chromadb.Settings(anonymized_telemetry=False)
@@ -76,7 +76,7 @@ def reopen_collection(settings: Settings) -> chromadb.Collection:
 def add_chunks(collection: chromadb.Collection, chunks: list[Chunk]) -> None:
     if not chunks:
         return
-    from agent.embeddings import embed
+    from agent.index.embeddings import embed
 
     collection.upsert(
         ids=[c.id for c in chunks],

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from agent.attitudes import ReadStance
-from agent.chunking import split_sentences
+from agent.data.prompts import load as load_prompt
+from agent.evaluation.attitudes import ReadStance
+from agent.ingest.chunking import split_sentences
 from agent.models import Article, Evidence, Stance
-from agent.prompts import load as load_prompt
 
 MAX_TOKENS = 160  # a few stances at most: bounded like every call
 

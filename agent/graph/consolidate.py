@@ -34,7 +34,7 @@ from rapidfuzz.distance import JaroWinkler
 
 from agent.data import lines, name_suffixes
 from agent.errors import DossierError
-from agent.links import titles_data
+from agent.extract.links import titles_data
 from agent.models import (
     Actor, CanonicalActor, Edge, Evidence, Link, Listing, Merge, MergeReason, Record, Stance,
 )

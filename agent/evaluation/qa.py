@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel
 
-from agent.chunking import split_sentences
-from agent.evaluate import AliasMap, fold_name
+from agent.answer.verify import has_word, proper_names
+from agent.evaluation.score import AliasMap, fold_name
+from agent.index.retrieval import tokens
+from agent.index.store import Store
+from agent.ingest.chunking import split_sentences
 from agent.models import Answer, Citation
-from agent.retrieval import tokens
-from agent.store import Store
-from agent.verify import has_word, proper_names
 
 BASELINE = "best-overlap sentence"
 

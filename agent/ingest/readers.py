@@ -14,11 +14,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.chunking import dateline_when
-from agent.dates import parse_published
-from agent.fetch import FetchError, fetch, is_url, url_id
+from agent.extract.dates import parse_published
+from agent.ingest.chunking import dateline_when
+from agent.ingest.fetch import FetchError, fetch, is_url, url_id
 from agent.models import Article
-from agent.safety import looks_like_instruction
+from agent.text.safety import looks_like_instruction
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
 

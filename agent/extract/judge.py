@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from agent.prompts import load as load_prompt
+from agent.data.prompts import load as load_prompt
 
 # (paraphrase shown to the model, relation it means; None: no stance)
 MEANINGS: tuple[tuple[str, str | None], ...] = (

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from agent.errors import DossierError
-from agent.frames import CONDEMN_VERBS, OPPOSE_VERBS, SUPPORT_VERBS, SentenceFrames
-from agent.nlp import parse
+from agent.extract.frames import CONDEMN_VERBS, OPPOSE_VERBS, SUPPORT_VERBS, SentenceFrames
+from agent.text.nlp import parse
 
 MAX_QUESTION_CHARS = 1000
 NAME_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}

@@ -181,7 +181,7 @@ class LLM:
     def _mark_used(self) -> None:
         """Keep the embedded server's idle clock at zero while it is in use (see keep-alive)."""
         if self.settings.provider == "local":
-            from agent.local_model import touch_activity
+            from agent.model.local import touch_activity
 
             touch_activity(self.settings)
 

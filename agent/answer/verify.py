@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 
-from agent.question import Question
+from agent.answer.question import Question
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _STOP = frozenset(
@@ -64,7 +64,7 @@ def learn_forms(texts: list[str]) -> None:
     new = [t for t in dict.fromkeys(texts) if t not in _FORMS]
     if not new:
         return
-    from agent.nlp import parse
+    from agent.text.nlp import parse
 
     if len(_FORMS) + len(new) > _MAX_FORMS:
         _FORMS.clear()

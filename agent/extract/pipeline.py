@@ -34,17 +34,17 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 from agent import data
-from agent.chunking import split_sentences, without_dateline
-from agent.dates import find_date_mentions
-from agent.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, is_person, role_nouns
-from agent.judge import PROMPTS as JUDGE_PROMPTS
-from agent.judge import judge
-from agent.lexicon import Lexicon
-from agent.links import Tie, acronyms, read_ties
+from agent.data.prompts import load as load_prompt
+from agent.extract.dates import find_date_mentions
+from agent.extract.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, is_person, role_nouns
+from agent.extract.judge import PROMPTS as JUDGE_PROMPTS
+from agent.extract.judge import judge
+from agent.extract.lexicon import Lexicon
+from agent.extract.links import Tie, acronyms, read_ties
+from agent.ingest.chunking import split_sentences, without_dateline
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
-from agent.nlp import parse
-from agent.prompts import load as load_prompt
-from agent.safety import looks_like_instruction
+from agent.text.nlp import parse
+from agent.text.safety import looks_like_instruction
 
 PIPELINE_VERSION = "1"
 _PROMPTS = ("actor_types_system", "actor_types_user", "reference_system", "reference_user", *JUDGE_PROMPTS)
@@ -68,8 +68,9 @@ class NameKind(BaseModel):
 @lru_cache(maxsize=1)
 def cache_version() -> str:
     """Changes whenever the extraction code, a prompt or a record schema changes."""
-    from agent import dates, frames, links, nlp
-    from agent import judge as judge_module
+    from agent.extract import dates, frames, links
+    from agent.extract import judge as judge_module
+    from agent.text import nlp
 
     sources = [inspect.getsource(module) for module in (sys.modules[__name__], frames, dates, links, judge_module, nlp)]
     parts = [PIPELINE_VERSION, *sources, *(load_prompt(p) for p in _PROMPTS), links.titles_data(), data.text("name_suffixes.txt")]

@@ -1,6 +1,6 @@
-"""Date scoring for `agent.evaluate`: gold dates matched to predicted date records, and fabricated dates.
+"""Date scoring for `agent.evaluation.score`: gold dates matched to predicted date records, and fabricated dates.
 
-Pure and deterministic. `agent.evaluate.evaluate` resolves each date record's article and
+Pure and deterministic. `agent.evaluation.score.evaluate` resolves each date record's article and
 grounding (see its module docstring) and hands them here as `DateRecord`s.
 
 Dates (`score_dates`)
@@ -61,7 +61,7 @@ TOKEN_FUZZY_RATIO = 80.0
 TOKEN_FUZZY_MIN_LEN = 5
 PRECISION_CHARS = {"year": 4, "month": 7, "day": 10}
 
-# Curly apostrophes made straight: shared with `agent.evaluate.fold_name`.
+# Curly apostrophes made straight: shared with `agent.evaluation.score.fold_name`.
 STRAIGHT_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 

@@ -1,0 +1,1 @@
+"""Answering: read the question, route it, answer from stored records or passages, verify the citations."""

@@ -1,0 +1,1 @@
+"""Evaluation: scorers against gold files, the naive baselines, and `agent bench`."""

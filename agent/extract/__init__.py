@@ -1,0 +1,1 @@
+"""Extraction: article -> Actor, Stance, DateMention and Link records, each with verified evidence."""

@@ -1,0 +1,1 @@
+"""The graph: across articles, one canonical actor per entity, and the stance graph between them."""

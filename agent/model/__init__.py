@@ -1,0 +1,1 @@
+"""The language model: the openai+instructor client, and the embedded GGUF model and its server."""

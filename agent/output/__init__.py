@@ -1,0 +1,1 @@
+"""Output: the HTML report, and records and listings as JSON Lines, CSV or a DataFrame."""

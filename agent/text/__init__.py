@@ -1,0 +1,1 @@
+"""Text utilities every stage shares: the English parser, and the check that article text stays data."""
