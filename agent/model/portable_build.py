@@ -9,6 +9,7 @@ else (pip's cache, an earlier native build) cannot slip through.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import re
 import shutil
@@ -36,12 +37,14 @@ def llama_libraries() -> list[Path]:
     spec = importlib.util.find_spec("llama_cpp")
     if spec is None or not spec.submodule_search_locations:
         return []
-    return sorted(
-        path
-        for location in spec.submodule_search_locations
-        for path in Path(location).rglob("*.so*")
-        if path.is_file() and ".so" in path.name
-    )
+    # Each library once: a wheel holds `libggml.so`, `libggml.so.0` and `libggml.so.0.25.3` as
+    # three copies of one file (wheels keep no symlinks).
+    by_content: dict[str, Path] = {}
+    for location in spec.submodule_search_locations:
+        for path in sorted(Path(location).rglob("*.so*")):
+            if path.is_file() and ".so" in path.name:
+                by_content.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), path)
+    return sorted(by_content.values())
 
 
 def amx_instructions(library: Path, objdump: str = "objdump") -> list[str]:
