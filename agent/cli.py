@@ -171,6 +171,7 @@ def extract(
     try:
         with Corpus(_settings(index)) as corpus:
             results = corpus.extract(paths, workers=workers, on_done=done)  # a progress bar on a terminal
+            _print_notes(corpus)
             text, count = render_records((r for result in results for r in result.records), fmt)
             if out == "-":
                 sys.stdout.write(text)
