@@ -171,6 +171,7 @@ def extract(
     try:
         with Corpus(_settings(index)) as corpus:
             results = corpus.extract(paths, workers=workers, on_done=done)  # a progress bar on a terminal
+            _print_notes(corpus)
             text, count = render_records((r for result in results for r in result.records), fmt)
             if out == "-":
                 sys.stdout.write(text)
@@ -570,17 +571,21 @@ def model_serve(
 
 @model_app.command("status")
 def model_status() -> None:
-    """Whether the embedded server runs: its address, model, idle time, keep-alive and memory."""
+    """Whether the embedded server runs: its address, model, idle time, keep-alive and memory;
+    and when the last one stopped, and why."""
     from agent.model.local import server_status
 
     status = server_status(_settings())
     if not status.running:
         console.print("no local model server is running (the next command that needs one starts it)")
-        return
-    keep = "until `agent model stop`" if status.keep_alive_s is None else f"stops after {status.keep_alive_s:g} s idle"
-    memory = f", {status.memory_mb:.0f} MB" if status.memory_mb is not None else ""
-    console.print(f"running at {status.url} (pid {status.pid}{memory}): {escape(status.model or '')}")
-    console.print(f"idle {status.idle_s:.0f} s; {keep}")
+    else:
+        keep = "until `agent model stop`" if status.keep_alive_s is None else f"stops after {status.keep_alive_s:g} s idle"
+        memory = f", {status.memory_mb:.0f} MB" if status.memory_mb is not None else ""
+        console.print(f"running at {status.url} (pid {status.pid}{memory}): {escape(status.model or '')}")
+        console.print(f"idle {status.idle_s:.0f} s; {keep}")
+    end = status.last_end
+    if end is not None:
+        console.print(escape(f"the last server (pid {end.pid}) stopped{end.when()}: {end.how()}; its log: {end.log}"))
 
 
 @model_app.command("stop")

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.errors import DossierError, read_only, store_damaged
+from agent.errors import DossierError, no_index, read_only, store_damaged
 from agent.extract.pipeline import ArticleResult, cache_key, extract_article, run_batch
 from agent.index.store import Store
 from agent.ingest.chunking import chunk_article
-from agent.ingest.readers import Skipped, read_paths
+from agent.ingest.readers import SUPPORTED, Skipped, read_paths
 from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, Record, Stance
 from agent.output.export import record_from_dict
 from agent.progress import Bar, progress_bar
@@ -60,13 +60,20 @@ class IngestReport:
 
 class Corpus:
     def __init__(self, settings: Settings | None = None, readonly: bool | None = None, **overrides: object) -> None:
-        """`readonly`: open the index without writing to it; by default, when the user cannot write it."""
+        """`readonly`: open the index without writing to it; by default, when the user cannot write it.
+
+        Opening a folder that holds no index creates nothing: reading from it is an error that
+        names the folder, and `ingest` or `extract` create the index there.
+        """
         self.settings = (settings or Settings()).model_copy(update=overrides) if overrides else (settings or Settings())
         if readonly is None:
             readonly = not _writable(self.settings.index_path) and self.settings.store_path.exists()
-        self.store = Store(self.settings.store_path, readonly=readonly)
+        self._readonly = readonly
+        self._store: Store | None = None
+        self._generation = 0
+        if self.settings.store_path.exists():
+            self._open_store()  # a damaged or too old store is reported at once
         self.notes: list[str] = []  # one-line notes for the user (the CLI prints them to stderr)
-        self._generation = self.store.generation()
         self._collection = None
         self._retriever: Retriever | None = None
         self._llm: LLM | None = None
@@ -84,11 +91,28 @@ class Corpus:
         """Stop a model server this corpus started, and close the store."""
         self._resources.close()
         self._llm = None
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
 
     @property
     def readonly(self) -> bool:
-        return self.store.readonly
+        return self._readonly
+
+    @property
+    def store(self) -> Store:
+        """The SQLite store of the index; a missing index is an error here (see `_open_store`)."""
+        if self._store is None:
+            if not self.settings.store_path.exists():  # another process may have created it since
+                raise no_index(self.settings.index_path)
+            self._open_store()
+        assert self._store is not None
+        return self._store
+
+    def _open_store(self) -> None:
+        """Open the store, creating the index if there is none: only the commands that add
+        articles (`ingest`, and `extract` through it) call this on a missing index."""
+        self._store = Store(self.settings.store_path, readonly=self._readonly)
+        self._generation = self._store.generation()
 
     def _writing(self) -> None:
         if self.readonly:
@@ -134,6 +158,8 @@ class Corpus:
         """Read, chunk and index files and folders. Unchanged articles are a no-op; edited ones replace their chunks.
         `progress`: show a bar (default: on a terminal or in a notebook)."""
         self._writing()
+        if self._store is None:
+            self._open_store()
         report = IngestReport()
         started = time.perf_counter()
         # another `agent ingest` on this index waits its turn
@@ -290,11 +316,26 @@ class Corpus:
         """
         self._writing()
         if paths is not None:
+            paths = list(paths)
             report = self.ingest(paths, progress)
-            wanted = report.added + report.replaced + report.unchanged
-            articles = [a for a in (self.store.article(i) for i in wanted) if a is not None]
+            # A file whose text is indexed under another id (a copy of an indexed folder) asks
+            # for that article: ingest skipped it as a duplicate, extraction must not.
+            copies = [s for s in report.skipped if s.duplicate_of]
+            wanted = report.added + report.replaced + report.unchanged + [s.duplicate_of for s in copies]
+            articles = [a for a in (self.store.article(i) for i in dict.fromkeys(wanted)) if a is not None]
+            if not articles:
+                raise _nothing_to_extract(paths, report.skipped)
+            if copies:
+                example = copies[0]
+                self.notes.append(
+                    f"{len(copies)} file{'s have' if len(copies) > 1 else ' has'} the same text as an article indexed "
+                    f"under another id, and {'their' if len(copies) > 1 else 'its'} records are that article's "
+                    f"(e.g. {example.path} -> {example.duplicate_of})"
+                )
         else:
             articles = self.store.articles()
+            if not articles:
+                raise DossierError(f"the index at {self.settings.index_path} is empty: run `agent extract PATH` on the articles")
         model = self.model_id
 
         def cached(article: Article) -> ArticleResult | None:
@@ -470,7 +511,7 @@ class Corpus:
 
     def ask(self, question: str) -> Answer:
         """A short answer whose every sentence cites verified passages, or a refusal citing nothing."""
-        from agent.answer import routes as answering
+        from agent.answer.routes import routes as answering
 
         started = time.perf_counter()
         question = answering.check_question(question)
@@ -488,6 +529,14 @@ class Corpus:
 
     def _lazy_llm(self) -> LLM:
         return _Lazy(self)  # type: ignore[return-value]
+
+
+def _nothing_to_extract(paths: list[str | Path], skipped: list[Skipped]) -> DossierError:
+    where = ", ".join(str(p) for p in paths) or "no path"
+    if not skipped:
+        return DossierError(f"no article to extract: no articles found in {where} (readable: {', '.join(sorted(SUPPORTED))})")
+    more = f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    return DossierError(f"no article to extract in {where}: {'; '.join(str(s) for s in skipped[:3])}{more}")
 
 
 def _writable(index_path: Path) -> bool:

@@ -25,6 +25,10 @@ class IndexUnavailable(DossierError):
     """The index cannot be used as configured (server unreachable, other embedding model)."""
 
 
+class IndexMissing(DossierError):
+    """A command that reads the index was given a folder that holds none (only ingest and extract create one)."""
+
+
 class IndexReadOnly(DossierError):
     """A command that must write was given an index the user cannot write."""
 
@@ -44,6 +48,13 @@ def store_damaged(store_path: Path, detail: str) -> StoreDamaged:
     return StoreDamaged(
         f"the store {store_path} is damaged (SQLite: {detail}); it is left as it is. Rebuild the index "
         f"from the original files into a new path: `agent ingest FILES --index NEW_PATH`"
+    )
+
+
+def no_index(index_path: Path) -> IndexMissing:
+    return IndexMissing(
+        f"there is no index at {index_path}: check --index or DOSSIER_INDEX_PATH, or create one there "
+        f"with `agent ingest PATH --index {index_path}`"
     )
 
 

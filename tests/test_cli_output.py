@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import stat
 from pathlib import Path
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 from agent.cli import app
 
 from . import proc_worker
+from .conftest import ROOT
 from .fake_openai import FakeOpenAI, extraction_reply
 from .news_samples import MINI_CORPUS, write_corpus
 
@@ -155,6 +157,73 @@ def test_forget_removes_an_article_with_its_chunks_vectors_and_records(env, news
     missing = runner.invoke(app, ["forget", kept[0], "no-such-article.txt"])
     assert missing.exit_code == 1 and "no-such-article.txt" in missing.stderr
     assert len(json.loads(runner.invoke(app, ["articles", "--json"]).stdout)) == len(kept)
+
+
+def test_extract_of_a_copy_of_an_indexed_folder_extracts_the_articles_it_duplicates(env, news: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["ingest", str(news)]).exit_code == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(news, copy)
+    out = tmp_path / "copy.jsonl"
+    result = runner.invoke(app, ["extract", str(copy), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"from {len(MINI_CORPUS)} articles" in result.stdout
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {r["evidence"]["article"] for r in records} == set(MINI_CORPUS)  # the indexed ids, not copy/...
+    assert "same text as an article indexed under another id" in " ".join(result.stderr.split())
+    assert len(json.loads(runner.invoke(app, ["articles", "--json"]).stdout)) == len(MINI_CORPUS)  # not indexed twice
+
+
+def test_an_extract_that_selects_no_article_says_why(env, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "scans").mkdir()
+    (tmp_path / "scans" / "page.pdf").write_bytes(b"%PDF-1.4")
+    out = tmp_path / "out.jsonl"
+    for folder, why in (("empty", "no articles found in"), ("scans", "page.pdf: unsupported file type '.pdf'")):
+        result = runner.invoke(app, ["extract", str(tmp_path / folder), "--out", str(out)])
+        said = " ".join(result.stderr.split())
+        assert result.exit_code == 1, result.output
+        assert "no article to extract" in said and str(tmp_path / folder) in said and why in said
+    assert not out.exists()
+
+
+# --- a missing index -----------------------------------------------------------------------
+
+READ_COMMANDS = {
+    "articles": ["articles"],
+    "ask": ["ask", "Who backs the Northern Compact?"],
+    "stances": ["stances"],
+    "actors": ["actors"],
+    "dates": ["dates"],
+    "report": ["report", "--out", "report.html"],
+    "check": ["check"],
+    "forget": ["forget", "story.txt"],
+    "eval": ["eval", "--gold", str(ROOT / "examples" / "eval" / "dev.json")],
+    "lexicon --learned": ["lexicon", "--learned"],
+}
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS.values(), ids=READ_COMMANDS.keys())
+def test_a_read_command_on_a_folder_without_an_index_names_it_and_creates_nothing(env, tmp_path: Path, command: list[str]) -> None:
+    typo = tmp_path / "indx"
+    result = runner.invoke(app, [*command, "--index", str(typo)])
+    assert result.exit_code == 1, result.output
+    assert f"there is no index at {typo}" in " ".join(result.stderr.split())
+    assert not typo.exists() and not Path("report.html").exists()
+
+
+def test_the_api_reads_no_missing_index_and_creates_one_only_to_add_articles(news: Path, tmp_path: Path) -> None:
+    from agent.corpus import Corpus
+    from agent.errors import IndexMissing
+    from agent.settings import Settings
+
+    typo = tmp_path / "indx"
+    with Corpus(Settings(index_path=typo)) as corpus:
+        for read in (corpus.listing, corpus.actors, corpus.dates, corpus.extract, lambda: corpus.ask("Who backs the Northern Compact?")):
+            with pytest.raises(IndexMissing, match=f"there is no index at {typo}"):
+                read()
+        assert not typo.exists()
+        corpus.ingest([news])
+        assert [a.id for a in corpus.listing()] == sorted(MINI_CORPUS)
 
 
 def test_version_and_global_model_options(env, tmp_path: Path) -> None:

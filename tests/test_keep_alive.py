@@ -1,8 +1,9 @@
 """Keep-alive of the embedded server: the server a command starts stays up for later
 commands and notebooks, stops itself once idle for DOSSIER_KEEP_ALIVE seconds, is never
-started twice for one model, and a dead or stale one is replaced. A stand-in for
-llama-cpp-python's server (tests/fake_llama) plays the server: these tests are about the
-process's life, not the model."""
+started twice for one model, and a dead or stale one is replaced. A server that cannot
+compute fails at start, and one that dies later is named, with how it ended and its log, by
+the client's error and `agent model status`. A stand-in for llama-cpp-python's server
+(tests/fake_llama) plays the server: these tests are about the process's life, not the model."""
 
 from __future__ import annotations
 
@@ -13,8 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
+from typer.testing import CliRunner
 
 from agent.model import local as local_model
+from agent.cli import app
+from agent.errors import ModelError
+from agent.model.llm import LLM
 from agent.model.local import find_running_server, model_endpoint, server_status, stop_kept_server
 from agent.settings import Settings
 
@@ -63,7 +69,19 @@ def test_the_server_outlives_its_command_and_stops_when_idle(settings: Settings)
     # ...and idle, it stops itself and forgets its address.
     assert _gone_within(pid, 30)
     assert find_running_server(settings) is None and not (settings.cache_dir / "server.json").exists()
-    assert not server_status(settings).running
+    status = server_status(settings)
+    assert not status.running and status.last_end is not None
+    assert (status.last_end.pid, status.last_end.how()) == (pid, "after 2 s idle")
+
+
+def test_a_stop_asked_for_is_recorded_as_such(settings: Settings) -> None:
+    settings.keep_alive = 60
+    with model_endpoint(settings):
+        pass
+    pid = _pid(settings)
+    assert stop_kept_server(settings) is True
+    end = server_status(settings).last_end
+    assert end is not None and (end.pid, end.how()) == (pid, "on request")
 
 
 def test_keep_alive_zero_stops_the_server_on_exit(settings: Settings) -> None:
@@ -113,3 +131,52 @@ def _servers_for(model: Path) -> list[int]:
         if b"llama_cpp.server" in args and str(model.resolve()).encode() in args:
             found.append(int(proc.name))
     return found
+
+
+# --- a server that crashes -------------------------------------------------------------------
+
+
+def _faulting_at(settings: Settings, generation: int) -> None:
+    """The stand-in server kills itself with SIGSEGV at its `generation`th generation."""
+    assert settings.local_model_path is not None
+    settings.local_model_path.write_bytes(f"GGUF crash_at_generation={generation}".encode())
+
+
+@pytest.mark.parametrize("keep_alive", [0, 60], ids=["stopped-at-exit", "kept"])
+def test_a_server_that_cannot_generate_fails_at_start_naming_the_signal_and_its_log(settings: Settings, keep_alive: float) -> None:
+    settings.keep_alive = keep_alive
+    _faulting_at(settings, 1)  # it answers /v1/models, and dies at the first generation
+    with pytest.raises(ModelError) as caught:
+        with model_endpoint(settings):
+            pass
+    message = str(caught.value)
+    assert "stopped at its first generation" in message and "killed by signal 11, SIGSEGV" in message
+    assert str(settings.cache_dir / "server.log") in message and "faulting at generation 1" in message  # its log's last lines
+    assert find_running_server(settings) is None and not _servers_for(settings.local_model_path)
+
+
+class Reply(BaseModel):
+    text: str
+
+
+@pytest.mark.parametrize("keep_alive", [0, 60], ids=["stopped-at-exit", "kept"])
+def test_a_server_that_dies_later_is_named_by_the_client_and_by_model_status(
+    settings: Settings, keep_alive: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.keep_alive = keep_alive
+    settings.max_retries = 0
+    _faulting_at(settings, 2)  # the check at start passes; the first real call kills it
+    with model_endpoint(settings) as url:
+        with pytest.raises(ModelError) as caught:
+            LLM(settings, url).structured(Reply, [{"role": "user", "content": "Say OK."}])
+    message = str(caught.value)
+    assert message.startswith("the local model server stopped (killed by signal 11, SIGSEGV) at ")
+    assert f"its log: {settings.cache_dir / 'server.log'}; last lines:" in message
+    assert "faulting at generation 2" in message and "is the server running?" not in message
+
+    monkeypatch.setenv("DOSSIER_CACHE_DIR", str(settings.cache_dir))
+    status = CliRunner().invoke(app, ["model", "status"])
+    assert status.exit_code == 0, status.output
+    said = " ".join(status.stdout.split())
+    assert "no local model server is running" in said
+    assert "the last server (pid " in said and "killed by signal 11, SIGSEGV; its log: " in said

@@ -92,8 +92,8 @@ def test_lexicon_learned_lists_the_verbs_the_model_judged(tmp_path: Path, monkey
                            "DOSSIER_MODEL": "x", "DOSSIER_MAX_RETRIES": "0"}.items():
             monkeypatch.setenv(key, value)
         runner = CliRunner()
-        assert runner.invoke(app, ["lexicon", "--learned"]).stdout.startswith("the model judged no verb off the lexicon in the 0 extracted articles: run")
         assert runner.invoke(app, ["ingest", str(news)]).exit_code == 0
+        assert runner.invoke(app, ["lexicon", "--learned"]).stdout.startswith("the model judged no verb off the lexicon in the 0 extracted articles: run")
         assert runner.invoke(app, ["extract", str(news)]).exit_code == 0
         learned = runner.invoke(app, ["lexicon", "--learned"])
         shown = runner.invoke(app, ["lexicon"])

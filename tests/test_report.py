@@ -217,5 +217,6 @@ def test_agent_report_writes_the_file(extracted: Corpus, tmp_path: Path, monkeyp
 
 def test_an_empty_index_gets_a_report_that_says_so(settings):
     with Corpus(settings) as corpus:
+        corpus.ingest([])  # an index with nothing in it (a missing one is an error)
         html = corpus.report()
     assert "The index is empty" in html and "<article" not in html

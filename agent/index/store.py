@@ -21,7 +21,7 @@ try:
 except ImportError:  # Windows: no advisory locks; one writer at a time is then up to the user
     fcntl = None  # type: ignore[assignment]
 
-from agent.errors import DossierError, store_damaged
+from agent.errors import DossierError, no_index, store_damaged
 from agent.models import Article, Chunk
 
 log = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     shared-memory file beside it (a read-only folder), `immutable=1`, which is safe there
     because no one can write that folder either."""
     if not path.is_file():
-        raise DossierError(f"there is no index at {path.parent}: run `agent ingest PATH --index {path.parent}` first")
+        raise no_index(path.parent)
     uri = path.resolve().as_uri()
     db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
     try:

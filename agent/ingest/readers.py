@@ -27,6 +27,7 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
 class Skipped:
     path: str
     reason: str
+    duplicate_of: str | None = None  # the id of the article with the same text, indexed or read before
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
@@ -103,11 +104,11 @@ def read_paths(
             if isinstance(result, Article):
                 before = indexed.get(result.content_hash)
                 if before is not None and before != result.id:
-                    yield Skipped(result.path, f"same text as {before}, already indexed")
+                    yield Skipped(result.path, f"same text as {before}, already indexed", duplicate_of=before)
                     continue
                 first = seen.setdefault(result.content_hash, result.id)
                 if first != result.id:
-                    yield Skipped(result.path, f"same text as {first}")
+                    yield Skipped(result.path, f"same text as {first}", duplicate_of=first)
                     continue
             yield result
 

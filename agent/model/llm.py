@@ -27,6 +27,7 @@ from instructor.core.exceptions import InstructorError
 from pydantic import BaseModel, ValidationError
 
 from agent.errors import ModelError, exception_chain
+from agent.model.local import stopped_server, touch_activity
 from agent.settings import Settings
 from agent.timing import count, stage
 
@@ -125,7 +126,8 @@ class LLM:
             )
         elif isinstance(cause, openai.APIConnectionError):
             detail = _short(str(cause.__cause__ or cause))
-            message = f"cannot reach {where} ({detail}; {tries}): is the server running?"
+            stopped = stopped_server(self.settings, self.base_url) if self.settings.provider == "local" else None
+            message = stopped or f"cannot reach {where} ({detail}; {tries}): is the server running?"
         elif isinstance(cause, (openai.AuthenticationError, openai.PermissionDeniedError)):
             message = (
                 f"{where} refused the API key (HTTP {cause.status_code}: {_api_message(cause)}); "
@@ -181,8 +183,6 @@ class LLM:
     def _mark_used(self) -> None:
         """Keep the embedded server's idle clock at zero while it is in use (see keep-alive)."""
         if self.settings.provider == "local":
-            from agent.model.local import touch_activity
-
             touch_activity(self.settings)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import http.client
 import importlib.util
 import json
 import os
@@ -19,10 +20,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -168,6 +171,24 @@ def _answers(base_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def _generation_fails(base_url: str, timeout: float) -> str | None:
+    """What goes wrong with a one-token generation, or None when it works. A server that answers
+    /v1/models has loaded the model but computed nothing yet: a CPU kernel that faults (AMX code
+    where the host does not allow it) kills it at its first generation."""
+    body = json.dumps({"messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 1, "temperature": 0})
+    request = urllib.request.Request(
+        f"{base_url}/chat/completions", body.encode(), {"Content-Type": "application/json"}
+    )
+    try:
+        with _direct.open(request, timeout=timeout) as response:
+            json.load(response)
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}: {exc.read(300).decode('utf-8', 'replace').strip()}"
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
 # llama_cpp.server reads every one of its settings from same-named environment variables
 # as well (MODEL, API_KEY, VERBOSE, ...), and HOST / PORT / CONFIG_FILE even override the
 # command line: a stray `HOST=0.0.0.0` would expose the server. So it gets only these.
@@ -180,13 +201,130 @@ def _server_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith(_ENV_KEEP_PREFIXES)}
 
 
+def _log_path(settings: Settings) -> Path:
+    return settings.cache_dir / "server.log"
+
+
+def _log_tail(path: Path, offset: int = 0, lines: int = 20) -> str:
+    """The last `lines` lines of the server's log written after `offset`."""
+    try:
+        with path.open("rb") as f:
+            f.seek(max(offset, f.seek(0, os.SEEK_END) - 64_000))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return f"(no log at {path})"
+    return "\n".join(text.strip().splitlines()[-lines:]) or f"(empty log at {path})"
+
+
+# --- How a server ended --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerEnd:
+    """How the last local server ended: what its parent saw (a process that is not one's child
+    leaves no exit status to read, so a kept server runs under a keeper; see `keep_server`)."""
+
+    pid: int
+    port: int
+    ended_at: float | None  # None: not seen ending
+    returncode: int | None  # as subprocess gives it: -11 is signal 11; None: unknown
+    stopped: str | None  # why Dossier stopped it ("on request", ...); None: it ended by itself
+    log: str
+
+    def how(self) -> str:
+        if self.stopped:
+            return self.stopped
+        if self.returncode is None:
+            return "how it ended is unknown: no process that saw it end is left to tell"
+        if self.returncode < 0:
+            try:
+                name = signal.Signals(-self.returncode).name
+            except ValueError:
+                name = "unknown signal"
+            return f"killed by signal {-self.returncode}, {name}"
+        return f"exited with code {self.returncode}"
+
+    def when(self) -> str:
+        return "" if self.ended_at is None else f" at {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(self.ended_at))}"
+
+
+def _ended_path(settings: Settings) -> Path:
+    return settings.cache_dir / "server.ended.json"
+
+
+def _record_end(settings: Settings, end: ServerEnd) -> None:
+    path = _ended_path(settings)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(asdict(end)))
+    os.replace(tmp, path)
+
+
+def last_end(settings: Settings) -> ServerEnd | None:
+    """How the last local server that Dossier started ended, if one did."""
+    try:
+        return ServerEnd(**json.loads(_ended_path(settings).read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _stopped_message(end: ServerEnd, lines: int = 10) -> str:
+    return (
+        f"the local model server stopped ({end.how()}){end.when()}; its log: {end.log}; "
+        f"last lines:\n{_log_tail(Path(end.log), lines=lines)}"
+    )
+
+
+# Servers this process started and stops itself (not kept), by port: the client asks them how they ended.
+_OWN_SERVERS: dict[int, LocalServer] = {}
+
+
+def stopped_server(settings: Settings, base_url: str) -> str | None:
+    """Why the local server at `base_url` does not answer when it is gone: how it ended (or that
+    this is unknown), its log and the log's last lines. None while it runs, or for another URL."""
+    port = urllib.parse.urlsplit(base_url).port
+    own = _OWN_SERVERS.get(port or 0)
+    if own is not None and own.process is not None:
+        try:  # a crash drops the connection a moment before the process is gone
+            own.process.wait(3.0)
+        except subprocess.TimeoutExpired:
+            return None  # it runs: something else is wrong
+        own.stop()  # reaps it and records how it ended
+    deadline = time.monotonic() + 3.0
+    while True:
+        state = _read_state(settings)  # read before the end: a keeper records the end, then clears the state
+        end = last_end(settings)
+        if end is not None and end.port == port:
+            return _stopped_message(end)
+        if state is None or state.port != port:
+            return None
+        keeper_gone = state.keeper is None or not _alive(state.keeper)
+        if not _alive(state.pid) and (keeper_gone or time.monotonic() > deadline):
+            return _stopped_message(ServerEnd(state.pid, state.port, None, None, None, str(_log_path(settings))))
+        if time.monotonic() > deadline:
+            return None  # it runs: something else is wrong
+        time.sleep(0.1)  # it is ending, and its keeper will record how
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, a grace period, then SIGKILL: a server busy in a generation ignores SIGTERM."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class LocalServer:
     """`python -m llama_cpp.server` on 127.0.0.1 and a free port, for one GGUF file.
 
     Use as a context manager, or `start()` / `stop()`. A server is always stopped when
-    this process exits, unless `keep=True`: then it runs detached, is recorded in
+    this process exits, unless `keep=True`: then it runs detached under its keeper (which
+    stops it after `keep_alive` seconds idle; None: never), is recorded in
     `cache_dir/server.json` for `find_running_server`, and is stopped by
-    `stop_kept_server` (`agent model stop`).
+    `stop_kept_server` (`agent model stop`). How each server ended is recorded for
+    `last_end`.
     """
 
     def __init__(
@@ -195,6 +333,7 @@ class LocalServer:
         model_path: Path | None = None,
         *,
         keep: bool = False,
+        keep_alive: float | None = None,
         chat_format: str | None = None,
         port: int | None = None,
     ) -> None:
@@ -202,11 +341,14 @@ class LocalServer:
         # Absolute, so a kept server is recognised from any working directory.
         self.model_path = (model_path or settings.model_path).resolve()
         self.keep = keep
+        self.keep_alive = keep_alive
         # None: the GGUF's own chat template (Qwen2.5's renders `tools` into the prompt).
         self.chat_format = chat_format
         self.port = port or _free_port()
-        self.log_path = settings.cache_dir / "server.log"
+        self.log_path = _log_path(settings)
+        # What this process started: the server, or for a kept one its keeper (the server's parent).
         self.process: subprocess.Popen[bytes] | None = None
+        self.pid: int | None = None  # the server's
 
     @property
     def base_url(self) -> str:
@@ -236,7 +378,7 @@ class LocalServer:
         return cmd
 
     def start(self) -> str:
-        """Start the server and wait until it answers; return its base URL."""
+        """Start the server and wait until it answers and has made one generation; return its base URL."""
         if self.process is not None and self.process.poll() is None:
             return self.base_url
         if importlib.util.find_spec("llama_cpp") is None:
@@ -248,25 +390,42 @@ class LocalServer:
 
         log_file = self._open_log()
         offset = log_file.tell()
-        self.process = subprocess.Popen(
-            self.command(),
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=_server_env(),
-            # A kept server must outlive this process and its terminal's Ctrl-C.
-            start_new_session=self.keep,
-        )
+        if self.keep:
+            keep_alive = "inf" if self.keep_alive is None else str(self.keep_alive)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "agent.model.local", "keep", str(self.settings.cache_dir), str(self.port),
+                 keep_alive, json.dumps(self.command())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,  # the keeper's first line: the server's pid
+                stderr=log_file,
+                env=_server_env(),
+                start_new_session=True,  # outlives this process and its terminal's Ctrl-C
+            )
+        else:
+            self.process = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, env=_server_env()
+            )
         log_file.close()  # the child holds its own copy
         if not self.keep:
+            self.pid = self.process.pid
+            _OWN_SERVERS[self.port] = self
             atexit.register(self.stop)
         try:
+            if self.keep:
+                assert self.process.stdout is not None
+                pid = self.process.stdout.readline().strip()
+                self.process.stdout.close()
+                if not pid.isdigit():
+                    self.process.wait()
+                    raise ModelError(f"The model server's keeper failed to start; its log: {self.log_path}:\n{_log_tail(self.log_path, offset)}")
+                self.pid = int(pid)
             self._wait_until_ready(offset)
         except BaseException:  # also Ctrl-C: a kept server would otherwise be orphaned
             self.stop()
             raise
         if self.keep:
-            _write_state(self.settings, self.process.pid, self.port, self.model_path)
+            touch_activity(self.settings)  # its idle time starts now, not when its log was opened
+            _write_state(self.settings, self.pid, self.port, self.model_path, self.keep_alive, self.process.pid)
         return self.base_url
 
     def _wait_until_ready(self, log_offset: int) -> None:
@@ -275,32 +434,56 @@ class LocalServer:
         deadline = time.monotonic() + timeout
         while not _answers(self.base_url, timeout=1.0):
             if self.process.poll() is not None:
-                raise ModelError(
-                    f"The model server exited with code {self.process.returncode}:\n"
-                    f"{self._log_tail(log_offset)}"
-                )
+                raise ModelError(self._ended("while starting", log_offset))
             if time.monotonic() > deadline:
                 raise ModelError(
-                    f"The model server did not answer within {timeout:.0f} s (raise "
-                    f"DOSSIER_SERVER_START_TIMEOUT if the machine is slow):\n{self._log_tail(log_offset)}"
+                    f"The model server did not answer within {timeout:.0f} s (raise DOSSIER_SERVER_START_TIMEOUT "
+                    f"if the machine is slow); its log: {self.log_path}:\n{_log_tail(self.log_path, log_offset)}"
                 )
             time.sleep(0.25)
+        problem = _generation_fails(self.base_url, max(deadline - time.monotonic(), 30.0))
+        if problem is None:
+            return
+        # A crash drops the connection a moment before the process is gone.
+        settle = time.monotonic() + 5.0
+        while self.process.poll() is None and time.monotonic() < settle:
+            time.sleep(0.1)
+        if self.process.poll() is not None:
+            raise ModelError(self._ended("at its first generation, a one-token check before use", log_offset))
+        raise ModelError(
+            f"The model server started but failed a one-token generation ({problem}); its log: "
+            f"{self.log_path}:\n{_log_tail(self.log_path, log_offset)}"
+        )
+
+    def _ended(self, when: str, log_offset: int) -> str:
+        """The error for a server that ended while this process waited for it."""
+        assert self.process is not None
+        if self.keep:  # the keeper recorded how its server ended, then exited
+            end = last_end(self.settings)
+            how = end.how() if end is not None and end.pid == self.pid else f"ended, and its keeper exited with code {self.process.returncode}"
+        else:
+            how = ServerEnd(self.process.pid, self.port, None, self.process.returncode, None, "").how()
+        return f"The model server stopped {when} ({how}); its log: {self.log_path}; last lines:\n{_log_tail(self.log_path, log_offset)}"
 
     def stop(self) -> None:
-        """SIGTERM, a grace period, then SIGKILL: a server busy in a generation ignores SIGTERM."""
+        """Stop the server (a kept one through its keeper), and record how it ended."""
         process, self.process = self.process, None
         atexit.unregister(self.stop)
+        _OWN_SERVERS.pop(self.port, None)
         if process is None:
             return
         if self.keep:
-            _clear_state(self.settings, process.pid)
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_GRACE_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            if self.pid is not None:
+                _clear_state(self.settings, self.pid)
+                _stop_kept(self.pid, process.pid)
+            _terminate(process)  # the keeper has recorded the end and exited by now
+            return
+        ended_by_itself = process.poll() is not None
+        _terminate(process)
+        _record_end(self.settings, ServerEnd(
+            process.pid, self.port, time.time(), process.returncode,
+            None if ended_by_itself else "at the end of the command that started it", str(self.log_path),
+        ))
 
     def __enter__(self) -> LocalServer:
         self.start()
@@ -315,43 +498,46 @@ class LocalServer:
             os.replace(self.log_path, self.log_path.with_suffix(".log.1"))
         return self.log_path.open("ab")
 
-    def _log_tail(self, offset: int, chars: int = 3000) -> str:
-        try:
-            with self.log_path.open("rb") as f:
-                f.seek(offset)
-                text = f.read().decode("utf-8", "replace")
-        except OSError:
-            return f"(no log at {self.log_path})"
-        return text[-chars:].strip() or f"(empty log at {self.log_path})"
-
 
 # --- A kept server, shared between commands ------------------------------------------
+
+
+@dataclass(frozen=True)
+class _KeptServer:
+    pid: int
+    port: int
+    model: Path
+    keep_alive: float | None  # seconds idle before it stops itself; None: until `agent model stop`
+    keeper: int | None  # its parent, which records how it ends (None: kept by an older Dossier)
 
 
 def _state_path(settings: Settings) -> Path:
     return settings.cache_dir / "server.json"
 
 
-def _write_state(settings: Settings, pid: int, port: int, model: Path, keep_alive: float | None = None) -> None:
-    """`keep_alive`: seconds idle before the server stops itself; None: until `agent model stop`."""
+def _write_state(
+    settings: Settings, pid: int, port: int, model: Path, keep_alive: float | None = None, keeper: int | None = None
+) -> None:
     path = _state_path(settings)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"pid": pid, "port": port, "model": str(model), "keep_alive": keep_alive}))
+    tmp.write_text(json.dumps({"pid": pid, "port": port, "model": str(model), "keep_alive": keep_alive, "keeper": keeper}))
     os.replace(tmp, path)
 
 
-def _read_state(settings: Settings) -> tuple[int, int, Path] | None:
-    """(pid, port, model path) of the kept server, or None if there is no readable record."""
+def _read_state(settings: Settings) -> _KeptServer | None:
+    """The kept server's record, or None if there is no readable one."""
     try:
         state = json.loads(_state_path(settings).read_text())
-        return int(state["pid"]), int(state["port"]), Path(state["model"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return _KeptServer(
+            int(state["pid"]), int(state["port"]), Path(state["model"]), state.get("keep_alive"), state.get("keeper")
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def _clear_state(settings: Settings, pid: int | None = None) -> None:
     state = _read_state(settings)
-    if pid is None or state is None or state[0] == pid:
+    if pid is None or state is None or state.pid == pid:
         _state_path(settings).unlink(missing_ok=True)
 
 
@@ -370,20 +556,25 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _runs(pid: int, marker: bytes) -> bool:
+    """Whether `pid` is alive and its command line holds `marker` (pids get reused); without
+    /proc (macOS), whether it is alive."""
+    if not _alive(pid):
+        return False
+    try:
+        return marker in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+
+
 def _is_server(pid: int, port: int) -> bool:
     """Whether `pid` still is our server listening on `port` (pids and ports get reused).
 
     Not an HTTP probe: the server answers /v1/models only between generations, so a busy
     one would look dead for minutes.
     """
-    if not _alive(pid):
+    if not _runs(pid, b"llama_cpp.server"):
         return False
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        if b"llama_cpp.server" not in cmdline:
-            return False
-    except OSError:
-        pass  # no /proc (macOS): the pid and the open port must do
     try:
         socket.create_connection((HOST, port), timeout=2.0).close()
     except OSError:
@@ -398,11 +589,10 @@ def find_running_server(settings: Settings) -> str | None:
     for another model file is left alone and not used.
     """
     state = _read_state(settings)
-    if state is None or not _is_server(state[0], state[1]):
+    if state is None or not _is_server(state.pid, state.port):
         _state_path(settings).unlink(missing_ok=True)
         return None
-    pid, port, model = state
-    return f"http://{HOST}:{port}/v1" if model == settings.model_path.resolve() else None
+    return f"http://{HOST}:{state.port}/v1" if state.model == settings.model_path.resolve() else None
 
 
 # --- Keep-alive: a server Dossier started stays up while it is used ----------------------
@@ -422,11 +612,18 @@ def touch_activity(settings: Settings) -> None:
         path.touch()
 
 
+def _used_since(settings: Settings, moment: float) -> bool:
+    try:
+        return _activity_path(settings).stat().st_mtime >= moment
+    except OSError:
+        return False
+
+
 def idle_seconds(settings: Settings) -> float:
     """Seconds since the server was last used: the last model call, or its log's last line
     (a long generation writes there, so a busy server never counts as idle)."""
     last = 0.0
-    for path in (_activity_path(settings), settings.cache_dir / "server.log"):
+    for path in (_activity_path(settings), _log_path(settings)):
         try:
             last = max(last, path.stat().st_mtime)
         except OSError:
@@ -434,29 +631,49 @@ def idle_seconds(settings: Settings) -> float:
     return max(0.0, time.time() - last) if last else float("inf")
 
 
-def watch_idle(settings: Settings, pid: int, keep_alive: float) -> None:
-    """Stop server `pid` once it has been idle for `keep_alive` seconds; return when it is gone.
+def keep_server(settings: Settings, port: int, keep_alive: float, command: list[str]) -> None:
+    """The keeper of a kept server (`python -m agent.model.local keep ...`), started detached
+    by the command that starts the server, so the server outlives that command.
 
-    Runs in a small detached process (`python -m agent.model.local watch ...`) that Dossier
-    starts beside the server, so the server outlives the command that started it.
+    It runs the server as its own child, because only a parent learns how a process ended:
+    it stops the server once idle for `keep_alive` seconds or when asked (SIGTERM, from
+    `stop_kept_server`), and records every end, a crash included, for `last_end`. Its first
+    line on stdout is the server's pid; the server writes to the keeper's stderr (the log).
     """
-    poll = min(5.0, max(0.1, keep_alive / 10))
-    while _alive(pid):
-        if idle_seconds(settings) >= keep_alive:
-            _clear_state(settings, pid)
-            _stop_pid(pid)
-            return
-        time.sleep(poll)
-    _clear_state(settings, pid)
+    started = time.time()
+    asked: list[str] = []
+    signal.signal(signal.SIGTERM, lambda *_: asked.append("on request"))
+    server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=subprocess.STDOUT)
+    print(server.pid, flush=True)
+    sys.stdout.close()
+    while True:
+        try:
+            server.wait(timeout=0.5)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        # Idle only once ready: the command that started it marks it as used then.
+        if not asked and _used_since(settings, started) and idle_seconds(settings) >= keep_alive:
+            asked.append(f"after {keep_alive:g} s idle")
+        if asked:
+            _clear_state(settings, server.pid)
+            _terminate(server)
+            break
+    _record_end(settings, ServerEnd(
+        server.pid, port, time.time(), server.returncode, asked[0] if asked else None, str(_log_path(settings))
+    ))
+    _clear_state(settings, server.pid)
 
 
-def _start_watchdog(settings: Settings, pid: int, keep_alive: float) -> None:
-    subprocess.Popen(
-        [sys.executable, "-m", "agent.model.local", "watch", str(pid), str(keep_alive), str(settings.cache_dir)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,  # outlives this command and its terminal's Ctrl-C
-        env=os.environ | {"DOSSIER_CACHE_DIR": str(settings.cache_dir)},
-    )
+def _stop_kept(pid: int, keeper: int | None) -> None:
+    """Stop a kept server through its keeper, which records the stop as asked for; directly
+    when it has none, or when it is not gone after the keeper's grace period."""
+    if keeper is not None and _runs(keeper, b"agent.model.local"):
+        os.kill(keeper, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S + 3.0
+        while (_alive(pid) or _alive(keeper)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    _stop_pid(pid)
 
 
 def _stop_pid(pid: int) -> None:
@@ -482,17 +699,20 @@ class ServerStatus:
     idle_s: float | None = None
     keep_alive_s: float | None = None  # None: kept until `agent model stop`
     memory_mb: float | None = None
+    last_end: ServerEnd | None = None  # how the last server ended, if one did
 
 
 def server_status(settings: Settings) -> ServerStatus:
-    """`agent model status`: the local server that later commands would use, if any."""
+    """`agent model status`: the local server that later commands would use, if any, and how
+    the last one ended."""
     url = find_running_server(settings)
     state = _read_state(settings)
+    ended = last_end(settings)
     if url is None or state is None:
-        return ServerStatus(running=False)
-    pid, _, model = state
-    keep_alive = json.loads(_state_path(settings).read_text()).get("keep_alive")
-    return ServerStatus(True, url, pid, str(model), idle_seconds(settings), keep_alive, _memory_mb(pid))
+        return ServerStatus(running=False, last_end=ended)
+    return ServerStatus(
+        True, url, state.pid, str(state.model), idle_seconds(settings), state.keep_alive, _memory_mb(state.pid), ended
+    )
 
 
 def _memory_mb(pid: int) -> float | None:
@@ -523,12 +743,9 @@ def stop_kept_server(settings: Settings) -> bool:
     """Stop the kept server recorded in the state file; False if there was none."""
     state = _read_state(settings)
     _state_path(settings).unlink(missing_ok=True)
-    if state is None:
+    if state is None or not _is_server(state.pid, state.port):
         return False
-    pid, port, _ = state
-    if not _is_server(pid, port):
-        return False
-    _stop_pid(pid)
+    _stop_kept(state.pid, state.keeper)
     return True
 
 
@@ -549,9 +766,12 @@ def serve(settings: Settings, *, keep: bool = False, announce: Callable[[str], N
         while server.process is not None and server.process.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
-    finally:
         server.stop()
+        return
+    server.stop()
+    end = last_end(settings)
+    if end is not None:
+        raise ModelError(_stopped_message(end))
 
 
 # --- The one entry point -------------------------------------------------------------
@@ -579,12 +799,8 @@ def model_endpoint(settings: Settings) -> Iterator[str]:
         url = find_running_server(settings)
         server = None
         if url is None:
-            server = LocalServer(settings, install_model(settings), keep=settings.keep_alive > 0)
+            server = LocalServer(settings, install_model(settings), keep=settings.keep_alive > 0, keep_alive=settings.keep_alive)
             url = server.start()
-            if server.keep:
-                assert server.process is not None
-                _write_state(settings, server.process.pid, server.port, server.model_path, settings.keep_alive)
-                _start_watchdog(settings, server.process.pid, settings.keep_alive)
         touch_activity(settings)
     try:
         yield url
@@ -594,8 +810,8 @@ def model_endpoint(settings: Settings) -> Iterator[str]:
             server.stop()
 
 
-if __name__ == "__main__":  # the keep-alive watchdog: python -m agent.model.local watch PID SECONDS CACHE_DIR
-    if len(sys.argv) == 5 and sys.argv[1] == "watch":
+if __name__ == "__main__":  # a kept server's keeper: python -m agent.model.local keep CACHE_DIR PORT KEEP_ALIVE COMMAND_JSON
+    if len(sys.argv) == 6 and sys.argv[1] == "keep":
         from agent.settings import Settings
 
-        watch_idle(Settings(cache_dir=Path(sys.argv[4])), int(sys.argv[2]), float(sys.argv[3]))
+        keep_server(Settings(_env_file=None, cache_dir=Path(sys.argv[2])), int(sys.argv[3]), float(sys.argv[4]), json.loads(sys.argv[5]))  # type: ignore[call-arg]
