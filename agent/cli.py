@@ -17,8 +17,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from agent.corpus import Corpus
+from agent.corpus import Corpus, IngestInterrupted
 from agent.errors import DossierError
+from agent.readers import printable
 from agent.settings import Settings
 
 # typer prints a value type after every option in help, flags included ("--json <bool>"):
@@ -83,16 +84,36 @@ def _fail(exc: Exception) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt, .md, .html, .jsonl).")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or URLs (.txt, .md, .html, .jsonl).")],
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Fetch URLs on private, loopback and link-local addresses, e.g. an intranet (DOSSIER_FETCH_ALLOW_PRIVATE).",
+        ),
+    ] = False,
     index: IndexOption = None,
 ) -> None:
     """Read, chunk and index articles. Re-ingesting an unchanged file does nothing."""
-    with Corpus(_settings(index)) as corpus:
-        report = corpus.ingest(paths)
+    settings = _settings(index)
+    if allow_private:
+        settings = settings.model_copy(update={"fetch_allow_private": True})
+    with Corpus(settings) as corpus:
+        try:
+            report = corpus.ingest(paths)
+        except IngestInterrupted as stop:
+            stored = len(stop.report.added) + len(stop.report.replaced)
+            err.print(
+                f"interrupted: {_count(stored, 'article')} stored before it (the index holds {corpus.store.counts()[0]}); "
+                "run the same command again to resume: what is stored is not read again"
+            )
+            raise typer.Exit(130) from None
         articles, chunks = corpus.store.counts()
     rate = report.chunks / report.seconds if report.seconds and report.chunks else 0.0
+    read = [_count(report.files, "file")] if report.files or not report.records else []
+    read += [_count(report.records, "record")] if report.records else []
     console.print(
-        f"{report.files} files: {len(report.added)} added, {len(report.replaced)} replaced, "
+        f"{', '.join(read)}: {len(report.added)} added, {len(report.replaced)} replaced, "
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
         f"{report.chunks} chunks indexed in {report.seconds:.1f} s ({rate:.0f} chunks/s). "
         f"Index: {articles} articles, {chunks} chunks."
@@ -102,11 +123,16 @@ def ingest(
     for skipped in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(str(skipped))}")
     if not (report.added or report.replaced or report.unchanged):
-        if not report.files:
+        if not report.files and not report.records:
             from agent.readers import SUPPORTED
 
-            err.print(f"[red]error:[/red] no articles found in {escape(', '.join(paths))} (readable: {', '.join(sorted(SUPPORTED))})")
+            named = printable(", ".join(paths))
+            err.print(f"[red]error:[/red] no articles found in {escape(named)} (readable: {', '.join(sorted(SUPPORTED))})")
         raise typer.Exit(1)  # nothing could be read: a script should notice
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @app.command("ask")
