@@ -151,7 +151,8 @@ def test_a_folder_never_leads_outside_itself_and_never_waits_on_a_pipe(tmp_path:
 def test_ingest_of_a_named_pipe_given_by_itself_returns_at_once(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "feed.jsonl")
     command = [sys.executable, "-m", "agent.cli", "ingest", str(tmp_path / "feed.jsonl"), "--index", str(tmp_path / "index")]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOSSIER_")} | {"PYTHONPATH": str(ROOT), "COLUMNS": "500"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOSSIER_")} | {"COLUMNS": "500"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     except subprocess.TimeoutExpired:
