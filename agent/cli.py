@@ -374,8 +374,7 @@ def _print_rows(columns: list[tuple[str, int]], rows: list[list[str]], notes: li
     per row; `notes[i]`, when given and not empty, is printed indented under row i."""
     widths = [w for _, w in columns]
     rest = widths.index(0) if 0 in widths else len(widths) - 1
-    widths[rest] = 0
-    widths[rest] = TABLE_WIDTH - sum(widths) - 2 * (len(widths) - 1)
+    widths[rest] = TABLE_WIDTH - (sum(widths) - widths[rest]) - 2 * (len(widths) - 1)
     header = "  ".join(_fit(name, w) for (name, _), w in zip(columns, widths)).rstrip()
     console.print(escape(header), style="bold")
     for number, row in enumerate(rows):

@@ -147,8 +147,8 @@ class Corpus:
         self._writing()
         report = IngestReport()
         started = time.perf_counter()
-        # another `agent ingest` on this index waits its turn
         try:
+            # another `agent ingest` on this index waits its turn
             with self.store.writer_lock(), progress_bar("ingesting", progress) as bar:
                 report.restored = self._restore_missing_vectors()
                 known, owners = self.store.content_hashes(), self.store.article_paths()
@@ -288,7 +288,9 @@ class Corpus:
         """The cheap part of `check`, run by every ingest: when the collection holds fewer
         vectors than the store has chunks, re-add the missing ones (their text is stored)."""
         chunks = self.store.counts()[1]
-        if not chunks or self.collection.count() >= chunks:
+        # The collection is opened even for an empty store: an unreachable Chroma server or
+        # another embedding model fails the ingest before anything is stored.
+        if self.collection.count() >= chunks:
             return 0
         from agent.retrieval import add_chunks
 
