@@ -17,8 +17,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from agent.corpus import Corpus
+from agent.corpus import Corpus, IngestInterrupted
 from agent.errors import DossierError
+from agent.ingest.readers import printable
 from agent.settings import Settings
 
 # typer prints a value type after every option in help, flags included ("--json <bool>"):
@@ -83,16 +84,36 @@ def _fail(exc: Exception) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt, .md, .html, .jsonl).")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or URLs (.txt, .md, .html, .jsonl).")],
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Fetch URLs on private, loopback and link-local addresses, e.g. an intranet (DOSSIER_FETCH_ALLOW_PRIVATE).",
+        ),
+    ] = False,
     index: IndexOption = None,
 ) -> None:
     """Read, chunk and index articles. Re-ingesting an unchanged file does nothing."""
-    with Corpus(_settings(index)) as corpus:
-        report = corpus.ingest(paths)
+    settings = _settings(index)
+    if allow_private:
+        settings = settings.model_copy(update={"fetch_allow_private": True})
+    with Corpus(settings) as corpus:
+        try:
+            report = corpus.ingest(paths)
+        except IngestInterrupted as stop:
+            stored = len(stop.report.added) + len(stop.report.replaced)
+            err.print(
+                f"interrupted: {_count(stored, 'article')} stored before it (the index holds {corpus.store.counts()[0]}); "
+                "run the same command again to resume: what is stored is not read again"
+            )
+            raise typer.Exit(130) from None
         articles, chunks = corpus.store.counts()
     rate = report.chunks / report.seconds if report.seconds and report.chunks else 0.0
+    read = [_count(report.files, "file")] if report.files or not report.records else []
+    read += [_count(report.records, "record")] if report.records else []
     console.print(
-        f"{report.files} files: {len(report.added)} added, {len(report.replaced)} replaced, "
+        f"{', '.join(read)}: {len(report.added)} added, {len(report.replaced)} replaced, "
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
         f"{report.chunks} chunks indexed in {report.seconds:.1f} s ({rate:.0f} chunks/s). "
         f"Index: {articles} articles, {chunks} chunks."
@@ -102,11 +123,16 @@ def ingest(
     for skipped in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(str(skipped))}")
     if not (report.added or report.replaced or report.unchanged):
-        if not report.files:
+        if not report.files and not report.records:
             from agent.ingest.readers import SUPPORTED
 
-            err.print(f"[red]error:[/red] no articles found in {escape(', '.join(paths))} (readable: {', '.join(sorted(SUPPORTED))})")
+            named = printable(", ".join(paths))
+            err.print(f"[red]error:[/red] no articles found in {escape(named)} (readable: {', '.join(sorted(SUPPORTED))})")
         raise typer.Exit(1)  # nothing could be read: a script should notice
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @app.command("ask")
@@ -266,6 +292,7 @@ def eval_command(
                     payload["baseline_naive"] = naive_report.to_dict()
                     text_out.append(_side_by_side(report, naive_report))
                 if questions:
+                    _warn_unindexed_questions(gold_data, corpus)
                     qa = [
                         run(gold_data, corpus.ask, "ask"),
                         run(gold_data, lambda q: best_overlap_answer(q, corpus.store), BASELINE),
@@ -289,6 +316,20 @@ def _side_by_side(pipeline, naive) -> str:
     return "stances beside the naive baseline (one call per sentence):\n" + "\n".join(f"  {a:<22}{b:>16}{c:>16}" for a, b, c in rows)
 
 
+def _warn_unindexed_questions(gold: dict, corpus: Corpus) -> None:
+    """One line when the gold questions cite articles the index lacks: their questions would
+    be scored as false refusals, with nothing to say why."""
+    wanted = {article for item in gold.get("qa", []) for article in item.get("articles", [])}
+    missing = sorted(wanted - {a.id for a in corpus.articles()})
+    if missing:
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        err.print(
+            f"[yellow]warning:[/yellow] {len(missing)} of the {len(wanted)} articles the gold questions cite are not in "
+            f"the index at {escape(str(corpus.settings.index_path))}: {escape(printable(shown))}; their questions will be "
+            "answered without them (run `agent ingest` on them first)"
+        )
+
+
 def _gold_articles(gold: dict) -> set[str]:
     return {item["article"] for key in ("stances", "ambiguous", "disputed", "dates", "unanchored") for item in gold.get(key, [])}
 
@@ -296,6 +337,7 @@ def _gold_articles(gold: dict) -> set[str]:
 # --- listings: actors, stances, dates ----------------------------------------------------------
 
 TABLE_WIDTH = 100  # every listing fits a 100-column terminal: one line per row
+ID_WIDTH = 32  # an article id longer than this is cut in a table (`agent articles` prints it whole under its row)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON array (keys in the README).")]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV, one tidy row per actor / quote / date.")]
 ActorFilter = Annotated[Optional[str], typer.Option("--actor", help="Only this actor (any of its aliases).")]
@@ -329,15 +371,16 @@ def _fit(text: str, width: int) -> str:
 
 
 def _print_rows(columns: list[tuple[str, int]], rows: list[list[str]], notes: list[str] | None = None) -> None:
-    """Fixed-width columns (the last takes the rest of 100), one line per row; `notes[i]`, when
-    given, is printed indented under row i."""
-    widths = [w for _, w in columns[:-1]]
-    widths.append(TABLE_WIDTH - sum(widths) - 2 * (len(widths)))
+    """Fixed-width columns (the one of width 0, else the last, takes the rest of 100), one line
+    per row; `notes[i]`, when given and not empty, is printed indented under row i."""
+    widths = [w for _, w in columns]
+    rest = widths.index(0) if 0 in widths else len(widths) - 1
+    widths[rest] = TABLE_WIDTH - (sum(widths) - widths[rest]) - 2 * (len(widths) - 1)
     header = "  ".join(_fit(name, w) for (name, _), w in zip(columns, widths)).rstrip()
     console.print(escape(header), style="bold")
     for number, row in enumerate(rows):
         console.print(escape("  ".join(_fit(cell, w) for cell, w in zip(row, widths)).rstrip()))
-        if notes:
+        if notes and notes[number]:
             console.print(escape(notes[number]), style="dim")
 
 
@@ -366,7 +409,7 @@ def stances(
     for edge in edges:
         first = min(edge.evidence, key=lambda e: len(e.quote))  # the shortest quote reads best in one line
         rows.append([edge.holder, edge.relation, edge.target, edge.status, str(len(edge.articles)), str(len(edge.outlets))])
-        source = f" [{first.article} {first.start}-{first.end}]"
+        source = f" [{_fit(first.article, ID_WIDTH).rstrip()} {first.start}-{first.end}]"
         quotes.append(f'    "{_short(first.quote, TABLE_WIDTH - 6 - len(source))}"{source}')
     _print_rows([("holder", 22), ("relation", 8), ("target", 22), ("status", 9), ("art", 3), ("outlets", 7)], rows, quotes)
 
@@ -501,21 +544,16 @@ def articles_command(
     if not rows:
         console.print("the index is empty: run `agent ingest PATH` first")
         return
-    from rich.table import Table
-
-    table = Table()
-    # The id is never cut: it is what `agent forget` takes. The title gives way first.
-    table.add_column("id", no_wrap=True, min_width=max(len(r.id) for r in rows))
-    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=24)
-    table.add_column("outlet", no_wrap=True, overflow="ellipsis", min_width=7, max_width=14)
-    for name, width in (("date", 10), ("chunks", 6), ("extracted", 9)):
-        table.add_column(name, no_wrap=True, min_width=width)
-    for row in rows:
-        table.add_row(
-            escape(row.id), escape(row.title or ""), escape(row.outlet or ""),
-            row.published.isoformat() if row.published else "", str(row.chunks), "yes" if row.extracted else "no",
-        )
-    console.print(table)
+    # The id is what `agent forget` takes: one longer than its column is cut in the row and
+    # printed whole under it.
+    id_width = min(max(2, *(len(printable(r.id)) for r in rows)), ID_WIDTH)
+    cells = [
+        [printable(row.id), printable(row.title or ""), printable(row.outlet or ""),
+         row.published.isoformat() if row.published else "", str(row.chunks), "yes" if row.extracted else "no"]
+        for row in rows
+    ]
+    whole = [f"    id: {cell[0]}" if len(cell[0]) > id_width else "" for cell in cells]
+    _print_rows([("id", id_width), ("title", 0), ("outlet", 14), ("date", 10), ("chunks", 6), ("extracted", 9)], cells, whole)
 
 
 @app.command()

@@ -22,7 +22,7 @@ from agent.errors import DossierError, no_index, read_only, store_damaged
 from agent.extract.pipeline import ArticleResult, cache_key, extract_article, run_batch
 from agent.index.store import Store
 from agent.ingest.chunking import chunk_article
-from agent.ingest.readers import SUPPORTED, Skipped, read_paths
+from agent.ingest.readers import SUPPORTED, Skipped, is_record, printable, read_paths
 from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, Record, Stance
 from agent.output.export import record_from_dict
 from agent.progress import Bar, progress_bar
@@ -49,13 +49,23 @@ class IngestReport:
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    records: int = 0  # of all the items above, the JSON Lines records; the rest are files and URLs
     chunks: int = 0
     restored: int = 0  # vectors of unchanged articles that were missing and were re-added
     seconds: float = 0.0
 
     @property
     def files(self) -> int:
-        return len(self.added) + len(self.replaced) + len(self.unchanged) + len(self.skipped)
+        return len(self.added) + len(self.replaced) + len(self.unchanged) + len(self.skipped) - self.records
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `ingest`, carrying what was stored before it: still a KeyboardInterrupt
+    to whoever catches that."""
+
+    def __init__(self, report: IngestReport) -> None:
+        super().__init__()
+        self.report = report
 
 
 class Corpus:
@@ -156,52 +166,67 @@ class Corpus:
 
     def ingest(self, paths: Iterable[str | Path], progress: bool | None = None) -> IngestReport:
         """Read, chunk and index files and folders. Unchanged articles are a no-op; edited ones replace their chunks.
-        `progress`: show a bar (default: on a terminal or in a notebook)."""
+        `progress`: show a bar (default: on a terminal or in a notebook). Ctrl-C raises
+        `IngestInterrupted`, whose report says what was stored: the same call again resumes."""
         self._writing()
         if self._store is None:
             self._open_store()
         report = IngestReport()
         started = time.perf_counter()
-        # another `agent ingest` on this index waits its turn
-        with self.store.writer_lock(), progress_bar("ingesting", progress) as bar:
-            report.restored = self._restore_missing_vectors()
-            known, owners = self.store.content_hashes(), self.store.article_paths()
-            items = read_paths(paths, self.settings.max_file_bytes, known, owners, self.settings.fetch_timeout)
-            pending: list[tuple[Article, list[Chunk], bool]] = []  # article, its chunks, replaces an old version
-            for item in items:
-                if isinstance(item, Skipped):
-                    report.skipped.append(item)
-                    continue
-                previous = self.store.article_hash(item.id)
-                if previous == item.content_hash:
-                    report.unchanged.append(item.id)
-                    continue
-                pending.append((item, chunk_article(item, self.settings.chunk_chars), previous is not None))
-                if sum(len(chunks) for _, chunks, _ in pending) >= INGEST_BATCH:
-                    self._index(pending, report, bar)
-                    pending = []
-            self._index(pending, report, bar)
-        self._wrote()
+        try:
+            # another `agent ingest` on this index waits its turn
+            with self.store.writer_lock(), progress_bar("ingesting", progress) as bar:
+                report.restored = self._restore_missing_vectors()
+                known, owners = self.store.content_hashes(), self.store.article_paths()
+                items = read_paths(
+                    paths, self.settings.max_file_bytes, known, owners, self.settings.fetch_timeout,
+                    self.settings.fetch_allow_private,
+                )
+                pending: list[tuple[Article, list[Chunk], bool]] = []  # article, its chunks, replaces an old version
+                for item in items:
+                    report.records += is_record(item)
+                    if isinstance(item, Skipped):
+                        report.skipped.append(item)
+                        continue
+                    previous = self.store.article_hash(item.id)
+                    if previous == item.content_hash:
+                        report.unchanged.append(item.id)
+                        continue
+                    pending.append((item, chunk_article(item, self.settings.chunk_chars), previous is not None))
+                    if sum(len(chunks) for _, chunks, _ in pending) >= INGEST_BATCH:
+                        self._index(pending, report, bar)
+                        pending = []
+                self._index(pending, report, bar)
+        except KeyboardInterrupt:
+            raise IngestInterrupted(report) from None
+        finally:
+            self._wrote()
         report.seconds = time.perf_counter() - started
         return report
 
     def _index(self, batch: list[tuple[Article, list[Chunk], bool]], report: IngestReport, bar: Bar) -> None:
-        """Embed and store a batch of articles. Many articles' chunks are embedded together:
+        """Store and embed a batch of articles. Many articles' chunks are embedded together:
         the embedding runs on length-sorted batches, where padding wastes least.
-        Vectors first, then the store: a crash in between leaves the store's old records,
-        so the next run redoes these articles (upserts are idempotent)."""
+        The store first, then the vectors: the store holds the text every vector is made
+        from, so a failed or interrupted vector write leaves chunks without vectors, which
+        `agent check` reports and `--repair` (or the next ingest) re-embeds."""
         if not batch:
             return
         from agent.index.retrieval import add_chunks, delete_chunks
 
-        add_chunks(self.collection, [c for _, chunks, _ in batch for c in chunks])
+        stale: list[str] = []  # vectors of the replaced versions' chunks
         for article, chunks, replaces in batch:
             old_ids = set(self.store.chunk_ids(article.id))
-            delete_chunks(self.collection, sorted(old_ids - {c.id for c in chunks}))
             self.store.put_article(article, chunks)
+            stale += sorted(old_ids - {c.id for c in chunks})
             (report.replaced if replaces else report.added).append(article.id)
             report.chunks += len(chunks)
-            bar.advance(article.id)
+        # Stale vectors go before new ones come: a failure in between leaves fewer vectors than
+        # chunks, which every ingest's cheap count notices.
+        delete_chunks(self.collection, stale)
+        add_chunks(self.collection, [c for _, chunks, _ in batch for c in chunks])
+        for article, _, _ in batch:
+            bar.advance(printable(article.id))
 
     def articles(self) -> list[Article]:
         return self.store.articles()
@@ -289,7 +314,9 @@ class Corpus:
         """The cheap part of `check`, run by every ingest: when the collection holds fewer
         vectors than the store has chunks, re-add the missing ones (their text is stored)."""
         chunks = self.store.counts()[1]
-        if not chunks or self.collection.count() >= chunks:
+        # The collection is opened even for an empty store: an unreachable Chroma server or
+        # another embedding model fails the ingest before anything is stored.
+        if self.collection.count() >= chunks:
             return 0
         from agent.index.retrieval import add_chunks
 
@@ -511,7 +538,7 @@ class Corpus:
 
     def ask(self, question: str) -> Answer:
         """A short answer whose every sentence cites verified passages, or a refusal citing nothing."""
-        from agent.answer.routes import routes as answering
+        from agent.answer import routes as answering
 
         started = time.perf_counter()
         question = answering.check_question(question)

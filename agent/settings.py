@@ -56,7 +56,10 @@ class Settings(BaseSettings):
 
     # Input.
     max_file_bytes: int = Field(10_000_000, description="Larger files (and web pages) are skipped with a message.")
-    fetch_timeout: float = Field(20.0, description="Seconds to wait for a web page given by URL.")
+    fetch_timeout: float = Field(20.0, description="Seconds a web page given by URL may take in all, redirects included.")
+    fetch_allow_private: bool = Field(
+        False, description="Fetch URLs on private, loopback and link-local addresses (an intranet); refused by default."
+    )
 
     # Extraction.
     lexicon: Path | None = Field(None, description="Your stance words, added to the shipped ones (default: lexicon.toml in the index).")

@@ -100,3 +100,28 @@ def test_unknown_format_is_a_clear_error(env, tmp_path: Path):
     result = runner.invoke(app, ["extract", str(EXAMPLES), "--out", str(tmp_path / "x"), "--format", "xml"])
     assert result.exit_code == 1
     assert "unknown --format 'xml'" in result.output
+
+
+def test_eval_questions_warns_when_the_gold_cites_articles_not_in_the_index(extracted, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Without the warning, the questions on missing articles were scored as false refusals
+    with nothing to say why (issue 27)."""
+    from agent import cli
+    from agent.corpus import Corpus
+    from agent.models import Answer
+
+    monkeypatch.setattr(cli.err, "_width", 10_000)
+    # What the answers are does not matter here: only that eval names what the index lacks.
+    monkeypatch.setattr(Corpus, "ask", lambda self, question: Answer(question=question, answer="The articles do not say.", refused=True))
+    gold = tmp_path / "gold.json"
+    gold.write_text(json.dumps({"qa": [
+        {"question": "Who backs the harbour board?", "answers": [["Velmora"]], "need": "any",
+         "articles": ["000_9d2263bbbf356092.txt", "harbour_board.txt", "quay.txt"]},
+        {"question": "When did the quay reopen?", "answers": [["Monday"]], "need": "any", "articles": ["quay.txt"]},
+    ]}))
+    result = runner.invoke(app, ["eval", "--gold", str(gold), "--questions"])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: 2 of the 3 articles the gold questions cite are not in the index at {env['DOSSIER_INDEX_PATH']}: "
+        "harbour_board.txt, quay.txt; their questions will be answered without them (run `agent ingest` on them first)"
+    ]

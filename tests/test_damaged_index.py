@@ -268,3 +268,93 @@ def test_a_vector_store_failure_names_the_index_and_the_next_step(index: Path, m
     line = result.stderr.strip()
     assert line.startswith(f"error: the vector index at {index} failed (Error in compaction")
     assert line.endswith("run `agent check` to see what is wrong, then `agent check --repair`")
+
+
+# --- 6. articles larger than one vector write, and a failed vector write (issue 27) ----------------
+
+
+def _long_article(path: Path, sentences: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("Harbour minutes\n\n" + "".join(
+        f"On day {n} the harbour board of Velmora met and agreed to keep the eastern quay open for repairs. " for n in range(sentences)
+    ))
+    return path
+
+
+def test_chroma_refuses_a_write_over_the_maximum_its_client_reports_and_ingest_stays_under_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real limit: the on-disk client reports its maximum (5,461 records, the chunks of a
+    3.4 MB article) and refuses one record more in a single write; `add_chunks` writes exactly
+    that many at a time. (Writing 5,462 real vectors takes half a minute: the writes are counted.)"""
+    import numpy as np
+
+    import agent.index.embeddings
+    from agent.models import Chunk
+    from agent.index.retrieval import add_chunks, open_collection
+
+    collection = open_collection(_settings(tmp_path / "index"))
+    limit = collection._client.get_max_batch_size()
+    assert limit > 1000
+    ids = [f"c{n}" for n in range(limit + 1)]
+    with pytest.raises(Exception, match=f"greater than max batch size of {limit}"):
+        collection.upsert(ids=ids, embeddings=np.full((len(ids), 384), 0.05, dtype=np.float32))
+    monkeypatch.setattr(agent.index.embeddings, "embed", lambda texts: np.full((len(texts), 384), 0.05, dtype=np.float32))
+    writes: list[int] = []
+    monkeypatch.setattr(collection, "upsert", lambda ids, **kwargs: writes.append(len(ids)))
+    add_chunks(collection, [Chunk(id=i, article_id="minutes.txt", start=0, end=1, text="x") for i in ids])
+    assert writes == [limit, 1]
+
+
+def test_an_article_with_more_chunks_than_one_write_takes_is_indexed_whole(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same at a small scale, end to end: the client reports 7, and a larger write is refused
+    as Chroma refuses one over its real maximum."""
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.rust import RustBindingsAPI
+
+    monkeypatch.setattr(RustBindingsAPI, "get_max_batch_size", lambda self: 7)
+    upsert, writes = Collection.upsert, []
+
+    def refusing_upsert(self, ids, **kwargs):
+        writes.append(len(ids))
+        if len(ids) > self._client.get_max_batch_size():
+            raise ValueError(f"Batch size of {len(ids)} is greater than max batch size of {self._client.get_max_batch_size()}")
+        return upsert(self, ids=ids, **kwargs)
+
+    monkeypatch.setattr(Collection, "upsert", refusing_upsert)
+    minutes = _long_article(index.parent / "news" / "minutes.txt", 200)
+    result = _cli("ingest", str(minutes), "--index", str(index))
+    assert result.exit_code == 0, result.output
+    with Corpus(_settings(index)) as corpus:
+        chunks = corpus.store.chunk_counts()["minutes.txt"]
+        assert chunks > 21 and sum(writes) == chunks and max(writes) == 7
+        assert corpus.check().ok
+        assert corpus.search("eastern quay of Velmora", 3)[0].chunk.article_id == "minutes.txt"
+
+
+def test_a_failed_vector_write_is_seen_by_check_and_repaired(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chromadb.errors
+
+    import agent.index.retrieval
+
+    add_chunks = agent.index.retrieval.add_chunks
+
+    def failing(*args, **kwargs):  # what Chroma raised on a 3.7 MB article before writes were batched
+        raise chromadb.errors.InternalError("ValueError: Batch size of 8775 is greater than max batch size of 5461")
+
+    monkeypatch.setattr(agent.index.retrieval, "add_chunks", failing)
+    minutes = _long_article(index.parent / "news" / "minutes.txt", 30)
+    failed = _cli("ingest", str(minutes), "--index", str(index))
+    assert failed.exit_code == 1 and "run `agent check`" in failed.stderr
+    monkeypatch.setattr(agent.index.retrieval, "add_chunks", add_chunks)
+    with Corpus(_settings(index)) as corpus:
+        missing = corpus.store.chunk_counts()["minutes.txt"]  # the store holds the text the vectors are made from
+        chunks = corpus.store.counts()[1]
+
+    found = _cli("check", "--index", str(index))
+    assert found.exit_code == 1
+    assert f"problem: {missing} of {chunks} chunks have no vector (search cannot find them)" in found.stdout
+    repaired = _cli("check", "--repair", "--index", str(index))
+    assert repaired.exit_code == 0 and f"repaired: {missing} vectors re-embedded" in repaired.stdout, repaired.output
+    with Corpus(_settings(index)) as corpus:
+        assert corpus.search("eastern quay of Velmora", 3)[0].chunk.article_id == "minutes.txt"

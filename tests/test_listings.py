@@ -173,3 +173,51 @@ def test_python_api_returns_canonical_objects_and_tidy_frames(index: Path):
         actor_frame = actors.to_pandas()
         assert list(actor_frame["name"]) == [a.name for a in actors] and not actor_frame.isna().any().any()
         assert len(corpus.dates().to_pandas()) == 1
+
+
+# --- long names (issue 27) -------------------------------------------------------------------------
+
+LONG_ID = "wire/" + "x" * 249  # 254 characters: a path inside a deep folder can be as long
+LONG_OUTLET = "The " + "Evening " * 624 + "Gazette"  # 5,003 characters
+
+
+@pytest.fixture
+def long_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    text = "Veloria backs the Northern Defence Army, officials said on Monday."
+    source = tmp_path / "feed.jsonl"
+    source.write_text(
+        json.dumps({"id": LONG_ID, "outlet": LONG_OUTLET, "title": "Veloria backs the NDA", "date": "2021-03-04", "text": text}) + "\n"
+        + json.dumps({"id": "b1", "outlet": "Harbour Post", "title": "Quay reopens", "date": "2021-03-05",
+                      "text": "The eastern quay of Velmora reopened on Friday."}) + "\n"
+    )
+    path = tmp_path / "index"
+    monkeypatch.setenv("DOSSIER_INDEX_PATH", str(path))
+    monkeypatch.setenv("DOSSIER_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("DOSSIER_MODEL", "dossier-local")
+    quote = "Veloria backs the Northern Defence Army, officials said on Monday."
+    stance = Stance(holder="Veloria", relation="supports", target="Northern Defence Army",
+                    evidence=Evidence(article=LONG_ID, start=0, end=len(quote), quote=quote))
+    with Corpus() as corpus:
+        corpus.ingest([source])
+        article = corpus.store.article(LONG_ID)
+        corpus.store.cache_records(cache_key(article, corpus.model_id), LONG_ID, corpus.model_id, [stance.model_dump(mode="json")], 0.0)
+    return path
+
+
+def test_a_long_id_or_outlet_never_squeezes_the_other_columns(long_names: Path) -> None:
+    table = runner.invoke(app, ["articles"])
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert max(len(line) for line in lines if not line.startswith("    id: ")) <= 100
+    short = next(line for line in lines if line.startswith("b1 "))
+    for value in ("Quay reopens", "Harbour Post", "2021-03-05", "no"):  # every column of the other row is whole
+        assert value in short, short
+    long_row = next(line for line in lines if line.startswith("wire/xxx"))
+    for value in ("xxxxxxxxxx…", "Veloria backs the", "The Evening E…", "2021-03-04", "yes"):
+        assert value in long_row, long_row
+    # The id, cut in its row, is printed whole under it: it is what `agent forget` takes.
+    assert lines[lines.index(long_row) + 1] == f"    id: {LONG_ID}"
+
+    stances = runner.invoke(app, ["stances"]).stdout.splitlines()
+    assert max(len(line) for line in stances) <= 100
+    assert "Veloria backs the Northern Defence Army" in stances[2] and "[wire/xxx" in stances[2]

@@ -220,3 +220,65 @@ def test_an_empty_index_gets_a_report_that_says_so(settings):
         corpus.ingest([])  # an index with nothing in it (a missing one is an error)
         html = corpus.report()
     assert "The index is empty" in html and "<article" not in html
+
+
+# --- long names (issue 27) -------------------------------------------------------------------------
+
+LONG_OUTLET = "The " + "Evening " * 624 + "Gazette"  # 5,003 characters
+LONG_NAME = "Assembly" + "ofHarbourTowns" * 300  # 4,208 characters without a space: nothing to wrap at
+LONG_TEXT = "Veloria backs the Assembly, officials said on Monday."
+
+
+def long_names_report(settings, tmp_path: Path) -> Path:
+    """A report of one article from a 5,003-character outlet whose stance names an actor of
+    4,208 characters (as a garbled extraction or a hostile feed can give)."""
+    import json
+
+    from agent.extract.pipeline import cache_key
+    from agent.models import Actor, Evidence, Stance
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "w1", "outlet": LONG_OUTLET, "title": "Veloria backs the Assembly", "text": LONG_TEXT}) + "\n")
+    quote = Evidence(article="w1", start=0, end=len(LONG_TEXT), quote=LONG_TEXT)
+    records = [
+        Actor(name="Veloria", actor_type="state", evidence=Evidence(article="w1", start=0, end=7, quote="Veloria")),
+        Actor(name=LONG_NAME, actor_type="government", evidence=Evidence(article="w1", start=18, end=26, quote="Assembly")),
+        Stance(holder="Veloria", relation="supports", target=LONG_NAME, evidence=quote),
+    ]
+    with Corpus(settings) as corpus:
+        corpus.ingest([feed])
+        article = corpus.store.article("w1")
+        corpus.store.cache_records(cache_key(article, corpus.model_id), "w1", corpus.model_id, [r.model_dump(mode="json") for r in records], 0.0)
+        return corpus.report(tmp_path / "report.html")
+
+
+class _Text(HTMLParser):
+    """The text a page shows (attribute values and hover titles are not shown)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[str] = []
+        self._title = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._title += tag == "title"
+
+    def handle_endtag(self, tag):
+        self._title -= tag == "title"
+
+    def handle_data(self, data):
+        if not self._title:
+            self.shown.append(data)
+
+
+def test_a_long_outlet_or_name_is_cut_in_labels_and_whole_on_hover(settings, tmp_path: Path):
+    html = long_names_report(settings, tmp_path).read_text(encoding="utf-8")
+    width = int(re.search(r"<svg class='graph'[^>]* width='(\d+)'", html).group(1))
+    assert width < 1000  # the graph's columns are as wide as the names drawn in them
+    page = _Text()
+    page.feed(html)
+    shown = "\n".join(page.shown)
+    assert LONG_OUTLET not in shown and "The Evening Evening" in shown and "…" in shown  # a chip is cut
+    node = re.search(r"class='node target'><title>(.*?)</title>(.*?)</text>", html)  # the graph node: cut, whole on hover
+    assert node.group(1) == LONG_NAME and node.group(2).startswith("Assembly") and len(node.group(2)) <= 45
+    assert "overflow-wrap: anywhere" in html  # and a long word in a table or a title wraps

@@ -111,3 +111,13 @@ def test_script_in_an_article_does_not_run_in_the_browser(browser, settings, tmp
     assert "not been extracted yet" in page.inner_text(".note")
     assert page.locator("img").count() == 0
     assert not problems and not requests
+
+
+def test_a_long_outlet_or_name_never_makes_the_page_wider_than_the_window(browser, settings, tmp_path: Path):
+    """Issue 27: a 5,003-character outlet stretched the page to 310,000 px."""
+    from .test_report import long_names_report
+
+    page, problems, requests = _open(browser, long_names_report(settings, tmp_path), width=1280)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.evaluate("document.querySelector('svg.graph').getBoundingClientRect().width") < 1000
+    assert not problems and not requests

@@ -73,23 +73,42 @@ def reopen_collection(settings: Settings) -> chromadb.Collection:
     return open_collection(settings)
 
 
+# Chroma refuses a write of more records than its client's maximum (5,461 on disk: one
+# 3.7 MB article has more chunks); a server that does not say gets this many per write.
+UNREPORTED_MAX_BATCH = 1000
+
+
+def max_batch_size(collection: chromadb.Collection) -> int:
+    """The most records one write may carry, as the collection's Chroma client reports it
+    (Chroma's own batching helper asks the client the same way)."""
+    reported = collection._client.get_max_batch_size()
+    return reported if reported > 0 else UNREPORTED_MAX_BATCH
+
+
 def add_chunks(collection: chromadb.Collection, chunks: list[Chunk]) -> None:
+    """Embed and upsert `chunks`, in as many writes as the client's batch limit needs."""
     if not chunks:
         return
     from agent.index.embeddings import embed
 
-    collection.upsert(
-        ids=[c.id for c in chunks],
-        # Embedded here, all at once, rather than by Chroma per call: `embed` sorts by length.
-        embeddings=embed([c.text for c in chunks]),
-        documents=[c.text for c in chunks],
-        metadatas=[{"article_id": c.article_id, "start": c.start, "end": c.end} for c in chunks],
-    )
+    size = max_batch_size(collection)
+    for first in range(0, len(chunks), size):
+        batch = chunks[first : first + size]
+        collection.upsert(
+            ids=[c.id for c in batch],
+            # Embedded here rather than by Chroma per call: `embed` sorts by length.
+            embeddings=embed([c.text for c in batch]),
+            documents=[c.text for c in batch],
+            metadatas=[{"article_id": c.article_id, "start": c.start, "end": c.end} for c in batch],
+        )
 
 
 def delete_chunks(collection: chromadb.Collection, ids: list[str]) -> None:
-    if ids:
-        collection.delete(ids=ids)
+    if not ids:
+        return
+    size = max_batch_size(collection)
+    for first in range(0, len(ids), size):
+        collection.delete(ids=ids[first : first + size])
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)

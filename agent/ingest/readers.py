@@ -7,9 +7,11 @@ reason, so one bad file never stops a batch.
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 import re
+import stat
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +32,17 @@ class Skipped:
     duplicate_of: str | None = None  # the id of the article with the same text, indexed or read before
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        # A file name is data: a newline in it must not forge a line of the report.
+        return printable(f"{self.path}: {self.reason}")
+
+
+def printable(text: str) -> str:
+    """`text` with control and format characters (newline, escape, right-to-left override)
+    written as Python escapes, so a name prints as one line that shows what it holds."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+        for c in text
+    )
 
 
 @dataclass(frozen=True)
@@ -53,28 +65,88 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Source | Skipped]:
 
     A file found in a folder is named by its path inside that folder ("a/article.txt"),
     a file given by itself by its name: two files of one name in different folders
-    never share an id.
+    never share an id. Only regular files are read: a named pipe or a socket would block
+    the read or never end, so it is reported, never opened.
     """
     for raw in paths:
         path = Path(raw)
         if is_url(str(raw)):
             yield Source(None, url_id(str(raw)), url=str(raw))
         elif not path.exists():
-            yield Skipped(str(raw), "no such file or directory")
+            yield Skipped(str(raw), _broken_link(path) if path.is_symlink() else "no such file or directory")
         elif path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = child.relative_to(path)
-                # Hidden files and folders (.git, .DS_Store) are not articles, and not worth a message.
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if child.suffix.lower() in SUPPORTED:
-                    yield Source(child, relative.as_posix())
-                else:
-                    yield Skipped(str(child), f"unsupported file type '{child.suffix or child.name}'")
+            yield from _folder(path)
+        elif (kind := _special(path.stat().st_mode)) is not None:
+            yield Skipped(str(path), f"{kind}, not a regular file: never opened")
         elif path.suffix.lower() in SUPPORTED:
             yield Source(path, path.name)
         else:
             yield Skipped(str(path), f"unsupported file type '{path.suffix or path.name}'")
+
+
+def _folder(root: Path, folder: Path | None = None) -> Iterator[Source | Skipped]:
+    """The supported files under `root`, sorted, without following a symbolic link to a
+    folder (it could loop back). A link is followed only to a file inside `root`: one leaving
+    the folder (a link to /etc/passwd), a link to a folder, a loop and a dangling link are each
+    reported and skipped. Hidden files and folders (.git, .DS_Store) are not articles, and not
+    worth a message."""
+    folder = folder or root
+    try:
+        children = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield Skipped(str(folder), f"cannot list the folder ({exc.strerror or exc})")
+        return
+    for child in children:
+        if child.name.startswith("."):
+            continue
+        path = Path(child.path)
+        if child.is_dir(follow_symlinks=False):
+            yield from _folder(root, path)
+        else:
+            yield _entry(root, path)
+
+
+def _entry(root: Path, path: Path) -> Source | Skipped:
+    if path.is_symlink():
+        if not path.exists():
+            return Skipped(str(path), _broken_link(path))
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            return Skipped(str(path), f"symbolic link to {target}, outside the folder: not followed")
+        if target.is_dir():
+            return Skipped(str(path), "symbolic link to a folder: not followed")
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # gone since the folder was listed
+        return Skipped(str(path), f"cannot read the file ({exc.strerror or exc})")
+    if (kind := _special(mode)) is not None:
+        return Skipped(str(path), f"{kind}, not a regular file: never opened")
+    if path.suffix.lower() in SUPPORTED:
+        return Source(path, path.relative_to(root).as_posix())
+    return Skipped(str(path), f"unsupported file type '{path.suffix or path.name}'")
+
+
+def _broken_link(link: Path) -> str:
+    try:
+        link.resolve(strict=True)
+    except FileNotFoundError:
+        return f"dangling symbolic link (to {os.readlink(link)}, which does not exist): not followed"
+    except (RuntimeError, OSError):  # a loop: Python 3.11 raises RuntimeError, later versions OSError
+        return "symbolic link loop: not followed"
+    return "symbolic link that cannot be followed"
+
+
+def _special(mode: int) -> str | None:
+    """What a path that is no regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
 
 
 def read_paths(
@@ -83,13 +155,17 @@ def read_paths(
     known: Mapping[str, str] | None = None,
     owners: Mapping[str, str] | None = None,
     fetch_timeout: float = 20.0,
+    allow_private: bool = False,
 ) -> Iterator[Article | Skipped]:
     """Every article under `paths`, plus a `Skipped` for each file or line that could not be read.
 
     An article whose text was already seen (earlier in this batch, or in `known`: content
     hash -> id of an indexed article) under another id is skipped, not indexed twice.
-    `owners` (id -> path of the indexed article) keeps a different file from taking an
-    id that is already in use: its id grows by its folders ("b/article.txt") until unique.
+    `owners` (id -> path of the indexed article) keeps a different source from taking an
+    id that is already in use: a file's id grows by its folders ("b/article.txt") until
+    unique, a JSON Lines record's id is scoped to its file ("feed.jsonl#id"), and what
+    still collides is skipped with the reason. So nothing indexed is replaced but by a new
+    version of its own source. `fetch_timeout` and `allow_private` are for URLs (`fetch`).
     """
     indexed = dict(known or {})
     # Indexes made before paths were stored absolute hold them relative to where ingest ran.
@@ -99,8 +175,13 @@ def read_paths(
         if isinstance(item, Skipped):
             yield item
             continue
-        source = Source(item.path, _unique_id(item, taken), item.url)
-        for result in read_url(source, max_bytes, fetch_timeout) if source.url else read_file(source, max_bytes):
+        article_id = _unique_id(item, taken)
+        if article_id is None:
+            yield Skipped(item.url or str(item.path), f"its id {item.id!r} is taken by {taken[item.id]}: not indexed")
+            continue
+        source = Source(item.path, article_id, item.url)
+        results = read_url(source, max_bytes, fetch_timeout, allow_private) if source.url else read_file(source, max_bytes, taken)
+        for result in results:
             if isinstance(result, Article):
                 before = indexed.get(result.content_hash)
                 if before is not None and before != result.id:
@@ -113,22 +194,42 @@ def read_paths(
             yield result
 
 
-def _unique_id(source: Source, taken: dict[str, str]) -> str:
-    """`source.id`, or a longer tail of its path when another file already owns that id."""
+def _unique_id(source: Source, taken: dict[str, str]) -> str | None:
+    """`source.id`, or a longer tail of its path when another source already owns that id;
+    None when even its whole path is taken (a URL's id cannot grow)."""
     location = source.location
     parts = Path(location).parts if source.url is None else (location,)
     article_id, depth = source.id, len(Path(source.id).parts)
     while taken.get(article_id, location) != location and depth < len(parts):
         depth += 1
         article_id = Path(*parts[-depth:]).as_posix()
+    if taken.get(article_id, location) != location:
+        return None
     taken[article_id] = location
     return article_id
 
 
-def read_url(source: Source, max_bytes: int, timeout: float) -> Iterator[Article | Skipped]:
+def record_location(path: Path, line: int) -> str:
+    """Where a JSON Lines record is stored from: its file and line ("/news/feed.jsonl:3")."""
+    return f"{path}:{line}"
+
+
+def record_file(location: str) -> str | None:
+    """The file of a JSON Lines record's location; None for a file's or a URL's."""
+    file, _, line = location.rpartition(":")
+    return file if line.isdigit() and file.lower().endswith(".jsonl") else None
+
+
+def is_record(item: Article | Skipped) -> bool:
+    """Whether `item` is one record of a JSON Lines file, not a file of its own: ingest
+    counts records and files apart."""
+    return record_file(item.path) is not None
+
+
+def read_url(source: Source, max_bytes: int, timeout: float, allow_private: bool = False) -> Iterator[Article | Skipped]:
     url = source.url or ""
     try:
-        page = fetch(url, max_bytes, timeout)
+        page = fetch(url, max_bytes, timeout, allow_private)
     except FetchError as exc:
         yield Skipped(url, str(exc))
         return
@@ -136,7 +237,9 @@ def read_url(source: Source, max_bytes: int, timeout: float) -> Iterator[Article
     yield from _article(url, url, source.id, body, {**meta, "url": meta.get("url") or page.url})
 
 
-def read_file(source: Source, max_bytes: int) -> Iterator[Article | Skipped]:
+def read_file(source: Source, max_bytes: int, taken: dict[str, str] | None = None) -> Iterator[Article | Skipped]:
+    """The file's article, or each record of a JSON Lines file; `taken` (id -> location of
+    the article that owns it) is what a record's id must not take from another source."""
     path = source.path
     assert path is not None
     try:
@@ -159,7 +262,7 @@ def read_file(source: Source, max_bytes: int) -> Iterator[Article | Skipped]:
         text = _decode(raw)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        yield from _read_jsonl(source, text)
+        yield from _read_jsonl(source, text, {} if taken is None else taken)
         return
     if suffix in {".html", ".htm"}:
         body, meta = html_to_text(text)
@@ -263,8 +366,14 @@ def _url(text: str) -> str | None:
 _TEXT_KEYS = ("text", "content", "body", "article")
 
 
-def _read_jsonl(source: Source, text: str) -> Iterator[Article | Skipped]:
+def _read_jsonl(source: Source, text: str, taken: dict[str, str]) -> Iterator[Article | Skipped]:
+    """One article per line. A record's id (its "id", else file:line) is its own while no other
+    source owns it; one that another file or record owns is scoped to this file
+    ("feed.jsonl#id"), and a repeated id keeps its first line."""
     path = source.path
+    assert path is not None
+    file = str(path.resolve())
+    first_line: dict[str, int] = {}  # record id -> the line that took it in this file
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -281,14 +390,26 @@ def _read_jsonl(source: Source, text: str) -> Iterator[Article | Skipped]:
         if body is None:
             yield Skipped(where, f"no text field (expected one of {', '.join(_TEXT_KEYS)})")
             continue
+        record_id = _str(obj.get("id")) or f"{source.id}:{number}"
+        if record_id in first_line:
+            yield Skipped(where, f"id {record_id!r} repeats line {first_line[record_id]}; the first is kept")
+            continue
+        first_line[record_id] = number
+        location = record_location(Path(file), number)
+        article_id = record_id
+        if record_file(taken.get(article_id, location)) != file:
+            article_id = f"{source.id}#{record_id}"  # another source owns the id: scoped to this file
+            if record_file(taken.get(article_id, location)) != file:
+                yield Skipped(where, f"id {record_id!r} is taken by {taken[record_id]}: not indexed")
+                continue
+        taken[article_id] = location
         meta = {
             "title": _str(obj.get("title")),
             "outlet": _str(obj.get("outlet") or obj.get("source")),
             "url": _str(obj.get("url")),
             "date": _str(obj.get("date") or obj.get("published")),
         }
-        article_id = _str(obj.get("id")) or f"{source.id}:{number}"
-        yield from _article(where, f"{path.resolve()}:{number}", article_id, body, meta)
+        yield from _article(where, location, article_id, body, meta)
 
 
 def _str(value: object) -> str | None:

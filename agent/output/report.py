@@ -25,6 +25,9 @@ RELATION_COLOURS = {"supports": "#2f855a", "opposes": "#c53030", "condemns": "#6
 DASHES = {"stated": "", "claimed": "7 5", "denied": "2 5", "contested": "9 4 2 4"}
 RECORD_TYPES = ("actor", "stance", "date", "link")
 TITLE = "Dossier evidence report"
+# An outlet or a name longer than this is cut where it is a label (a chip, a graph node), whole
+# on hover: a 5,000-character outlet name must not stretch the page.
+LABEL_CHARS = 40
 SECTIONS = (("graph", "Stance graph"), ("actors", "Actors"), ("timeline", "Timeline"), ("articles", "Articles"))
 
 
@@ -97,7 +100,7 @@ class _RecordIds:
         """A chip naming an article's source, linking to the article (or to `href` in it)."""
         return (
             f"<a class='src' href='#{href or self.article_anchor.get(article, '')}' "
-            f"title='{esc(self.title.get(article, article))}'>{esc(self.label.get(article, article))}</a>"
+            f"title='{esc(self.title.get(article, article))}'>{esc(_shorten(self.label.get(article, article), LABEL_CHARS))}</a>"
         )
 
 
@@ -168,7 +171,7 @@ def _graph_section(all_edges: Sequence[Edge], ids: _RecordIds) -> str:
     return (
         "<section id='graph'><h2>Stance graph</h2>"
         f"<p class='caption'>{esc(caption)}</p>"
-        f"<div class='figure'>{stance_svg(edges, lambda o: ids.label.get(o, o))}{_graph_legend()}</div>"
+        f"<div class='figure'>{stance_svg(edges, lambda o: _shorten(ids.label.get(o, o), LABEL_CHARS))}{_graph_legend()}</div>"
         f"{_edge_table(edges, ids)}</section>"
     )
 
@@ -238,8 +241,9 @@ def stance_svg(edges: Sequence[Edge], label: Callable[[str], str] = lambda outle
             end[id(e)] = y + width_of[id(e)] / 2
             y += width_of[id(e)] + PORT_GAP
 
-    left = max(110, int(max(len(h) for h in holders) * CHAR_PX) + 20)
-    right = max(110, int(max(len(t) for t in targets) * CHAR_PX) + 20)
+    shown = {name: _shorten(name, LABEL_CHARS) for name in (*holders, *targets)}
+    left = max(110, int(max(len(shown[h]) for h in holders) * CHAR_PX) + 20)
+    right = max(110, int(max(len(shown[t]) for t in targets) * CHAR_PX) + 20)
     x1, x2 = left, left + GAP
     mid = (x1 + x2) / 2
     lines = []
@@ -259,11 +263,11 @@ def stance_svg(edges: Sequence[Edge], label: Callable[[str], str] = lambda outle
     for name, y in hy.items():
         h = max(bands[name], 6)
         nodes.append(f"<rect x='{x1}' y='{y - h / 2:.1f}' width='4' height='{h:.1f}' rx='1.5' class='bar'/>"
-                     f"<text x='{x1 - 8}' y='{y:.1f}' class='node holder' text-anchor='end'>{esc(name)}</text>")
+                     f"<text x='{x1 - 8}' y='{y:.1f}' class='node holder' text-anchor='end'>{_node_name(name, shown)}</text>")
     for name, y in ty.items():
         h = max(bands[f"\0{name}"], 6)
         nodes.append(f"<rect x='{x2 - 4}' y='{y - h / 2:.1f}' width='4' height='{h:.1f}' rx='1.5' class='bar'/>"
-                     f"<text x='{x2 + 8}' y='{y:.1f}' class='node target'>{esc(name)}</text>")
+                     f"<text x='{x2 + 8}' y='{y:.1f}' class='node target'>{_node_name(name, shown)}</text>")
     heads = (
         f"<text x='{x1 - 8}' y='16' class='colhead' text-anchor='end'>holder</text>"
         f"<text x='{x2 + 8}' y='16' class='colhead'>stance toward</text>"
@@ -274,6 +278,12 @@ def stance_svg(edges: Sequence[Edge], label: Callable[[str], str] = lambda outle
         f"height='{total:.0f}' xmlns='http://www.w3.org/2000/svg'>{heads}"
         f"<g class='edges'>{''.join(lines)}</g><g class='nodes'>{''.join(nodes)}</g></svg>"
     )
+
+
+def _node_name(name: str, shown: dict[str, str]) -> str:
+    """A node's name as drawn; a cut one shows itself whole on hover."""
+    whole = f"<title>{esc(name)}</title>" if shown[name] != name else ""
+    return f"{whole}{esc(shown[name])}"
 
 
 def _graph_legend() -> str:
@@ -302,7 +312,7 @@ def _edge_table(edges: Sequence[Edge], ids: _RecordIds) -> str:
         rows.append(
             f"<tr><td>{esc(e.holder)}</td><td><span class='rel rel-{e.relation}'>{esc(e.relation)}</span></td>"
             f"<td>{esc(e.target)}</td><td>{esc(e.status)}</td><td class='num'>{len(e.outlets)}</td>"
-            f"<td>{esc(', '.join(ids.label.get(o, o) for o in e.outlets))}</td><td class='ev'>{' '.join(links)}</td></tr>"
+            f"<td>{esc(', '.join(_shorten(ids.label.get(o, o), LABEL_CHARS) for o in e.outlets))}</td><td class='ev'>{' '.join(links)}</td></tr>"
         )
     return (
         "<details class='edges-table'><summary>Every edge with its evidence</summary><table><thead><tr>"
@@ -414,7 +424,7 @@ def _articles_section(data: ReportInput, ids: _RecordIds) -> str:
     cards = []
     for article in data.articles:
         records = data.records.get(article.id)
-        meta = [ids.label[article.id], article.published.isoformat() if article.published else "undated"]
+        meta = [_shorten(ids.label[article.id], LABEL_CHARS), article.published.isoformat() if article.published else "undated"]
         url = ""
         if article.url and article.url.lower().startswith(("http://", "https://")):
             url = f" · <a href='{esc(article.url)}' rel='noreferrer noopener'>source</a>"
@@ -504,7 +514,7 @@ _STYLE = """
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--ink);
   font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main { max-width: 1120px; margin: 0 auto; padding: 28px 28px 60px; }
+main { max-width: 1120px; margin: 0 auto; padding: 28px 28px 60px; overflow-wrap: anywhere; }
 header h1 { margin: 0 0 4px; font-size: 26px; letter-spacing: -0.01em; }
 .sub { margin: 0 0 16px; color: var(--muted); }
 .stats { display:flex; flex-wrap:wrap; gap:10px; margin-bottom: 18px; }
