@@ -29,12 +29,12 @@ from agent.answer.question import Question, analyse, check_question, count_claim
 from agent.answer.verify import about, close, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, supports
 from agent.data.prompts import load as load_prompt
 from agent.extract.frames import GENERIC_ACTOR_NOUNS
-from agent.graph.consolidate import fold
 from agent.index.retrieval import tokens
 from agent.index.store import Store
-from agent.ingest.chunking import split_sentences
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
+from agent.text.names import fold
 from agent.text.safety import looks_like_instruction
+from agent.text.sentences import split_sentences
 from agent.timing import stage
 
 if TYPE_CHECKING:  # openai and chromadb take seconds to import; a graph answer needs neither

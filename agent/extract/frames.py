@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from agent import data
 from agent.extract import lexicon
 from agent.extract.lexicon import Lexicon
 
@@ -786,6 +787,4 @@ def is_person(mention: Mention) -> bool:
 def role_nouns() -> frozenset[str]:
     """Nouns that stand for a person by role ("the commander", "the president"): the last
     word of each title in `data/titles.txt`."""
-    from agent.extract.links import _titles  # links reads frames: imported here, not above
-
-    return frozenset(title.split()[-1] for title in _titles())
+    return frozenset(title.split()[-1] for title in data.titles())

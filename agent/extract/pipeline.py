@@ -41,10 +41,11 @@ from agent.extract.judge import PROMPTS as JUDGE_PROMPTS
 from agent.extract.judge import judge
 from agent.extract.lexicon import Lexicon
 from agent.extract.links import Tie, acronyms, read_ties
-from agent.ingest.chunking import split_sentences, without_dateline
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
+from agent.text.datelines import without_dateline
 from agent.text.nlp import parse
 from agent.text.safety import looks_like_instruction
+from agent.text.sentences import split_sentences
 
 PIPELINE_VERSION = "1"
 _PROMPTS = ("actor_types_system", "actor_types_user", "reference_system", "reference_user", *JUDGE_PROMPTS)
@@ -73,7 +74,7 @@ def cache_version() -> str:
     from agent.text import nlp
 
     sources = [inspect.getsource(module) for module in (sys.modules[__name__], frames, dates, links, judge_module, nlp)]
-    parts = [PIPELINE_VERSION, *sources, *(load_prompt(p) for p in _PROMPTS), links.titles_data(), data.text("name_suffixes.txt")]
+    parts = [PIPELINE_VERSION, *sources, *(load_prompt(p) for p in _PROMPTS), data.text("titles.txt"), data.text("name_suffixes.txt")]
     parts += [json.dumps(m.model_json_schema(), sort_keys=True) for m in (Actor, Stance, DateMention)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 

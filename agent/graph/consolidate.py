@@ -32,14 +32,15 @@ from pathlib import Path
 
 from rapidfuzz.distance import JaroWinkler
 
+from agent import data
 from agent.data import lines, name_suffixes
 from agent.errors import DossierError
-from agent.extract.links import titles_data
 from agent.models import (
     Actor, CanonicalActor, Edge, Evidence, Link, Listing, Merge, MergeReason, Record, Stance,
 )
+from agent.text.names import fold
 
-__all__ = ["Consolidation", "Edge", "Overrides", "consolidate", "fold", "stance_graph"]
+__all__ = ["Consolidation", "Edge", "Overrides", "consolidate", "stance_graph"]
 
 PERSON_WORD_SIMILARITY = 0.85  # Jaro-Winkler: "Qarawi"/"Karawi" passes; "Hassan"/"Hussein" (0.77) does not
 GIVEN_NAME_SIMILARITY = 0.8
@@ -75,13 +76,7 @@ def _countries() -> _Countries:
 
 @lru_cache(maxsize=1)
 def _titles() -> tuple[dict[str, bool], re.Pattern]:
-    leader: dict[str, bool] = {}
-    section = ""
-    for line in (l.strip() for l in titles_data().splitlines() if l.strip() and not l.startswith("#")):
-        if line.startswith("["):
-            section = line.strip("[]")
-        else:
-            leader[line.strip().lower()] = section == "leader"
+    leader = data.titles()
     alternatives = "|".join(re.escape(t) for t in sorted(leader, key=len, reverse=True))
     return leader, re.compile(rf"^(?:{alternatives})(?=\s|$)\s*", re.I)
 
@@ -96,12 +91,6 @@ def _word_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
 
 
 # --- names ----------------------------------------------------------------------------------
-
-
-def fold(name: str) -> str:
-    """Lower-case, whitespace-folded, without a leading "the" or a possessive 's."""
-    name = re.sub(r"['’]s\b", "", name.lower())
-    return re.sub(r"^the\s+", "", " ".join(name.split()))
 
 
 def _key(name: str) -> str:
