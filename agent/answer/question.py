@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from agent import data
 from agent.errors import DossierError
 from agent.extract.frames import CONDEMN_VERBS, OPPOSE_VERBS, SUPPORT_VERBS, SentenceFrames
 from agent.text.nlp import parse
@@ -245,8 +246,6 @@ _QUESTION_WORDS = frozenset("who whom whose what when where which why how did do
 @lru_cache(maxsize=1)
 def _answer_type_nouns() -> frozenset[str]:
     """Nouns that name the kind of answer wanted, not what it is about (data file)."""
-    from agent import data
-
     text = data.text("answer_type_nouns.txt")
     return frozenset(w.strip() for w in text.split() if w.strip() and not w.startswith("#"))
 

@@ -27,6 +27,7 @@ from instructor.core.exceptions import InstructorError
 from pydantic import BaseModel, ValidationError
 
 from agent.errors import ModelError, exception_chain
+from agent.model.local import touch_activity
 from agent.settings import Settings
 from agent.timing import count, stage
 
@@ -181,8 +182,6 @@ class LLM:
     def _mark_used(self) -> None:
         """Keep the embedded server's idle clock at zero while it is in use (see keep-alive)."""
         if self.settings.provider == "local":
-            from agent.model.local import touch_activity
-
             touch_activity(self.settings)
 
 

@@ -24,12 +24,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from agent.errors import ModelError
-
-if TYPE_CHECKING:
-    from agent.settings import Settings
+from agent.settings import Settings
 
 HOST = "127.0.0.1"  # Loopback only, always: the server has no authentication.
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -61,6 +59,11 @@ DEFAULT_MODEL = ModelPackage(
     size=1_117_320_768,
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
 )
+
+
+def model_file(settings: Settings) -> Path:
+    """The GGUF the embedded server runs: the user's own, or the assembled default."""
+    return settings.local_model_path or settings.cache_dir / DEFAULT_MODEL.filename
 
 
 # --- Assembling the model file -------------------------------------------------------
@@ -200,7 +203,7 @@ class LocalServer:
     ) -> None:
         self.settings = settings
         # Absolute, so a kept server is recognised from any working directory.
-        self.model_path = (model_path or settings.model_path).resolve()
+        self.model_path = (model_path or model_file(settings)).resolve()
         self.keep = keep
         # None: the GGUF's own chat template (Qwen2.5's renders `tools` into the prompt).
         self.chat_format = chat_format
@@ -392,7 +395,7 @@ def _is_server(pid: int, port: int) -> bool:
 
 
 def find_running_server(settings: Settings) -> str | None:
-    """The base URL of a kept server for `settings.model_path`, if one is running.
+    """The base URL of a kept server for `model_file(settings)`, if one is running.
 
     A state file that is unreadable, or whose process is gone, is removed. A live server
     for another model file is left alone and not used.
@@ -402,7 +405,7 @@ def find_running_server(settings: Settings) -> str | None:
         _state_path(settings).unlink(missing_ok=True)
         return None
     pid, port, model = state
-    return f"http://{HOST}:{port}/v1" if model == settings.model_path.resolve() else None
+    return f"http://{HOST}:{port}/v1" if model == model_file(settings).resolve() else None
 
 
 # --- Keep-alive: a server Dossier started stays up while it is used ----------------------
@@ -596,6 +599,4 @@ def model_endpoint(settings: Settings) -> Iterator[str]:
 
 if __name__ == "__main__":  # the keep-alive watchdog: python -m agent.model.local watch PID SECONDS CACHE_DIR
     if len(sys.argv) == 5 and sys.argv[1] == "watch":
-        from agent.settings import Settings
-
         watch_idle(Settings(cache_dir=Path(sys.argv[4])), int(sys.argv[2]), float(sys.argv[3]))
