@@ -472,7 +472,8 @@ class Corpus:
         if not self.store.counts()[0]:
             raise DossierError(f"the index at {self.settings.index_path} is empty: run `agent ingest PATH` first")
         sources = answering.Sources(
-            self.store, lambda: self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k
+            self.store, lambda: self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k,
+            self.lexicon,
         )
         result = answering.ask(question, sources)
         if self.readonly:
