@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from agent.extract.pipeline import cache_inputs
+
 AGENT = Path(__file__).resolve().parent.parent / "agent"
 
 # Lowest first; a module may import its own layer and those below it. The shared records,
@@ -152,3 +154,21 @@ def test_the_checks_see_a_cycle_inside_a_function(tmp_path: Path) -> None:
     graph = import_graph(package)
     assert cycles(graph) == [["agent.corpus", "agent.text", "agent.text.words"]]
     assert back_arrows(graph) == ["agent.text.words -> agent.corpus"]
+
+
+def test_the_extraction_cache_key_covers_all_extraction_reads() -> None:
+    """A change to any module extraction runs (a sentence splitter, the injection check) or to
+    any shipped data file must change the cache key, or stale records are served."""
+    graph = import_graph(AGENT)
+    reached, todo = set(), ["agent.extract.pipeline"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo += graph[module]
+    shared = {m for m in reached if layer_of(m) == 0 and not m.startswith("agent.data")}  # records, errors: their schemas are hashed
+    files = {str(p) for p in module_names(AGENT).values()}
+    hashed = {str(p) for p in cache_inputs()}
+    assert {str(module_names(AGENT)[m]) for m in reached - shared} <= hashed
+    assert {str(p) for p in (AGENT / "data").rglob("*") if p.is_file() and "__pycache__" not in p.parts} <= hashed
+    assert hashed - files  # data files, not only code
