@@ -40,6 +40,7 @@ from agent.extract.judge import judge
 from agent.extract.lexicon import Lexicon
 from agent.extract.links import Tie, acronyms, read_ties
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
+from agent.text.countries import is_country_name
 from agent.text.datelines import without_dateline
 from agent.text.nlp import parse
 from agent.text.safety import looks_like_instruction
@@ -384,19 +385,9 @@ def _known_type(mention: Mention, words: Lexicon) -> str | None:
     if mention.label == "NP":
         head = mention.text.split()[-1].lower()
         return words.actor_nouns.get(head, "other")
-    if mention.label in _PLACE_LABELS and _is_country(mention.text):
+    if mention.label in _PLACE_LABELS and is_country_name(mention.text):
         return "state"
     return None
-
-
-def _is_country(name: str) -> bool:
-    import pycountry
-
-    try:
-        pycountry.countries.lookup(name)
-    except LookupError:
-        return False
-    return True
 
 
 def _is_actor(types: dict, mention: Mention) -> bool:
