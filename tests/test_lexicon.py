@@ -36,12 +36,21 @@ def test_a_user_file_teaches_a_verb(tmp_path: Path) -> None:
     assert taught.digest != lexicon.load().digest
 
 
-def test_lexicon_beside_the_index_reaches_extraction_and_its_cache(tmp_path: Path) -> None:
+def _guild_news(tmp_path: Path) -> Path:
     news = tmp_path / "news"
     news.mkdir()
     (news / "guild.txt").write_text(f"Guild funds strikers\n\n{SENTENCE}\n")
+    return news
+
+
+def _settings(tmp_path: Path, fake: FakeOpenAI) -> Settings:
+    return Settings(_env_file=None, index_path=tmp_path / "index", base_url=fake.url, model="x", max_retries=0)  # type: ignore[call-arg]
+
+
+def test_lexicon_beside_the_index_reaches_extraction_and_its_cache(tmp_path: Path) -> None:
+    news = _guild_news(tmp_path)
     with FakeOpenAI(extraction_reply) as fake:
-        settings = Settings(_env_file=None, index_path=tmp_path / "index", base_url=fake.url, model="x", max_retries=0)  # type: ignore[call-arg]
+        settings = _settings(tmp_path, fake)
         with Corpus(settings) as corpus:
             before = [r for r in corpus.extract([news])[0].records if r.type == "stance"]
         (tmp_path / "index" / "lexicon.toml").write_text(TEACH)
@@ -129,13 +138,8 @@ def test_questions_read_the_verbs_a_user_lexicon_teaches(tmp_path: Path) -> None
     (tmp_path / "index" / "lexicon.toml").write_text(TEACH)
     taught = lexicon.load(tmp_path / "index" / "lexicon.toml")
     assert read(question, taught).stance == StanceQuery("supports", "holders", ("Harbour Workers Union",))
-    news = tmp_path / "news"
-    news.mkdir()
-    (news / "guild.txt").write_text(f"Guild funds strikers\n\n{SENTENCE}\n")
-    with FakeOpenAI(extraction_reply) as fake:
-        settings = Settings(_env_file=None, index_path=tmp_path / "index", base_url=fake.url, model="x", max_retries=0)  # type: ignore[call-arg]
-        with Corpus(settings) as corpus:
-            corpus.extract([news])
-            answer = corpus.ask(question)
+    with FakeOpenAI(extraction_reply) as fake, Corpus(_settings(tmp_path, fake)) as corpus:
+        corpus.extract([_guild_news(tmp_path)])
+        answer = corpus.ask(question)
     assert not answer.refused and "Velmora Shipping Guild" in answer.answer
     assert [c.quote for c in answer.citations] == [SENTENCE]
