@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import JaroWinkler
-
 from agent.data import lines
 from agent.models import MergeReason
 from agent.text.names import name_key
@@ -50,6 +48,9 @@ def country_code(key: str) -> tuple[str | None, MergeReason | None]:
     if key in countries.capitals:
         return countries.capitals[key], "capital"
     if len(key) >= 6 and " " not in key:
+        # Imported here: slow to import, and the CLI imports this module at start-up for extraction.
+        from rapidfuzz.distance import JaroWinkler
+
         # A misspelt seat ("the Kremlim"): seats are few and distinctive, so close spellings are safe.
         close = [code for seat, code in countries.seats.items() if seat[:1] == key[:1] and JaroWinkler.similarity(seat, key) >= 0.9]
         if len(set(close)) == 1:
