@@ -16,7 +16,10 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; one writer at a time is then up to the user
+    fcntl = None  # type: ignore[assignment]
 
 from agent.errors import DossierError, store_damaged
 from agent.models import Article, Chunk
@@ -271,20 +274,25 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 @contextmanager
 def _exclusive(lock_path: Path, waiting: str | None = None) -> Iterator[None]:
-    """An exclusive lock on `lock_path`, across processes and threads (`filelock`: on Unix a
-    `flock`, which the OS drops when its holder dies, even by SIGKILL). Each call opens the
-    file anew, so two threads of one process exclude each other too."""
-    lock = FileLock(lock_path)
-    try:
-        lock.acquire(blocking=False)
-    except Timeout:
-        if waiting:
-            log.info("waiting for %s", waiting)
-        lock.acquire()
-    try:
+    """An exclusive `flock` on `lock_path`, across processes and threads.
+
+    `flock` locks belong to the open file, so two threads of one process exclude each
+    other too; the OS drops the lock when its holder dies, even by SIGKILL.
+    """
+    if fcntl is None:
         yield
-    finally:
-        lock.release()
+        return
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting:
+                log.info("waiting for %s", waiting)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _when_not_busy(statement, deadline_s: float = 60.0) -> None:

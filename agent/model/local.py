@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from filelock import FileLock
-
 from agent.errors import ModelError
 from agent.settings import Settings
 
@@ -513,9 +511,15 @@ def _memory_mb(pid: int) -> float | None:
 @contextmanager
 def _one_server_at_a_time(settings: Settings) -> Iterator[None]:
     """Two commands starting at once must not start two servers for one model."""
+    import fcntl
+
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(settings.cache_dir / "server.lock"):
-        yield
+    with (settings.cache_dir / "server.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def stop_kept_server(settings: Settings) -> bool:
