@@ -58,8 +58,9 @@ demo: $(VENV)/.local-installed
 	@# A free-text question: the model picks a passage and copies the answer, code verifies it.
 	$(VENV)/bin/ask "Where did Erdogan and Putin meet?"
 
+# Two workers, one test file each at a time: a file's tests share their fixtures and fakes.
 test: $(VENV)/.test-installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # Re-record every cassette against the embedded local model (needs the local extra).
 record: $(VENV)/.local-installed

@@ -234,86 +234,22 @@ def eval_command(
     approach scored the same way beside it; with --questions, also the answers (correct, false
     refusals, citation precision, p50/p95 seconds) beside the best-overlap-sentence baseline."""
 
-    from agent.evaluation.qa import BASELINE, best_overlap_answer, format_qa, run
-    from agent.evaluation.score import evaluate, format_report, load_gold
-    from agent.output.export import read_records
+    from agent.evaluation.run import check_inputs, evaluate_corpus
+    from agent.evaluation.score import load_gold
 
-    if gold is None and attitudes is None:
-        _fail(DossierError("give --gold FILE, --attitudes FILE or both"))
-    if baseline not in (None, "naive"):
-        _fail(DossierError(f"unknown --baseline {baseline!r}: the one baseline is `naive`"))
-    for path in (gold, attitudes, predictions):
-        if path is not None and not path.is_file():
-            _fail(DossierError(f"no such file: {path}"))
-    payload: dict = {}
-    text_out: list[str] = []
     try:
+        check_inputs(gold, attitudes, baseline, predictions)
         with Corpus(_settings(index)) as corpus:
-            if attitudes is not None:
-                from agent.evaluation.attitudes import format_attitudes, load_attitudes, score
-
-                items = load_attitudes(attitudes)
-                reports = [score("pipeline", items, corpus.read_stances)]
-                if baseline:
-                    from agent.evaluation.baseline import naive_read
-
-                    reports.append(score("naive", items, lambda text: naive_read(text, corpus.llm)))
-                payload["attitudes"] = [r.model_dump(mode="json") for r in reports]
-                text_out.append(format_attitudes(reports))
-            if gold is not None:
-                gold_data = load_gold(gold)
-                wanted = _gold_articles(gold_data)
-                articles = {a.id: a for a in corpus.articles() if a.id in wanted}
-                missing = sorted(wanted - set(articles))
-                if missing:
-                    raise DossierError(f"gold articles not in the index: {', '.join(missing)}; run `agent ingest` on them first")
-                texts = {i: a.text for i, a in articles.items()}
-                if predictions is not None:
-                    records = read_records(predictions)
-                    seconds = None
-                else:
-                    results = [r for r in corpus.extract() if r.article.id in wanted]
-                    records = [rec for r in results for rec in r.records]
-                    seconds = {r.article.id: r.seconds for r in results}
-                report = evaluate(gold_data, [r.model_dump(mode="json") for r in records], texts, seconds)
-                payload |= report.to_dict()
-                text_out.append(format_report(report))
-                if baseline:
-                    import time
-
-                    from agent.evaluation.baseline import naive_records
-
-                    naive, naive_seconds = [], {}
-                    for article_id, article in sorted(articles.items()):
-                        started = time.perf_counter()
-                        naive += naive_records(article, corpus.llm)
-                        naive_seconds[article_id] = time.perf_counter() - started
-                    naive_report = evaluate(gold_data, [r.model_dump(mode="json") for r in naive], texts, naive_seconds)
-                    payload["baseline_naive"] = naive_report.to_dict()
-                    text_out.append(_side_by_side(report, naive_report))
-                if questions:
-                    _warn_unindexed_questions(gold_data, corpus)
-                    qa = [
-                        run(gold_data, corpus.ask, "ask"),
-                        run(gold_data, lambda q: best_overlap_answer(q, corpus.store), BASELINE),
-                    ]
-                    payload |= {"qa": qa[0].model_dump(), "qa_baseline": qa[1].model_dump()}
-                    text_out += [format_qa(part) for part in qa]
+            if questions and gold is not None:
+                _warn_unindexed_questions(load_gold(gold), corpus)
+            report = evaluate_corpus(corpus, gold=gold, attitudes=attitudes, baseline=baseline, predictions=predictions, questions=questions)
     except (DossierError, OSError, ValueError) as exc:
         _fail(exc)
     if as_json:
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(report.payload, ensure_ascii=False) + "\n")
     else:
-        for part in text_out:
+        for part in report.parts:
             console.print(escape(part))
-
-
-def _side_by_side(pipeline, naive) -> str:
-    rows = [("", "pipeline", "naive")]
-    for label, a, b in (("micro", pipeline.micro, naive.micro), ("corpus (h,r,t)", pipeline.corpus, naive.corpus)):
-        rows.append((f"{label} P/R/F1", f"{a.precision:.2f}/{a.recall:.2f}/{a.f1:.2f}", f"{b.precision:.2f}/{b.recall:.2f}/{b.f1:.2f}"))
-    rows.append(("seconds/article", f"{pipeline.seconds_per_article or 0:.1f}", f"{naive.seconds_per_article or 0:.1f}"))
-    return "stances beside the naive baseline (one call per sentence):\n" + "\n".join(f"  {a:<22}{b:>16}{c:>16}" for a, b, c in rows)
 
 
 def _warn_unindexed_questions(gold: dict, corpus: Corpus) -> None:
@@ -328,10 +264,6 @@ def _warn_unindexed_questions(gold: dict, corpus: Corpus) -> None:
             f"the index at {escape(str(corpus.settings.index_path))}: {escape(printable(shown))}; their questions will be "
             "answered without them (run `agent ingest` on them first)"
         )
-
-
-def _gold_articles(gold: dict) -> set[str]:
-    return {item["article"] for key in ("stances", "ambiguous", "disputed", "dates", "unanchored") for item in gold.get(key, [])}
 
 
 # --- listings: actors, stances, dates ----------------------------------------------------------

@@ -19,18 +19,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.errors import DossierError, no_index, read_only, store_damaged
-from agent.extract.pipeline import ArticleResult, cache_key, extract_article, run_batch
+from agent.extract.pipeline import ArticleResult, cache_key, extract_article, extract_text, run_batch
 from agent.index.store import Store
 from agent.ingest.chunking import chunk_article
 from agent.ingest.readers import SUPPORTED, Skipped, is_record, printable, read_paths
-from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, Record, Stance
+from agent.model.local import model_endpoint, model_file
+from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, ReadStance, Record, Stance
 from agent.output.export import record_from_dict
 from agent.progress import Bar, progress_bar
 from agent.settings import Settings
+from agent.text.names import fold
 from agent.timing import stage
 
 if TYPE_CHECKING:
-    from agent.evaluation.attitudes import ReadStance
     from agent.extract.lexicon import Lexicon
     from agent.graph.consolidate import Consolidation
     from agent.index.retrieval import Retriever
@@ -155,7 +156,6 @@ class Corpus:
         """The configured model; the embedded server is started on first use and stopped on close()."""
         if self._llm is None:
             from agent.model.llm import LLM
-            from agent.model.local import model_endpoint
 
             with stage("model start"):
                 base_url = self._resources.enter_context(model_endpoint(self.settings))
@@ -392,9 +392,6 @@ class Corpus:
 
     def read_stances(self, text: str) -> list[ReadStance]:
         """The stances extraction reads in `text` (not stored): what `agent eval --attitudes` scores."""
-        from agent.evaluation.attitudes import ReadStance
-        from agent.extract.pipeline import extract_text
-
         result = extract_text(text, self.llm, self.lexicon)
         return [ReadStance(holder=r.holder, relation=r.relation, target=r.target, status=r.status)
                 for r in result.records if isinstance(r, Stance)]
@@ -422,7 +419,7 @@ class Corpus:
     def model_id(self) -> str:
         """What the extraction cache is keyed on: the model file, or the endpoint and model name."""
         if self.settings.provider == "local" and not self.settings.model:
-            return f"local:{self.settings.model_path.name}"
+            return f"local:{model_file(self.settings).name}"
         return f"{self.settings.base_url or 'openai'}:{self.settings.model or self.settings.openai_model}"
 
     def records(self) -> list[Record]:
@@ -460,8 +457,6 @@ class Corpus:
         actors = self.consolidation().actors()
         if actor is None:
             return actors
-        from agent.graph.consolidate import fold
-
         return Listing(a for a in actors if fold(actor) in {fold(n) for n in a.aliases})
 
     def stances(self, actor: str | None = None, relation: str | None = None) -> Listing:
@@ -545,7 +540,8 @@ class Corpus:
         if not self.store.counts()[0]:
             raise DossierError(f"the index at {self.settings.index_path} is empty: run `agent ingest PATH` first")
         sources = answering.Sources(
-            self.store, lambda: self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k
+            self.store, lambda: self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k,
+            self.lexicon,
         )
         result = answering.ask(question, sources)
         if self.readonly:

@@ -100,7 +100,7 @@ def explain(exc: BaseException, index_path: Path) -> DossierError | None:
     if any(type(e).__module__.startswith("chromadb") for e in chain) or "compaction" in messages:
         if _low_space(index_path):
             return disk_full(index_path)
-        return IndexUnavailable(f"the vector index at {index_path} failed ({_short(str(exc))}): {CHECK_HINT}")
+        return IndexUnavailable(f"the vector index at {index_path} failed ({clip(str(exc))}): {CHECK_HINT}")
     return None
 
 
@@ -119,6 +119,7 @@ def exception_chain(exc: BaseException) -> list[BaseException]:
     return out
 
 
-def _short(text: str, limit: int = 160) -> str:
+def clip(text: str, limit: int = 160) -> str:
+    """A message on one line, cut after `limit` characters: for quoting what a library said."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "..."

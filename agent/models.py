@@ -1,13 +1,16 @@
-"""The data types Dossier reads, stores and returns: one module, no logic beyond validation.
+"""The data types Dossier reads, stores and returns: one module, no logic beyond validation
+and the tidy rows they make.
 
 Every extracted record carries an `Evidence`: the article, a character span and
 the exact quote found there. Records are plain Pydantic models, so they dump to
-JSON, turn into DataFrames (`agent.records_frame`) and render as HTML.
+JSON, turn into DataFrames (`agent.output.export.records_frame`, `Listing.to_pandas`)
+and render as HTML.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from datetime import date
 from typing import Literal
 
@@ -187,6 +190,15 @@ class Link(_Record):
 Record = Actor | Stance | DateMention | Link
 
 
+class ReadStance(BaseModel):
+    """What a system read in a sentence, in the shape of a stance record."""
+
+    holder: str
+    relation: str
+    target: str
+    status: str = "stated"
+
+
 class Citation(BaseModel):
     """A numbered source of an answer, resolved to article metadata and a verified span."""
 
@@ -314,6 +326,50 @@ class Listing(list):
     """A list of canonical actors or edges that also turns into one tidy pandas DataFrame."""
 
     def to_pandas(self):
-        from agent.output.export import listing_frame
-
         return listing_frame(self)
+
+
+def flat(record: Record) -> dict:
+    """One flat row: the record's fields plus its evidence (article, start, end, quote)."""
+    row = record.model_dump(mode="json")
+    evidence = row.pop("evidence")
+    if "aliases" in row:
+        row["aliases"] = "; ".join(row["aliases"])
+    return {**row, **evidence}
+
+
+# --- listings of consolidated actors, edges and dates (`agent actors|stances|dates`, `.to_pandas()`) ---
+
+ACTOR_COLUMNS = ["name", "type", "aliases", "leads", "led_by", "articles", "outlets"]
+EDGE_COLUMNS = ["holder", "relation", "target", "status", "outlets", "article", "start", "end", "quote", "quote_status"]
+DATE_COLUMNS = ["text", "value", "precision", "anchor", "unresolved", "event", "article", "start", "end", "quote"]
+
+
+def listing_rows(items: Iterable[CanonicalActor | Edge | DateMention]) -> tuple[list[str], list[dict]]:
+    """Tidy rows: one per actor (lists joined by "; "), one per quote of an edge, one per date."""
+    rows: list[dict] = []
+    columns: list[str] = []
+    for item in items:
+        if isinstance(item, CanonicalActor):
+            columns = ACTOR_COLUMNS
+            rows.append({k: "; ".join(v) if isinstance(v, list) else v for k, v in item.model_dump(include=set(ACTOR_COLUMNS)).items()})
+        elif isinstance(item, Edge):
+            columns = EDGE_COLUMNS
+            statuses = item.statuses or ["stated"] * len(item.evidence)
+            for evidence, status in zip(item.evidence, statuses):
+                rows.append({
+                    "holder": item.holder, "relation": item.relation, "target": item.target, "status": item.status,
+                    "outlets": "; ".join(item.outlets), **evidence.model_dump(), "quote_status": status,
+                })
+        else:
+            columns = DATE_COLUMNS
+            rows.append({k: v for k, v in flat(item).items() if k in DATE_COLUMNS})
+    return columns, rows
+
+
+def listing_frame(items: Iterable[CanonicalActor | Edge | DateMention]):
+    """One tidy pandas DataFrame (pandas is an optional dependency)."""
+    import pandas as pd
+
+    columns, rows = listing_rows(items)
+    return pd.DataFrame(rows, columns=columns or None)

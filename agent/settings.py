@@ -79,10 +79,3 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return self.index_path / "dossier.sqlite3"
-
-    @property
-    def model_path(self) -> Path:
-        """The GGUF the embedded server runs: the user's own, or the assembled default."""
-        from agent.model.local import DEFAULT_MODEL
-
-        return self.local_model_path or self.cache_dir / DEFAULT_MODEL.filename

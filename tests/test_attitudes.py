@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.evaluation.attitudes import AttitudeItem, ReadStance, format_attitudes, load_attitudes, score, triples
+from agent.evaluation.attitudes import AttitudeItem, format_attitudes, load_attitudes, score, triples
+from agent.models import ReadStance
 
 SET = Path(__file__).parent / "data" / "attitudes.json"
 

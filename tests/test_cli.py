@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app, ask_app
+from agent.corpus import Corpus
+from agent.evaluation.run import evaluate_corpus
 from agent.evaluation.score import load_gold
 
 from .conftest import EXAMPLES
@@ -57,7 +59,7 @@ def test_ask_on_an_empty_index_says_what_to_do(env):
 
 
 @pytest.mark.vcr
-def test_extract_writes_jsonl_and_csv_and_eval_scores_them(env, tmp_path: Path):
+def test_extract_writes_jsonl_and_csv_and_eval_scores_them(env, settings, tmp_path: Path):
     article = "002_f78050063894d683.txt"
     folder = tmp_path / "one"
     folder.mkdir()
@@ -94,6 +96,10 @@ def test_extract_writes_jsonl_and_csv_and_eval_scores_them(env, tmp_path: Path):
     scores = json.loads(report.stdout)
     assert scores["micro"]["recall"] == 1.0
     assert scores["grounding_rate"] == 1.0
+    # The same run from Python (a notebook): the figures the CLI printed.
+    with Corpus(settings) as corpus:
+        in_python = evaluate_corpus(corpus, gold=gold_file, predictions=out)
+    assert json.loads(json.dumps(in_python.payload)) == scores
 
 
 def test_unknown_format_is_a_clear_error(env, tmp_path: Path):

@@ -10,10 +10,11 @@ import pytest
 
 from agent.answer.routes import Composer, Passage
 from agent.corpus import Corpus
-from agent.ingest.chunking import chunk_article, split_sentences
+from agent.ingest.chunking import chunk_article
 from agent.ingest.readers import Skipped, read_paths
 from agent.schemas import all_schemas
 from agent.settings import Settings
+from agent.text.sentences import split_sentences
 
 from .conftest import EXAMPLES, ROOT
 
@@ -69,7 +70,7 @@ def test_sentences_split_on_stops_but_not_on_abbreviations_or_wrapped_lines():
     ],
 )
 def test_a_wire_dateline_is_not_part_of_the_sentence_read(sentence, read):
-    from agent.ingest.chunking import without_dateline
+    from agent.text.datelines import without_dateline
 
     start, end = without_dateline(sentence, (0, len(sentence)))
     assert sentence[start:end] == (read or sentence)

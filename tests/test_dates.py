@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.extract.dates import find_date_mentions, parse_published, resolve
+from agent.extract.dates import find_date_mentions, resolve
+from agent.ingest.published import parse_published
 from agent.models import Article, DateMention
 
 ROOT = Path(__file__).resolve().parents[1]

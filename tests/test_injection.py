@@ -14,7 +14,7 @@ import pytest
 
 import agent.extract.pipeline
 from agent.corpus import Corpus
-from agent.ingest.chunking import split_sentences
+from agent.text.sentences import split_sentences
 from agent.ingest.readers import read_paths
 from agent.models import Stance
 from agent.settings import Settings

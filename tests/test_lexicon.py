@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.answer.question import StanceQuery, read
 from agent.corpus import Corpus
 from agent.errors import DossierError
 from agent.extract import lexicon
@@ -35,12 +36,21 @@ def test_a_user_file_teaches_a_verb(tmp_path: Path) -> None:
     assert taught.digest != lexicon.load().digest
 
 
-def test_lexicon_beside_the_index_reaches_extraction_and_its_cache(tmp_path: Path) -> None:
+def _guild_news(tmp_path: Path) -> Path:
     news = tmp_path / "news"
     news.mkdir()
     (news / "guild.txt").write_text(f"Guild funds strikers\n\n{SENTENCE}\n")
+    return news
+
+
+def _settings(tmp_path: Path, fake: FakeOpenAI) -> Settings:
+    return Settings(_env_file=None, index_path=tmp_path / "index", base_url=fake.url, model="x", max_retries=0)  # type: ignore[call-arg]
+
+
+def test_lexicon_beside_the_index_reaches_extraction_and_its_cache(tmp_path: Path) -> None:
+    news = _guild_news(tmp_path)
     with FakeOpenAI(extraction_reply) as fake:
-        settings = Settings(_env_file=None, index_path=tmp_path / "index", base_url=fake.url, model="x", max_retries=0)  # type: ignore[call-arg]
+        settings = _settings(tmp_path, fake)
         with Corpus(settings) as corpus:
             before = [r for r in corpus.extract([news])[0].records if r.type == "stance"]
         (tmp_path / "index" / "lexicon.toml").write_text(TEACH)
@@ -119,3 +129,17 @@ def test_a_light_verb_opens_no_frame_but_lets_its_noun_be_judged() -> None:
     (doc,) = parse(["Quorra Holdings paid tribute to the Harbour Workers Union."])
     frames = SentenceFrames(doc[:], 0, words)
     assert frames.frames() == [] and [f.verb for f in frames.open_links()] == ["pay tribute to"]
+
+
+def test_questions_read_the_verbs_a_user_lexicon_teaches(tmp_path: Path) -> None:
+    question = "Who bankrolled the Harbour Workers Union?"
+    assert read(question).stance is None  # the shipped lexicon has no "bankroll"
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "lexicon.toml").write_text(TEACH)
+    taught = lexicon.load(tmp_path / "index" / "lexicon.toml")
+    assert read(question, taught).stance == StanceQuery("supports", "holders", ("Harbour Workers Union",))
+    with FakeOpenAI(extraction_reply) as fake, Corpus(_settings(tmp_path, fake)) as corpus:
+        corpus.extract([_guild_news(tmp_path)])
+        answer = corpus.ask(question)
+    assert not answer.refused and "Velmora Shipping Guild" in answer.answer
+    assert [c.quote for c in answer.citations] == [SENTENCE]

@@ -127,6 +127,7 @@ def _dead_pid() -> int:
         json.dumps({"pid": os.getpid(), "port": 1, "model": "m.gguf"}),  # alive, not a server
         "{not json",
     ],
+    ids=["dead-pid", "live-pid-no-server", "not-json"],  # not the pid: parallel workers must collect the same ids
 )
 def test_stale_state_file_is_removed(settings: Settings, content: str) -> None:
     state = settings.cache_dir / "server.json"

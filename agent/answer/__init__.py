@@ -1,1 +1,2 @@
-"""Answering: read the question, route it, answer from stored records or passages, verify the citations."""
+"""Answering: read the question (`question.read`), route it and answer from stored records or
+passages (`routes.ask`), and verify every citation (`verify`)."""

@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from agent import data
 from agent.errors import DossierError
-from agent.extract.frames import CONDEMN_VERBS, OPPOSE_VERBS, SUPPORT_VERBS, SentenceFrames
+from agent.extract.frames import DEFAULT_LEXICON, SentenceFrames
+from agent.extract.lexicon import Lexicon
 from agent.text.nlp import parse
 
 MAX_QUESTION_CHARS = 1000
@@ -30,7 +32,6 @@ _NUMBER_Q = re.compile(r"^(?:how (?:many|much|far|long|old|big|large|tall|high|d
 _DATE_Q = re.compile(r"^(?:when\b|(?:in |on )?(?:what|which) (?:year|date|day|month|decade|century)\b)", re.IGNORECASE)
 _NAME_Q = re.compile(r"^(?:who|whom|whose|where)\b", re.IGNORECASE)
 _ABOUT_SPEECH = {"say", "tell", "think", "announce", "claim", "why", "how", "when", "where", "meet", "talk"}
-_CUES = {w: "supports" for w in SUPPORT_VERBS} | {w: "opposes" for w in OPPOSE_VERBS} | {w: "condemns" for w in CONDEMN_VERBS}
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,11 @@ def split_parts(question: str) -> list[str]:
     return parts
 
 
-def read(text: str) -> Question:
+def read(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     """What `text` asks: a plain who-backs-whom question by pattern (no parser to load,
-    so a CLI question that the stance graph answers starts fast), anything else by `analyse`."""
-    return read_stance_question(text) or analyse(text)
+    so a CLI question that the stance graph answers starts fast), anything else by `analyse`.
+    `words` is the stance lexicon extraction used, so a question's verb means what it meant there."""
+    return read_stance_question(text, words) or analyse(text, words)
 
 
 # A name as a question writes it: capitalised words, "of" between them ("Council of Elders").
@@ -111,16 +113,16 @@ _ASKED_TARGETS = re.compile(rf"^(?P<wh>(?i:who|whom|what|which\s+[a-z]+))\s+(?i:
 _ASKED_YES_NO = re.compile(rf"^(?i:does|did|do)\s+(?:the\s+)?(?P<holder>{_NAME})\s+(?P<verb>[a-z]+)\s+(?:with\s+)?(?:the\s+)?(?P<target>{_NAME})\s*\?$")
 
 
-def read_stance_question(text: str) -> Question | None:
+def read_stance_question(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question | None:
     """"Who backs X?", "Which countries oppose X?", "Whom does X support?", "Does X back Y?"
     with X and Y plain names and a lexicon verb, read without the parser; None otherwise."""
-    if (m := _ASKED_HOLDERS.match(text)) and (relation := _cue_relation(m["verb"], m["aux"])):
+    if (m := _ASKED_HOLDERS.match(text)) and (relation := _cue_relation(m["verb"], words, m["aux"])):
         names, stance = (m["target"],), StanceQuery(relation, "holders", (m["target"],))
         expects = "name" if m["wh"].lower() == "who" else "any"
-    elif (m := _ASKED_TARGETS.match(text)) and (relation := _cue_relation(m["verb"], base_only=True)):
+    elif (m := _ASKED_TARGETS.match(text)) and (relation := _cue_relation(m["verb"], words, base_only=True)):
         names, stance = (m["holder"],), StanceQuery(relation, "targets", (m["holder"],))
         expects = "name" if m["wh"].lower() in {"who", "whom"} else "any"
-    elif (m := _ASKED_YES_NO.match(text)) and (relation := _cue_relation(m["verb"], base_only=True)):
+    elif (m := _ASKED_YES_NO.match(text)) and (relation := _cue_relation(m["verb"], words, base_only=True)):
         names, stance = (m["holder"], m["target"]), StanceQuery(relation, "holders", (m["target"],), (m["holder"],))
         expects = "yesno"
     else:
@@ -130,11 +132,11 @@ def read_stance_question(text: str) -> Question | None:
     return Question(text=text, names=names, focus=None, content=(), expects=expects, hops=False, stance=stance, counts=None, parsed=False)
 
 
-def _cue_relation(verb: str, aux: str | None = None, base_only: bool = False) -> str | None:
+def _cue_relation(verb: str, words: Lexicon, aux: str | None = None, base_only: bool = False) -> str | None:
     """The stance a lexicon verb names in any of its forms ("backs", "backed", "backing");
     after "is" only the -ing form reads as the subject acting ("Who is backing X?")."""
     progressive = bool(aux) and not re.match(r"(?i)ha(?:s|ve)\s*$", aux)
-    for base, relation in _CUES.items():
+    for base, relation in words.stance_cues.items():
         if base_only:
             forms = {base}
         elif progressive:
@@ -149,7 +151,7 @@ def _cue_relation(verb: str, aux: str | None = None, base_only: bool = False) ->
 
 
 @lru_cache(maxsize=256)
-def analyse(text: str) -> Question:
+def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     (doc,) = parse([text])
     names = _names(doc)
     name_tokens = {t.i for t in doc if any(t.text in n.split() for n in names) and t.pos_ == "PROPN" or t.ent_type_ in NAME_LABELS}
@@ -187,7 +189,7 @@ def analyse(text: str) -> Question:
         expects = "any"
     return Question(
         text=text, names=names, focus=focus, content=content, expects=expects, hops=hops,
-        stance=claim_query(count_claim(text)) if counts else stance_query(text, doc),
+        stance=claim_query(count_claim(text), words) if counts else stance_query(text, doc, words),
         counts=counts.group(1).lower() if counts else None,
     )
 
@@ -200,12 +202,12 @@ def count_claim(text: str) -> str:
     ).rstrip("?")
 
 
-def claim_query(claim: str) -> StanceQuery | None:
+def claim_query(claim: str, words: Lexicon = DEFAULT_LEXICON) -> StanceQuery | None:
     """A stance a claim states ("X backs Y"), as a query for its holder among X; else None."""
     if not claim or claim.lower().startswith("how many"):
         return None
     (doc,) = parse([claim])
-    for frame in SentenceFrames(doc[:], 0).frames():
+    for frame in SentenceFrames(doc[:], 0, words).frames():
         if frame.relation != "calls_for" and frame.holders and frame.targets:
             return StanceQuery(frame.relation, "holders", tuple(m.text for m in frame.targets), tuple(m.text for m in frame.holders))
     return None
@@ -245,23 +247,21 @@ _QUESTION_WORDS = frozenset("who whom whose what when where which why how did do
 @lru_cache(maxsize=1)
 def _answer_type_nouns() -> frozenset[str]:
     """Nouns that name the kind of answer wanted, not what it is about (data file)."""
-    from agent import data
-
     text = data.text("answer_type_nouns.txt")
     return frozenset(w.strip() for w in text.split() if w.strip() and not w.startswith("#"))
 
 
-def stance_query(question: str, doc=None) -> StanceQuery | None:
+def stance_query(question: str, doc=None, words: Lexicon = DEFAULT_LEXICON) -> StanceQuery | None:
     """Read a who-supports-whom question off its grammar, or None for any other question."""
-    words = re.findall(r"\w+", question.lower())
-    if any(w in _ABOUT_SPEECH or w in {"says", "said", "told", "met", "meeting"} for w in words):
+    said = re.findall(r"\w+", question.lower())
+    if any(w in _ABOUT_SPEECH or w in {"says", "said", "told", "met", "meeting"} for w in said):
         return None  # "What did X say about support for Y?" asks about words, not sides
     yes_no = bool(_YES_NO.match(question))
-    if not yes_no and not any(w in {"who", "whom", "which", "what"} for w in words):
+    if not yes_no and not any(w in {"who", "whom", "which", "what"} for w in said):
         return None
     if doc is None:
         (doc,) = parse([question])
-    sentence = SentenceFrames(doc[:], 0)
+    sentence = SentenceFrames(doc[:], 0, words)
     for frame in sentence.frames():
         if frame.relation == "calls_for":
             continue
@@ -275,7 +275,8 @@ def stance_query(question: str, doc=None) -> StanceQuery | None:
     # The small parser can miss the verb of a short question ("Which countries back X?"
     # tags "back" as an adverb): a cue word followed by names still asks who does it.
     for token in doc:
-        relation = _CUES.get(re.sub(r"(ing|ed|es|s)$", "", token.lower_)) or _CUES.get(token.lower_)
+        cues = words.stance_cues
+        relation = cues.get(re.sub(r"(ing|ed|es|s)$", "", token.lower_)) or cues.get(token.lower_)
         if relation:
             after = _asked(m for m in sentence.mentions.values() if m.start > token.idx)
             before = _asked(m for m in sentence.mentions.values() if m.start < token.idx)

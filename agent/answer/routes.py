@@ -28,13 +28,14 @@ from pydantic import BaseModel, Field
 from agent.answer.question import Question, analyse, check_question, count_claim, read, split_parts
 from agent.answer.verify import about, close, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, supports
 from agent.data.prompts import load as load_prompt
-from agent.extract.frames import GENERIC_ACTOR_NOUNS
-from agent.graph.consolidate import fold
+from agent.extract.frames import DEFAULT_LEXICON
+from agent.extract.lexicon import Lexicon
 from agent.index.retrieval import tokens
 from agent.index.store import Store
-from agent.ingest.chunking import split_sentences
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
+from agent.text.names import fold
 from agent.text.safety import looks_like_instruction
+from agent.text.sentences import split_sentences
 from agent.timing import stage
 
 if TYPE_CHECKING:  # openai and chromadb take seconds to import; a graph answer needs neither
@@ -156,6 +157,7 @@ class Sources:
     graph: Callable[[], list] = list
     actors: Callable[[], list] = list
     top_k: int = 8
+    words: Lexicon = DEFAULT_LEXICON  # the stance lexicon extraction used
 
     def __post_init__(self) -> None:
         self._memo: dict[str, object] = {}
@@ -194,7 +196,7 @@ def ask(question: str, sources: Sources) -> Answer:
     for part in parts:
         before = len(composer.sentences)
         with stage("question"):  # the parse: spaCy loads on a process's first question
-            q = read(part)
+            q = read(part, sources.words)
         ok = answer_part(q, sources, composer)
         answered += ok
         if not ok:
@@ -224,7 +226,7 @@ def answer_part(q: Question, sources: Sources, composer: Composer) -> bool:
         return True
     if not q.parsed:  # read by pattern: the other routes need the parser's reading
         with stage("question"):
-            q = analyse(q.text)
+            q = analyse(q.text, sources.words)
     route = q.route
     if route == "date" and answer_from_dates(q, sources, composer):
         return True
@@ -236,7 +238,7 @@ def answer_part(q: Question, sources: Sources, composer: Composer) -> bool:
 # --- stance route -----------------------------------------------------------------------
 
 
-def same_actor(a: str, b: str) -> bool:
+def same_actor(a: str, b: str, words: Lexicon = DEFAULT_LEXICON) -> bool:
     from rapidfuzz import fuzz
 
     a, b = fold(a), fold(b)
@@ -246,8 +248,8 @@ def same_actor(a: str, b: str) -> bool:
         return True
     # Transliterations ('al-Marran' and 'al-Merran'), on the naming words only: sharing
     # "government" makes no two governments the same.
-    names_a = [w for w in a.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
-    names_b = [w for w in b.split() if len(w) > 4 and w not in GENERIC_ACTOR_NOUNS]
+    names_a = [w for w in a.split() if len(w) > 4 and w not in words.actor_nouns]
+    names_b = [w for w in b.split() if len(w) > 4 and w not in words.actor_nouns]
     return any(fuzz.ratio(x, y) >= 80 or (min(len(x), len(y)) >= 6 and close(x, y)) for x in names_a for y in names_b)
 
 
@@ -256,7 +258,8 @@ class _Nodes:
     a group's with its leaders': the graph rolls a leader's stances up to what he leads,
     so "who backs <leader>" reads the group's edges."""
 
-    def __init__(self, actors: list) -> None:
+    def __init__(self, actors: list, words: Lexicon) -> None:
+        self.words = words
         forms = {a.name: {a.name, *a.aliases} for a in actors}
         for actor in actors:
             for group in getattr(actor, "leads", None) or []:
@@ -275,7 +278,7 @@ class _Nodes:
         return self._cache[node]
 
     def matches(self, node: str, name: str) -> bool:
-        return any(same_actor(form, name) for form in self.forms(node))
+        return any(same_actor(form, name, self.words) for form in self.forms(node))
 
 
 def _relations_asked(relation: str) -> set[str]:
@@ -290,7 +293,7 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
     if not stances:
         return False  # not extracted yet: the extractive route answers
     status_of = {s.evidence: s.status for s in stances}
-    nodes = _Nodes(sources.all_actors())
+    nodes = _Nodes(sources.all_actors(), sources.words)
     family = _relations_asked(query.relation)
     asked_side = "target" if query.ask_for == "holders" else "holder"
     other_side = "holder" if asked_side == "target" else "target"
@@ -305,7 +308,7 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         other = getattr(edge, other_side)
         if query.among and not any(nodes.matches(other, name) for name in query.among):
             continue
-        key = next((k for k in rows if same_actor(k, other)), other)
+        key = next((k for k in rows if same_actor(k, other, sources.words)), other)
         row = rows.setdefault(
             key, {"name": key, "relation": edge.relation, "asked": asked, "evidence": [], "statuses": set(), "forms": set(), "own": set()}
         )
@@ -457,7 +460,7 @@ def answer_count(q: Question, sources: Sources, composer: Composer) -> bool:
     unit = "outlets" if q.counts in {"outlets", "newspapers", "papers", "sources"} else "articles"
     if q.stance is not None and _count_from_graph(q, claim, unit, sources, composer):
         return True
-    cq = analyse(claim + "?") if claim else q
+    cq = analyse(claim + "?", sources.words) if claim else q
     wanted = [w for w in cq.content if w not in {"article", "outlet", "source", "report", "say"}]
     if not cq.names and not wanted:
         return False
@@ -485,7 +488,7 @@ def _count_from_graph(q: Question, claim: str, unit: str, sources: Sources, comp
     assert query is not None
     if not any(isinstance(r, Stance) for r in sources.all_records()):
         return False
-    nodes = _Nodes(sources.all_actors())
+    nodes = _Nodes(sources.all_actors(), sources.words)
     family = _relations_asked(query.relation)
     edges = [
         e for e in sources.stance_graph()

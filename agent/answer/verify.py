@@ -13,6 +13,8 @@ import os
 import re
 
 from agent.answer.question import Question
+from agent.text.dates import MONTH_NAMES
+from agent.text.nlp import parse
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _STOP = frozenset(
@@ -26,7 +28,7 @@ NUMBER_WORDS = {
     "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9,
 }
-_MONTHS = "january february march april may june july august september october november december".split()
+_MONTHS = [name.lower() for name in MONTH_NAMES]
 _DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 
 
@@ -64,8 +66,6 @@ def learn_forms(texts: list[str]) -> None:
     new = [t for t in dict.fromkeys(texts) if t not in _FORMS]
     if not new:
         return
-    from agent.text.nlp import parse
-
     if len(_FORMS) + len(new) > _MAX_FORMS:
         _FORMS.clear()
     for text, doc in zip(new, parse(new)):

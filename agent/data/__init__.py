@@ -19,3 +19,18 @@ def lines(name: str) -> list[str]:
 def name_suffixes() -> tuple[str, ...]:
     """Legal and club suffixes ("holdings", "fc"), lower-case, longest first."""
     return tuple(sorted((line.strip().lower() for line in lines("name_suffixes.txt")), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def titles() -> dict[str, bool]:
+    """Titles before a name, lower-case -> whether the title makes its holder the leader of
+    what it is attached to (the `[leader]` section of titles.txt; `[other]` titles are only
+    stripped to find the name)."""
+    found: dict[str, bool] = {}
+    section = ""
+    for line in (line.strip() for line in lines("titles.txt")):
+        if line.startswith("["):
+            section = line.strip("[]")
+        else:
+            found[line.lower()] = section == "leader"
+    return found

@@ -23,6 +23,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.models import ReadStance
+
 Attitude = Literal["positive", "negative", "none"]
 POLARITY = {"supports": "positive", "opposes": "negative", "condemns": "negative"}
 
@@ -35,15 +37,6 @@ class AttitudeItem(BaseModel):
     domain: str = ""
     kind: str = ""
     aliases: dict[str, list[str]] = Field(default_factory=dict, description="Other names that count for an actor.")
-
-
-class ReadStance(BaseModel):
-    """What a system read in a sentence, in the shape of a stance record."""
-
-    holder: str
-    relation: str
-    target: str
-    status: str = "stated"
 
 
 class AttitudeResult(BaseModel):

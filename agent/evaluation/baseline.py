@@ -9,9 +9,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from agent.data.prompts import load as load_prompt
-from agent.evaluation.attitudes import ReadStance
-from agent.ingest.chunking import split_sentences
-from agent.models import Article, Evidence, Stance
+from agent.models import Article, Evidence, ReadStance, Stance
+from agent.text.sentences import split_sentences
 
 MAX_TOKENS = 160  # a few stances at most: bounded like every call
 

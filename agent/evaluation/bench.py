@@ -24,6 +24,7 @@ from pathlib import Path
 
 from agent import timing
 from agent.corpus import Corpus
+from agent.index.embeddings import count_tokens, embed
 from agent.settings import Settings
 
 SEARCHES = ["who supports the government", "ceasefire talks in the capital", "troops sent abroad", "offensive on the port"]
@@ -67,10 +68,7 @@ def _pct(values: list[float], q: float) -> float:
 
 def embedding_rate(texts: list[str]) -> float:
     """Raw tokens/s of the embedding model on these texts, length-sorted (its best case)."""
-    from agent.index.embeddings import _session_and_tokenizer, embed
-
-    _, tokenizer = _session_and_tokenizer()
-    tokens = sum(len(e.ids) for e in tokenizer.encode_batch(texts))
+    tokens = count_tokens(texts)
     embed(texts[:32])  # warm
     _, seconds = _timed(lambda: embed(texts))
     return tokens / seconds

@@ -18,8 +18,8 @@ from agent.answer.verify import has_word, proper_names
 from agent.evaluation.score import AliasMap, fold_name
 from agent.index.retrieval import tokens
 from agent.index.store import Store
-from agent.ingest.chunking import split_sentences
 from agent.models import Answer, Citation
+from agent.text.sentences import split_sentences
 
 BASELINE = "best-overlap sentence"
 

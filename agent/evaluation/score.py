@@ -85,6 +85,7 @@ from agent.evaluation.dates import (
     find_fabricated_dates,
     score_dates,
 )
+from agent.text.names import fold
 
 __all__ = [
     "PRF",
@@ -167,19 +168,11 @@ def load_gold(path: str | Path) -> dict:
     return gold
 
 
-_WS = re.compile(r"\s+")
-
-
 def fold_name(name: str) -> str:
-    """Lower-case, straighten apostrophes, fold whitespace, drop a leading "the" and a trailing 's."""
-    s = _WS.sub(" ", (name or "").translate(STRAIGHT_APOSTROPHES).lower()).strip()
-    if s.startswith("the "):
-        s = s[4:].lstrip()
-    if s.endswith("'s"):
-        s = s[:-2].rstrip()
-    elif s.endswith("'") and len(s) > 1:
-        s = s[:-1].rstrip()
-    return s
+    """`agent.text.names.fold` with every apostrophe straightened and a trailing plural one
+    dropped ("the Rebels'" is "rebels")."""
+    folded = fold((name or "").translate(STRAIGHT_APOSTROPHES))
+    return folded[:-1].rstrip() if folded.endswith("'") and len(folded) > 1 else folded
 
 
 class AliasMap:

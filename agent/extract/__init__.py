@@ -1,1 +1,3 @@
-"""Extraction: article -> Actor, Stance, DateMention and Link records, each with verified evidence."""
+"""Extraction: article -> Actor, Stance, DateMention and Link records, each with verified
+evidence (`pipeline.extract_article`), from the lexicon, grammar frames, ties between names,
+dates and the model's closed judgements."""

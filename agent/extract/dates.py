@@ -64,11 +64,11 @@ How a mention resolves (`resolve`), against the anchor (the publication date):
 `anchor` on a `DateMention` is the publication date when the value was computed
 from it, and None otherwise. `unresolved` is True exactly when `value` is None.
 
-`dateparser` is used where it helps and nowhere else: `parse_published` falls back
-to it for publication strings in other formats or languages, and `resolve` falls
-back to it for absolute dates the English grammar here does not read ("12 janvier
-2020"); always with its relative-date parsers off and a fixed base date, so the
-system clock never leaks into a value.
+`dateparser` is used where it helps and nowhere else: `resolve` falls back to it
+(`agent.text.dates.absolute_date`) for absolute dates the English grammar here does
+not read ("12 janvier 2020"); always with its relative-date parsers off and a fixed
+base date, so the system clock never leaks into a value. Publication dates are read
+at ingest (`agent.ingest.published`).
 """
 
 from __future__ import annotations
@@ -78,25 +78,18 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from functools import lru_cache
 
-from agent.ingest.chunking import split_sentences
 from agent.models import Article, DateMention, Evidence
+from agent.text.datelines import dates_the_article
+from agent.text.dates import MONTH_ABBR, MONTH_FULL, absolute_date, month_number
+from agent.text.sentences import split_sentences
 
-__all__ = ["find_date_mentions", "parse_published", "resolve"]
+__all__ = ["find_date_mentions", "resolve"]
 
 EVENT_MAX_CHARS = 300
 _WINDOW_CHARS = 400  # how much of the sentence before an expression can mark it as future
 
 # --- vocabulary --------------------------------------------------------------------
-
-_MONTHS: dict[str, int] = {}
-for _i, _name in enumerate(calendar.month_name):
-    if _name:
-        _MONTHS[_name.lower()] = _i
-        _MONTHS[_name[:3].lower()] = _i
-_MONTHS["sept"] = 9
 
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}  # Monday == 0
 
@@ -110,11 +103,9 @@ _NUMBER_WORDS = {
 # Whitespace inside an expression: spaces, at most one line break (a wrapped line).
 # Possessive, so a long run of blanks cannot make the matcher backtrack.
 _S = r"(?:[ \t\u00a0]++(?:\n[ \t\u00a0]*+)?|\n[ \t\u00a0]*+)"
-_MONTH_FULL = "|".join(n for n in calendar.month_name if n)
-_MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
 # Month names are matched case-sensitively (capitalised), so "may" and "march" never are.
-_MONTH = rf"(?P<month>(?:{_MONTH_FULL})|{_MONTH_ABBR})(?![a-z])"
-_MONTH_ONLY_FULL = rf"(?P<month>{_MONTH_FULL})(?![a-z])"
+_MONTH = rf"(?P<month>(?:{MONTH_FULL})|{MONTH_ABBR})(?![a-z])"
+_MONTH_ONLY_FULL = rf"(?P<month>{MONTH_FULL})(?![a-z])"
 _WEEKDAY = r"(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?![a-z])"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:.,]\d|\d)"
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)(?![\d])(?![.,:]\d)(?!-\d)"
@@ -195,8 +186,6 @@ _YEAR_FOLLOWED_BY_UNIT = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"<?(?:https?://|www\.)[^\s>)\]]+>?|\]\([^)\s]*\)|\b[\w-]+(?:\.[\w-]+)+/[^\s]*", re.IGNORECASE)
-_DATELINE_LABEL = re.compile(r"(?i)^\s*(?:date|dated|published|posted|updated|last\s+updated)?\s*:?\s*$")
-_DATELINE_TAIL = re.compile(r"^\s*(?:$|\d{1,2}:\d{2}\b|[-–—|,]?\s*[A-Z]{3,}\b)")
 _CAPITALISED_WORD_BEFORE = re.compile(r"(?:^|[\s(\"'“‘])([A-Z][a-z]+)[ \t]+$")
 
 # --- future marking ----------------------------------------------------------------
@@ -282,7 +271,7 @@ def _plausible(kind: str, text: str, m: re.Match[str]) -> bool:
     if parts.get("day") is not None and not 1 <= int(parts["day"]) <= 31:
         return False
     if kind in {"mdy", "dmy"} and parts.get("day") is not None:
-        month = _month_number(parts["month"])
+        month = month_number(parts["month"])
         year = int(parts["year"]) if parts.get("year") else 2000  # 2000: leap year, allows 29 Feb
         if int(parts["day"]) > calendar.monthrange(year, month)[1]:
             return False
@@ -317,10 +306,6 @@ def _looks_like_year_before(text: str, pos: int) -> bool:
     return bool(re.search(r"(?i)\b(?:from|between|in|since)[ \t]+(?:1[89]|20)\d\d[ \t]*$", head))
 
 
-def _month_number(name: str) -> int:
-    return _MONTHS[name.rstrip(".").lower()]
-
-
 # --- resolution --------------------------------------------------------------------
 
 
@@ -343,7 +328,7 @@ def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _R
         return _Resolution(p["iso"], "day")
 
     if kind in {"mdy", "dmy"}:
-        month, day = _month_number(p["month"]), int(p["day"])
+        month, day = month_number(p["month"]), int(p["day"])
         if p.get("year"):
             return _Resolution(date(int(p["year"]), month, day).isoformat(), "day")
         if anchor is None:
@@ -352,17 +337,17 @@ def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _R
         return _Resolution(_nearest_year(anchor, month, day, weekday).isoformat(), "day", True)
 
     if kind == "my":
-        return _Resolution(f"{int(p['year']):04d}-{_month_number(p['month']):02d}", "month")
+        return _Resolution(f"{int(p['year']):04d}-{month_number(p['month']):02d}", "month")
 
     if kind == "mrel":
-        month = _month_number(p["month"])
+        month = month_number(p["month"])
         if anchor is None:
             return _UNRESOLVED  # "last year" is relative: a month alone would still place it
         shift = {"last": -1, "this": 0, "next": 1}[p["rel"].lower()]
         return _Resolution(f"{anchor.year + shift:04d}-{month:02d}", "month", True)
 
     if kind == "month":
-        month = _month_number(p["month"])
+        month = month_number(p["month"])
         if anchor is None:
             return _Resolution(f"--{month:02d}", "month")
         word = pre.lower().split()[0] if pre else ""
@@ -505,76 +490,7 @@ def find_date_mentions(article: Article, *, include_datelines: bool = False) -> 
     return mentions
 
 
-_PUBLISHED_PATTERNS = [
-    re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<mm>\d{1,2})-(?P<dd>\d{1,2})(?!\d)"),
-    re.compile(
-        rf"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?(?P<month>(?:{_MONTH_FULL})|{_MONTH_ABBR})(?![a-z])"
-        r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})(?!\d)"
-    ),
-    re.compile(
-        rf"(?<!\d)(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>(?:{_MONTH_FULL})|{_MONTH_ABBR})(?![a-z])"
-        r",?\s+(?P<year>\d{4})(?!\d)"
-    ),
-]
-
-
-def parse_published(text: str | None) -> date | None:
-    """A publication date from a string such as "January 08, 2020", "2020-01-08", "8 Jan 2020".
-
-    Also reads ISO timestamps, RFC 2822 dates ("Wed, 08 Jan 2020 10:00:00 GMT") and,
-    through `dateparser` (absolute dates only, never relative to today), other
-    formats and languages ("8 janvier 2020"). Returns None when no full date
-    (day, month and year) is stated, or when a numeric date is ambiguous
-    ("03/04/2020").
-    """
-    if not text or not text.strip():
-        return None
-    text = text.strip()
-    for pattern in _PUBLISHED_PATTERNS:
-        m = pattern.search(text)
-        if not m:
-            continue
-        try:
-            month = int(m["mm"]) if "mm" in m.groupdict() else _month_number(m["month"])
-            day = int(m["dd"]) if "dd" in m.groupdict() else int(m["day"])
-            return date(int(m["year"]), month, day)
-        except (ValueError, KeyError):
-            continue
-    try:
-        return parsedate_to_datetime(text).date()
-    except (TypeError, ValueError, IndexError):
-        pass
-    numeric = re.fullmatch(r"\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*", text)
-    if numeric:
-        a, b, year = (int(g) for g in numeric.groups())
-        if a <= 12 and b <= 12 and a != b:
-            return None  # 03/04/2020: March 4 or 3 April? Do not guess.
-    parsed = _dateparser_parse(text, ("day", "month", "year"))
-    return parsed.date() if parsed else None
-
-
 # --- helpers -----------------------------------------------------------------------
-
-_FIXED_BASE = datetime(2000, 1, 1)  # a leap year; only ever fills parts we then ignore
-
-
-@lru_cache(maxsize=1024)
-def _dateparser_parse(text: str, parts: tuple[str, ...]) -> datetime | None:
-    try:
-        import dateparser
-    except ImportError:  # pragma: no cover - dateparser is a declared dependency
-        return None
-    settings = {
-        "PARSERS": ["absolute-time"],
-        "RELATIVE_BASE": _FIXED_BASE,
-        "REQUIRE_PARTS": list(parts),
-        "PREFER_DAY_OF_MONTH": "first",
-        "RETURN_AS_TIMEZONE_AWARE": False,
-    }
-    try:
-        return dateparser.parse(text, settings=settings)
-    except Exception:  # dateparser raises assorted errors on odd input
-        return None
 
 
 def _resolve_with_dateparser(expression: str, anchor: date | None) -> tuple[str | None, str | None]:
@@ -583,15 +499,15 @@ def _resolve_with_dateparser(expression: str, anchor: date | None) -> tuple[str 
         # Needs a number and a month word: names alone are relative (the grammar's job),
         # and all-numeric forms such as "03/04" are ambiguous between day and month orders.
         return None, None
-    full = _dateparser_parse(expression, ("day", "month", "year"))
+    full = absolute_date(expression, ("day", "month", "year"))
     if full:
         return full.date().isoformat(), "day"
-    day_month = _dateparser_parse(expression, ("day", "month"))
+    day_month = absolute_date(expression, ("day", "month"))
     if day_month:
         if anchor is None:
             return f"--{day_month.month:02d}-{day_month.day:02d}", "day"
         return _nearest_year(anchor, day_month.month, day_month.day).isoformat(), "day"
-    month_year = _dateparser_parse(expression, ("month", "year"))
+    month_year = absolute_date(expression, ("month", "year"))
     if month_year:
         return f"{month_year.year:04d}-{month_year.month:02d}", "month"
     return None, None
@@ -605,7 +521,7 @@ def _is_dateline(text: str, cand: _Candidate) -> bool:
     line_end = text.find("\n", cand.end)
     line_end = len(text) if line_end < 0 else line_end
     head, tail = text[line_start : cand.start], text[cand.end : line_end]
-    return bool(_DATELINE_LABEL.match(head) and _DATELINE_TAIL.match(tail))
+    return dates_the_article(head, tail)
 
 
 def _sentence_around(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from agent import data
 from agent.extract import lexicon
 from agent.extract.lexicon import Lexicon
 
@@ -35,13 +36,9 @@ if TYPE_CHECKING:  # spaCy loads in ~1 s; a cached re-run never needs it
 ACTOR_LABELS = {"GPE", "NORP", "ORG", "PERSON"}
 MAYBE_ACTOR_LABELS = {"LOC", "PRODUCT", "FAC"}  # the small parser mislabels some countries
 
-# The cue words are data (`agent/data/lexicon.toml`, extended by a user's file); these names
-# are the shipped lexicon's, for code that reads questions rather than articles.
+# The cue words are data (`agent/data/lexicon.toml`, extended by a user's file): callers pass
+# the lexicon in; this one, the shipped words alone, is the default.
 DEFAULT_LEXICON = lexicon.load()
-SUPPORT_VERBS = DEFAULT_LEXICON["verbs.supports"]
-OPPOSE_VERBS = DEFAULT_LEXICON["verbs.opposes"]
-CONDEMN_VERBS = DEFAULT_LEXICON["verbs.condemns"]
-GENERIC_ACTOR_NOUNS = DEFAULT_LEXICON.actor_nouns
 REFERRING_PRONOUNS = {"he", "she", "they"}
 OBJECT_PRONOUNS = {"him", "her", "them"}
 PRONOUNS = {"it", "they", "he", "she", "its", "their", "his", "her", "them", "which", "who", "that", "this"}
@@ -786,6 +783,4 @@ def is_person(mention: Mention) -> bool:
 def role_nouns() -> frozenset[str]:
     """Nouns that stand for a person by role ("the commander", "the president"): the last
     word of each title in `data/titles.txt`."""
-    from agent.extract.links import _titles  # links reads frames: imported here, not above
-
-    return frozenset(title.split()[-1] for title in _titles())
+    return frozenset(title.split()[-1] for title in data.titles())

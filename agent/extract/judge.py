@@ -29,7 +29,6 @@ MEANINGS: tuple[tuple[str, str | None], ...] = (
     ("attacked or fought them by force", "opposes"),
     ("something else, with no feeling for them", None),
 )
-PROMPTS = ("link_meaning_system", "link_meaning_user")
 
 
 class LinkMeaning(BaseModel):

@@ -25,11 +25,18 @@ SHIPPED = "agent/data/lexicon.toml"
 ACTOR_TYPES = {"state", "government", "armed_group", "international_organisation", "person", "other"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lexicon:
     words: dict[str, frozenset[str]]  # "verbs.supports" -> lemmas
     actor_nouns: dict[str, str]  # head noun -> actor type
     digest: str  # changes with any word: part of the extraction cache key
+
+    # Two lexicons read from the same texts are the same; hashable, so readings cache per lexicon.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Lexicon) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
 
     def __getitem__(self, key: str) -> frozenset[str]:
         return self.words[key]
@@ -38,6 +45,11 @@ class Lexicon:
     def frame_verbs(self) -> frozenset[str]:
         """Every verb that opens a frame: every [verbs] list but the neutral and light ones."""
         return frozenset().union(*(self.words[f"verbs.{k}"] for k in _SECTIONS["verbs"] if k not in {"neutral", "light"}))
+
+    @cached_property
+    def stance_cues(self) -> dict[str, str]:
+        """Verb lemma -> the stance it names, for reading questions: supports, opposes, condemns."""
+        return {w: relation for relation in ("supports", "opposes", "condemns") for w in self.words[f"verbs.{relation}"]}
 
     @cached_property
     def stance_nouns(self) -> frozenset[str]:

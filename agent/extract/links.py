@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from agent import data
-from agent.extract.frames import Mention
+from agent.extract.frames import Mention, SentenceFrames
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
-
-    from agent.extract.frames import SentenceFrames
 
 _OWNER_LABELS = {"ORG", "GPE", "NORP"}
 _EPITHET_DEPS = {"amod", "advmod", "npadvmod", "compound", "punct", "conj", "advcl", "hmod", "hyph"}
@@ -37,30 +34,9 @@ class Tie:
     end: int
 
 
-def titles_data() -> str:
-    """The titles file as text: part of the extraction cache key, since ties depend on it."""
-    return data.text("titles.txt")
-
-
-@lru_cache(maxsize=1)
-def _titles() -> dict[str, bool]:
-    """Lower-cased title -> whether it makes its holder the leader of what it is attached to."""
-    out: dict[str, bool] = {}
-    section = ""
-    for line in titles_data().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("["):
-            section = line.strip("[]")
-        else:
-            out[line.lower()] = section == "leader"
-    return out
-
-
 def _title_before(sentence: SentenceFrames, first: int) -> tuple[int, bool] | None:
     """The token index where a run of titles ending just before token `first` begins, and whether one leads."""
-    titles = _titles()
+    titles = data.titles()
     doc = sentence.sent.doc
     best = None
     for begin in range(first - 1, max(sentence.sent.start, first - 6) - 1, -1):
@@ -73,7 +49,7 @@ def _title_before(sentence: SentenceFrames, first: int) -> tuple[int, bool] | No
 
 
 def _split_titles(words: str) -> list[str]:
-    titles, out, rest = _titles(), [], words
+    titles, out, rest = data.titles(), [], words
     while rest:
         match = next((t for t in sorted(titles, key=len, reverse=True) if rest == t or rest.startswith(t + " ")), None)
         if match is None:
@@ -134,12 +110,12 @@ def _person_ties(sentence: SentenceFrames, person: Mention, first: int, last: in
         owner = _owner_at(sentence, last + 2)
     if owner is None:  # "X, head of the Northern Army"
         for child in root.children:
-            if child.dep_ == "appos" and child.lower_ in _titles():
+            if child.dep_ == "appos" and child.lower_ in data.titles():
                 for prep in child.children:
                     if prep.dep_ == "prep" and prep.lower_ == "of":
                         objects = [o for o in prep.children if o.dep_ == "pobj"]
                         if objects and _owner_at(sentence, objects[0].i):
-                            owner, leader = _owner_at(sentence, objects[0].i), _titles()[child.lower_]
+                            owner, leader = _owner_at(sentence, objects[0].i), data.titles()[child.lower_]
     past = {"former", "ex", "late", "then", "erstwhile"}
     if owner is not None and any(doc[i].lower_ in past for i in range(max(sentence.sent.start, first - 8), first)):
         owner = None  # "the former Ruritanian leader X" leads nothing now
@@ -195,7 +171,7 @@ def _epithet(sentence: SentenceFrames, mention: Mention, first: int) -> list[Tie
     if opener is not None and not (opener.dep_ in {"det", "case", "poss"} or opener.pos_ == "ADP" or opener.is_punct):
         return []  # "... against X upended U.N. efforts": a verb, not an epithet
     words = [t for t in doc[begin:first] if t.is_alpha]
-    if not words or not any(t.is_lower for t in words) or mention.text.lower() in _titles():
+    if not words or not any(t.is_lower for t in words) or mention.text.lower() in data.titles():
         return []
     start = _offset(sentence, doc[begin])
     epithet = _text(sentence, start, _offset(sentence, doc[first - 1], end=True)).strip(" ,")

@@ -20,15 +20,14 @@ Results are cached per article content, pipeline, prompts and model.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import BaseModel
@@ -37,17 +36,17 @@ from agent import data
 from agent.data.prompts import load as load_prompt
 from agent.extract.dates import find_date_mentions
 from agent.extract.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, is_person, role_nouns
-from agent.extract.judge import PROMPTS as JUDGE_PROMPTS
 from agent.extract.judge import judge
 from agent.extract.lexicon import Lexicon
 from agent.extract.links import Tie, acronyms, read_ties
-from agent.ingest.chunking import split_sentences, without_dateline
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
+from agent.text.countries import is_country_name
+from agent.text.datelines import without_dateline
 from agent.text.nlp import parse
 from agent.text.safety import looks_like_instruction
+from agent.text.sentences import split_sentences
 
 PIPELINE_VERSION = "1"
-_PROMPTS = ("actor_types_system", "actor_types_user", "reference_system", "reference_user", *JUDGE_PROMPTS)
 MAX_REFERENCE_OPTIONS = 6
 
 NameType = Literal["state", "government", "armed_group", "international_organisation", "person", "place", "other"]
@@ -65,17 +64,30 @@ class NameKind(BaseModel):
     type: NameType
 
 
+# Everything extraction reads, hashed whole: its own code and the text utilities under it,
+# and every shipped data file (word lists, lexicon, titles, prompts).
+CACHE_INPUTS = ("extract", "text", "data")
+
+
+def cache_inputs() -> list[Path]:
+    root = Path(__file__).resolve().parent.parent
+    return sorted(
+        path for folder in CACHE_INPUTS for path in (root / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+
+
 @lru_cache(maxsize=1)
 def cache_version() -> str:
-    """Changes whenever the extraction code, a prompt or a record schema changes."""
-    from agent.extract import dates, frames, links
-    from agent.extract import judge as judge_module
-    from agent.text import nlp
-
-    sources = [inspect.getsource(module) for module in (sys.modules[__name__], frames, dates, links, judge_module, nlp)]
-    parts = [PIPELINE_VERSION, *sources, *(load_prompt(p) for p in _PROMPTS), links.titles_data(), data.text("name_suffixes.txt")]
-    parts += [json.dumps(m.model_json_schema(), sort_keys=True) for m in (Actor, Stance, DateMention)]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    """Changes whenever the extraction code, a text utility, a data file or a record schema changes."""
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    root = Path(__file__).resolve().parent.parent
+    for path in cache_inputs():
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    for model in (Actor, Stance, DateMention, Link):
+        digest.update(json.dumps(model.model_json_schema(), sort_keys=True).encode())
+    return digest.hexdigest()[:16]
 
 
 def cache_key(article: Article, model: str, words: Lexicon = DEFAULT_LEXICON) -> str:
@@ -373,19 +385,9 @@ def _known_type(mention: Mention, words: Lexicon) -> str | None:
     if mention.label == "NP":
         head = mention.text.split()[-1].lower()
         return words.actor_nouns.get(head, "other")
-    if mention.label in _PLACE_LABELS and _is_country(mention.text):
+    if mention.label in _PLACE_LABELS and is_country_name(mention.text):
         return "state"
     return None
-
-
-def _is_country(name: str) -> bool:
-    import pycountry
-
-    try:
-        pycountry.countries.lookup(name)
-    except LookupError:
-        return False
-    return True
 
 
 def _is_actor(types: dict, mention: Mention) -> bool:

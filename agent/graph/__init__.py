@@ -1,1 +1,2 @@
-"""The graph: across articles, one canonical actor per entity, and the stance graph between them."""
+"""The graph: across articles, one canonical actor per entity, and the stance graph between
+them (`consolidate.Consolidation`)."""

@@ -32,14 +32,16 @@ from pathlib import Path
 
 from rapidfuzz.distance import JaroWinkler
 
+from agent import data
 from agent.data import lines, name_suffixes
 from agent.errors import DossierError
-from agent.extract.links import titles_data
 from agent.models import (
     Actor, CanonicalActor, Edge, Evidence, Link, Listing, Merge, MergeReason, Record, Stance,
 )
+from agent.text.countries import country_code, country_tables
+from agent.text.names import name_key
 
-__all__ = ["Consolidation", "Edge", "Overrides", "consolidate", "fold", "stance_graph"]
+__all__ = ["Consolidation", "Edge", "Overrides", "consolidate", "stance_graph"]
 
 PERSON_WORD_SIMILARITY = 0.85  # Jaro-Winkler: "Qarawi"/"Karawi" passes; "Hassan"/"Hussein" (0.77) does not
 GIVEN_NAME_SIMILARITY = 0.8
@@ -51,37 +53,9 @@ _PARTICLE = re.compile(r"^(al|el|ad|an|as|ash|at|az|bin|ibn|abu|de|del|der|van|v
 # --- data ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Countries:
-    names: dict[str, str]
-    demonyms: dict[str, str]
-    capitals: dict[str, str]
-    seats: dict[str, str]
-    display: dict[str, str]
-
-
-@lru_cache(maxsize=1)
-def _countries() -> _Countries:
-    tables: tuple[dict[str, str], ...] = ({}, {}, {}, {})
-    display: dict[str, str] = {}
-    for line in lines("countries.tsv"):
-        code, *columns = line.split("\t")
-        for table, column in zip(tables, columns + [""] * (4 - len(columns))):
-            for value in filter(None, (v.strip() for v in column.split(";"))):
-                table[_key(value)] = code
-        display[code] = columns[0].split(";")[0]
-    return _Countries(*tables, display=display)
-
-
 @lru_cache(maxsize=1)
 def _titles() -> tuple[dict[str, bool], re.Pattern]:
-    leader: dict[str, bool] = {}
-    section = ""
-    for line in (l.strip() for l in titles_data().splitlines() if l.strip() and not l.startswith("#")):
-        if line.startswith("["):
-            section = line.strip("[]")
-        else:
-            leader[line.strip().lower()] = section == "leader"
+    leader = data.titles()
     alternatives = "|".join(re.escape(t) for t in sorted(leader, key=len, reverse=True))
     return leader, re.compile(rf"^(?:{alternatives})(?=\s|$)\s*", re.I)
 
@@ -91,27 +65,11 @@ def _word_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return (
         frozenset(w.lower() for w in lines("generic_words.txt")),
         frozenset(w.lower() for w in lines("force_nouns.txt")),
-        frozenset(_key(w) for w in lines("adjectives.txt")),
+        frozenset(name_key(w) for w in lines("adjectives.txt")),
     )
 
 
 # --- names ----------------------------------------------------------------------------------
-
-
-def fold(name: str) -> str:
-    """Lower-case, whitespace-folded, without a leading "the" or a possessive 's."""
-    name = re.sub(r"['’]s\b", "", name.lower())
-    return re.sub(r"^the\s+", "", " ".join(name.split()))
-
-
-def _key(name: str) -> str:
-    """`fold`, plus spelling noise that never distinguishes two actors: dotted acronyms
-    ("U.N."), curly quotes, British/American "-ise"/"-ize", a trailing full stop."""
-    name = name.strip().replace("’", "'")
-    if re.fullmatch(r"(?:[A-Za-z]\.){2,}[A-Za-z]?\.?", name):
-        name = name.replace(".", "")
-    name = fold(name).strip(" .,;:\"'")
-    return re.sub(r"(?<=\w)is(e|ed|es|ing|ation|ations)\b", r"iz\1", name)
 
 
 def _words(key: str) -> list[str]:
@@ -228,7 +186,7 @@ class Consolidation:
 
     def _form(self, display: str, evidence: Evidence | None = None) -> _Form | None:
         display = " ".join(display.split()).strip(" ,;:")
-        key = _key(display)
+        key = name_key(display)
         if not key or not re.search(r"\w", key):
             return None
         form = self.forms.get(key)
@@ -256,7 +214,7 @@ class Consolidation:
         for link in self._links:
             if link.kind != "epithet":
                 self._form(link.source, link.evidence)
-            if link.kind == "epithet" and not _name_words(_key(link.target)):
+            if link.kind == "epithet" and not _name_words(name_key(link.target)):
                 continue  # "the internationally recognised Government": no name to describe
             target = self._form(link.target, link.evidence)
             if link.kind == "leads" and target is not None:
@@ -313,7 +271,7 @@ class Consolidation:
 
     def _user(self) -> None:
         for names in self.overrides.not_same:
-            keys = [_key(n) for n in names]
+            keys = [name_key(n) for n in names]
             self._apart += [(a, b) for i, a in enumerate(keys) for b in keys[i + 1 :]]
         for names in self.overrides.same:
             forms = [f for f in (self._form(n) for n in names) if f is not None]
@@ -326,16 +284,16 @@ class Consolidation:
         for actor in self._actors:
             for alias in actor.aliases:
                 kind = "acronym" if _is_acronym(alias) else "short form"
-                self._union(_key(alias), _key(actor.name), "article alias", f"{kind} in {actor.evidence.article}", actor.evidence)
+                self._union(name_key(alias), name_key(actor.name), "article alias", f"{kind} in {actor.evidence.article}", actor.evidence)
         for link in self._links:
             if link.kind == "alias" and _is_acronym(link.source):
-                self._union(_key(link.source), _key(link.target), "acronym", f"{link.target} ({link.source})", link.evidence)
+                self._union(name_key(link.source), name_key(link.target), "acronym", f"{link.target} ({link.source})", link.evidence)
             elif link.kind == "alias":
                 reason = "possessive" if _split_possessive(link.source)[0] else "title"
-                self._union(_key(link.source), _key(link.target), reason, link.source, link.evidence)
-            elif link.kind == "refers_to" and _key(link.source) in self.forms and _key(link.target) in self.forms:
+                self._union(name_key(link.source), name_key(link.target), reason, link.source, link.evidence)
+            elif link.kind == "refers_to" and name_key(link.source) in self.forms and name_key(link.target) in self.forms:
                 # The model's closed choice of whom a descriptive phrase stands for (extraction).
-                self._union(_key(link.source), _key(link.target), "model choice", f"{link.source} -> {link.target}", link.evidence)
+                self._union(name_key(link.source), name_key(link.target), "model choice", f"{link.source} -> {link.target}", link.evidence)
         # An acronym and the one multi-word name in the corpus whose initials spell it ("UN").
         initials: dict[str, set[str]] = defaultdict(set)
         for key, form in self.forms.items():
@@ -382,7 +340,7 @@ class Consolidation:
                 # "Ruritanian President X", "President X of Ruritania"
                 place = _leading_demonym(title)
                 of = re.match(r"^(.+?)\s+of\s+(.+)$", name)
-                if of and _is_country_form(_key(of.group(2))):
+                if of and _is_country_form(name_key(of.group(2))):
                     name, place = of.group(1), of.group(2)
                 person = self._form(name)
                 if person is not None:
@@ -402,11 +360,11 @@ class Consolidation:
     # --- 4. countries, their capitals, seats and governments --------------------------------
 
     def _countries(self) -> None:
-        countries = _countries()
+        countries = country_tables()
         by_code: dict[str, list[tuple[str, MergeReason]]] = defaultdict(list)
         governments: dict[str, list[str]] = defaultdict(list)
         for key, form in self.forms.items():
-            code, reason = _country_code(key)
+            code, reason = country_code(key)
             if code and reason == "capital" and not form.holder:
                 code = None  # a capital is only the state when it acts ("Brasilia said"), not where fighting is
             if code:
@@ -468,7 +426,7 @@ class Consolidation:
         """Two spellings one article uses for two separate actors are never one by fuzziness."""
         by_article: dict[str, set[str]] = defaultdict(set)
         for actor in self._actors:
-            by_article[actor.evidence.article].add(_key(actor.name))
+            by_article[actor.evidence.article].add(name_key(actor.name))
         apart = set()
         for names in by_article.values():
             apart |= {(a, b) for a in names for b in names if a < b}
@@ -506,12 +464,12 @@ class Consolidation:
     def _resolve(self, name: str) -> str | None:
         """The form key a name inside a longer phrase stands for: itself, without a title, or a unique surname."""
         for candidate in (name, _strip_title(name)[1]):
-            if candidate and _key(candidate) in self.forms:
-                return _key(candidate)
-        code = _country_code(_key(name))[0]
+            if candidate and name_key(candidate) in self.forms:
+                return name_key(candidate)
+        code = country_code(name_key(name))[0]
         if code:  # "Ruritanian troops": the country, under any of its names
-            return next((k for k in self.forms if _country_code(k)[0] == code), None)
-        words = _words(_key(name))
+            return next((k for k in self.forms if country_code(k)[0] == code), None)
+        words = _words(name_key(name))
         if not words:
             return None
         surname = _strip_particle(words[-1])
@@ -543,7 +501,7 @@ class Consolidation:
 
     def canonical(self, name: str) -> str:
         """The canonical actor name for a surface form (the form itself when it was never seen)."""
-        key = _key(name)
+        key = name_key(name)
         if key not in self.forms:
             return name
         return self._name(self.find(key))
@@ -552,9 +510,9 @@ class Consolidation:
         members = self._members()[root]
         code = self._code(members)
         if code:
-            countries = [m for m in members if _country_code(m) == (code, "country name")]
+            countries = [m for m in members if country_code(m) == (code, "country name")]
             if not countries:
-                return _countries().display[code]  # "British" alone: the United Kingdom
+                return country_tables().display[code]  # "British" alone: the United Kingdom
             return self.forms[max(countries, key=lambda m: sum(self.forms[m].displays.values()))].display
 
         def rank(member: str):
@@ -568,17 +526,17 @@ class Consolidation:
     def _code(self, members: list[str]) -> str | None:
         """The country a cluster is, if any (a capital only counts when it acts)."""
         for member in members:
-            code, reason = _country_code(member)
+            code, reason = country_code(member)
             if code and (reason != "capital" or self.forms[member].holder):
                 return code
         return None
 
     def _governs(self, members: dict[str, list[str]], government: str, country: str) -> bool:
         """Whether the actor `government` is, by one of its names, the government of `country`."""
-        if _key(country) not in self._parent or _key(government) not in self._parent:
+        if name_key(country) not in self._parent or name_key(government) not in self._parent:
             return False
-        code = self._code(members.get(self.find(_key(country)), []))
-        keys = members.get(self.find(_key(government)), [])
+        code = self._code(members.get(self.find(name_key(country)), []))
+        keys = members.get(self.find(name_key(government)), [])
         return code is not None and any(_government_of(k) == code for k in keys)
 
     def _type(self, members: list[str]):
@@ -602,7 +560,7 @@ class Consolidation:
                 leaders[group].append(names[leader])
         merges_by_root: dict[str, list[Merge]] = defaultdict(list)
         for merge in self._merges:
-            merges_by_root[self.find(_key(merge.alias))].append(merge)
+            merges_by_root[self.find(name_key(merge.alias))].append(merge)
         out = []
         for root, keys in members.items():
             forms = [self.forms[k] for k in keys]
@@ -622,7 +580,7 @@ class Consolidation:
 
     def group_of(self, name: str) -> str:
         """A leader's canonical group when he leads exactly one, else his own canonical name."""
-        key = _key(name)
+        key = name_key(name)
         if key not in self.forms:
             return name
         groups = self._led().get(self.find(key), [])
@@ -638,8 +596,8 @@ class Consolidation:
         grouped: dict[tuple[str, str, str], list[Stance]] = defaultdict(list)
         members = self._members()
         for stance in self._stances:
-            holder_key = _key(stance.holder)
-            if (holder_key in adjectives or not _name_words(holder_key)) and not _country_code(holder_key)[0]:
+            holder_key = name_key(stance.holder)
+            if (holder_key in adjectives or not _name_words(holder_key)) and not country_code(holder_key)[0]:
                 continue  # "European", "Parliament": an adjective or a bare common noun names no one
             target = stance.target if stance.relation == "calls_for" else name(stance.target)
             holder = name(stance.holder)
@@ -684,7 +642,7 @@ def _strip_title(display: str) -> tuple[str, str, bool]:
     leader_titles, pattern = _titles()
     rest, titles, leader = display, [], False
     first = re.match(r"^([A-Z][\w-]+)\s+", rest)
-    demonym = bool(first and _key(first.group(1)) in _countries().demonyms and pattern.match(rest[first.end():]))
+    demonym = bool(first and name_key(first.group(1)) in country_tables().demonyms and pattern.match(rest[first.end():]))
     if demonym:
         titles.append(first.group(1))
         rest = rest[first.end():]
@@ -703,8 +661,8 @@ def _strip_title(display: str) -> tuple[str, str, bool]:
 
 def _leading_demonym(title: str) -> str | None:
     first = title.split()[0] if title else ""
-    code = _countries().demonyms.get(_key(first))
-    return _countries().display[code] if code else None
+    code = country_tables().demonyms.get(name_key(first))
+    return country_tables().display[code] if code else None
 
 
 def _strip_epithet(display: str) -> tuple[str, str]:
@@ -749,7 +707,7 @@ def _force_target(display: str) -> str | None:
 
 def _head_noun(display: str) -> str | None:
     generic = _word_sets()[0]
-    for word in _words(_key(display)):
+    for word in _words(name_key(display)):
         if word in generic and word not in {"of", "the", "and", "for", "in", "on", "al", "national", "united", "international"}:
             return word
     return None
@@ -759,7 +717,7 @@ def _epithet_keys(epithet: str, head: str) -> list[str]:
     """'coast-based, internationally recognised' + 'council' -> 'coast-based council',
     'coast council', 'internationally recognized council' (each phrase of the epithet)."""
     keys = []
-    for phrase in re.split(r"\s*(?:,|\band\b)\s*", _key(epithet)):
+    for phrase in re.split(r"\s*(?:,|\band\b)\s*", name_key(epithet)):
         if not phrase:
             continue
         keys.append(f"{phrase} {head}")
@@ -769,36 +727,8 @@ def _epithet_keys(epithet: str, head: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-@lru_cache(maxsize=4096)
-def _country_code(key: str) -> tuple[str | None, MergeReason | None]:
-    countries = _countries()
-    if key in countries.names:
-        return countries.names[key], "country name"
-    side = re.match(r"^(.+?) side$", key)
-    for candidate in filter(None, (key, side and side.group(1))):
-        if candidate in countries.demonyms:
-            return countries.demonyms[candidate], "demonym"
-    if key in countries.seats:
-        return countries.seats[key], "seat of government"
-    if key in countries.capitals:
-        return countries.capitals[key], "capital"
-    if len(key) >= 6 and " " not in key:
-        # A misspelt seat ("the Kremlim"): seats are few and distinctive, so close spellings are safe.
-        close = [code for seat, code in countries.seats.items() if seat[:1] == key[:1] and JaroWinkler.similarity(seat, key) >= 0.9]
-        if len(set(close)) == 1:
-            return close[0], "seat of government"
-    if len(key) > 3:
-        import pycountry
-
-        for attribute in ("name", "official_name", "common_name"):
-            country = pycountry.countries.get(**{attribute: key})
-            if country is not None:
-                return country.alpha_3, "country name"
-    return None, None
-
-
 def _is_country_form(key: str) -> bool:
-    return _country_code(key)[0] is not None
+    return country_code(key)[0] is not None
 
 
 def _government_of(key: str) -> str | None:
@@ -809,7 +739,7 @@ def _government_of(key: str) -> str | None:
     if not match:
         return None
     place = match.group(1) if match.re.pattern.startswith("^(.+?)") else match.group(2)
-    countries = _countries()
+    countries = country_tables()
     for table in (countries.demonyms, countries.names, countries.capitals):
         if place in table:
             return table[place]

@@ -1,1 +1,2 @@
-"""The index: the SQLite store of articles and records, embeddings, and retrieval (Chroma + lexical)."""
+"""The index: the SQLite store of articles and records (`store.Store`), offline embeddings,
+and retrieval over Chroma and BM25 (`retrieval.Retriever`)."""

@@ -47,6 +47,13 @@ def _session_and_tokenizer() -> tuple[Any, Any]:
     return session, tokenizer
 
 
+def count_tokens(texts: list[str]) -> int:
+    """The tokens of `texts` encoded as one batch: each cut at the model's length limit and
+    padded to the longest (what `agent bench` divides by the embedding time)."""
+    _, tokenizer = _session_and_tokenizer()
+    return sum(len(e.ids) for e in tokenizer.encode_batch(texts))
+
+
 def embed(texts: list[str]) -> np.ndarray:
     """L2-normalised 384-d vectors, one per text (mean-pooled over the attention mask)."""
     session, tokenizer = _session_and_tokenizer()

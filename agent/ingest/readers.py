@@ -16,10 +16,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.extract.dates import parse_published
-from agent.ingest.chunking import dateline_when
 from agent.ingest.fetch import FetchError, fetch, is_url, url_id
+from agent.ingest.published import parse_published
 from agent.models import Article
+from agent.text.datelines import DATE_LINE, dateline_when
 from agent.text.safety import looks_like_instruction
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
@@ -320,10 +320,6 @@ def _plain(value: str | None) -> str | None:
 
 # --- metadata stated in plain text -------------------------------------------------
 
-_DATE_LINE = re.compile(
-    r"^\s*(?:date[:\s]+)?(\d{4}-\d{2}-\d{2}|[A-Z][a-z]+\.? \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]+\.? \d{4})\b",
-    re.MULTILINE,
-)
 _URL_LINE = re.compile(r"(?:original\s+url|source|url)\s*:\s*<?\s*(https?://[^\s>]+)", re.IGNORECASE)
 _BYLINE = re.compile(r"^\s*By\s+\[?([A-Z][\w&.' -]{1,60}?)\]?(?:\(.*?\))?\s*$", re.MULTILINE)
 
@@ -334,7 +330,7 @@ def _title(text: str) -> str | None:
         line = line.strip().strip("#").strip()
         if not line:
             continue
-        if len(line) <= 160 and not line.endswith((".", "?", "!")) and not _DATE_LINE.match(line):
+        if len(line) <= 160 and not line.endswith((".", "?", "!")) and not DATE_LINE.match(line):
             return line
         return None
     return None
@@ -344,7 +340,7 @@ def _published(text: str) -> object:
     # Only the head of the article: a date deep in the body dates an event, not the article.
     # A date line first ("date 2020-01-08"), else a wire dateline ("HARWICK, 14 March 2026 – ");
     # a dateline without a year ("PORT ELSA, 3 March –") dates nothing.
-    match = _DATE_LINE.search(text[:600])
+    match = DATE_LINE.search(text[:600])
     if match:
         return parse_published(match.group(1))
     when = dateline_when(text[:600])

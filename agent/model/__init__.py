@@ -1,1 +1,3 @@
-"""The language model: the openai+instructor client, and the embedded GGUF model and its server."""
+"""The language model: the openai+instructor client (`llm.LLM`), and the embedded GGUF model,
+assembled and served (`local.model_endpoint`). Import the module you need: `llm` loads the
+openai client, which a question answered from stored records never needs."""

@@ -26,7 +26,7 @@ import openai
 from instructor.core.exceptions import InstructorError
 from pydantic import BaseModel, ValidationError
 
-from agent.errors import ModelError, exception_chain
+from agent.errors import ModelError, clip, exception_chain
 from agent.model.local import stopped_server, touch_activity
 from agent.settings import Settings
 from agent.timing import count, stage
@@ -125,7 +125,7 @@ class LLM:
                 "raise DOSSIER_REQUEST_TIMEOUT if the model is just slow"
             )
         elif isinstance(cause, openai.APIConnectionError):
-            detail = _short(str(cause.__cause__ or cause))
+            detail = clip(str(cause.__cause__ or cause), 300)
             stopped = stopped_server(self.settings, self.base_url) if self.settings.provider == "local" else None
             message = stopped or f"cannot reach {where} ({detail}; {tries}): is the server running?"
         elif isinstance(cause, (openai.AuthenticationError, openai.PermissionDeniedError)):
@@ -142,7 +142,7 @@ class LLM:
             )
         elif isinstance(cause, (json.JSONDecodeError, openai.APIResponseValidationError)):
             message = (
-                f"{where} answered with a body that is not an OpenAI-style JSON response ({_short(str(cause))}): "
+                f"{where} answered with a body that is not an OpenAI-style JSON response ({clip(str(cause), 300)}): "
                 "is that URL an OpenAI-compatible endpoint (usually ending in /v1)?"
             )
         else:
@@ -209,21 +209,16 @@ def _api_message(error: openai.APIStatusError) -> str:
         inner = body.get("error", body)
         text = inner.get("message") if isinstance(inner, dict) else inner
         if text:
-            return _short(str(text), 200)
-    return _short(error.message, 200)
+            return clip(str(text), 200)
+    return clip(error.message, 200)
 
 
 def _invalid(cause: BaseException) -> str:
     """What was wrong with the last answer, in a line: the fields that failed and why."""
     if isinstance(cause, ValidationError):
         problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']} (got {_short(repr(e.get('input')), 60)})"
+            f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']} (got {clip(repr(e.get('input')), 60)})"
             for e in cause.errors()[:3]
         ]
         return "; ".join(problems)
-    return _short(str(cause))
-
-
-def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "..."
+    return clip(str(cause), 300)

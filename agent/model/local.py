@@ -27,12 +27,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from agent.errors import ModelError
-
-if TYPE_CHECKING:
-    from agent.settings import Settings
+from agent.settings import Settings
 
 HOST = "127.0.0.1"  # Loopback only, always: the server has no authentication.
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -64,6 +62,11 @@ DEFAULT_MODEL = ModelPackage(
     size=1_117_320_768,
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
 )
+
+
+def model_file(settings: Settings) -> Path:
+    """The GGUF the embedded server runs: the user's own, or the assembled default."""
+    return settings.local_model_path or settings.cache_dir / DEFAULT_MODEL.filename
 
 
 # --- Assembling the model file -------------------------------------------------------
@@ -339,7 +342,7 @@ class LocalServer:
     ) -> None:
         self.settings = settings
         # Absolute, so a kept server is recognised from any working directory.
-        self.model_path = (model_path or settings.model_path).resolve()
+        self.model_path = (model_path or model_file(settings)).resolve()
         self.keep = keep
         self.keep_alive = keep_alive
         # None: the GGUF's own chat template (Qwen2.5's renders `tools` into the prompt).
@@ -583,7 +586,7 @@ def _is_server(pid: int, port: int) -> bool:
 
 
 def find_running_server(settings: Settings) -> str | None:
-    """The base URL of a kept server for `settings.model_path`, if one is running.
+    """The base URL of a kept server for `model_file(settings)`, if one is running.
 
     A state file that is unreadable, or whose process is gone, is removed. A live server
     for another model file is left alone and not used.
@@ -592,7 +595,7 @@ def find_running_server(settings: Settings) -> str | None:
     if state is None or not _is_server(state.pid, state.port):
         _state_path(settings).unlink(missing_ok=True)
         return None
-    return f"http://{HOST}:{state.port}/v1" if state.model == settings.model_path.resolve() else None
+    return f"http://{HOST}:{state.port}/v1" if state.model == model_file(settings).resolve() else None
 
 
 # --- Keep-alive: a server Dossier started stays up while it is used ----------------------
@@ -812,6 +815,4 @@ def model_endpoint(settings: Settings) -> Iterator[str]:
 
 if __name__ == "__main__":  # a kept server's keeper: python -m agent.model.local keep CACHE_DIR PORT KEEP_ALIVE COMMAND_JSON
     if len(sys.argv) == 6 and sys.argv[1] == "keep":
-        from agent.settings import Settings
-
         keep_server(Settings(_env_file=None, cache_dir=Path(sys.argv[2])), int(sys.argv[3]), float(sys.argv[4]), json.loads(sys.argv[5]))  # type: ignore[call-arg]

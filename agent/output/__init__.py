@@ -1,1 +1,2 @@
-"""Output: the HTML report, and records and listings as JSON Lines, CSV or a DataFrame."""
+"""Output: the HTML evidence report (`report.render`), and records and listings as JSON Lines,
+CSV or a DataFrame (`export`)."""

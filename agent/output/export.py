@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from agent.models import CanonicalActor, DateMention, Edge, Record
+from agent.models import CanonicalActor, DateMention, Edge, Record, flat, listing_rows
 
 _RECORD = TypeAdapter(Record)
 CSV_COLUMNS = [
@@ -25,15 +25,6 @@ CSV_COLUMNS = [
 
 def record_from_dict(data: dict) -> Record:
     return _RECORD.validate_python(data)
-
-
-def flat(record: Record) -> dict:
-    """One flat row: the record's fields plus its evidence (article, start, end, quote)."""
-    row = record.model_dump(mode="json")
-    evidence = row.pop("evidence")
-    if "aliases" in row:
-        row["aliases"] = "; ".join(row["aliases"])
-    return {**row, **evidence}
 
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
@@ -115,35 +106,6 @@ def records_frame(records: Iterable[Record]):
     return pd.DataFrame([flat(r) for r in records], columns=CSV_COLUMNS)
 
 
-# --- listings of consolidated actors and edges (`agent actors|stances|dates`, `.to_pandas()`) ------
-
-ACTOR_COLUMNS = ["name", "type", "aliases", "leads", "led_by", "articles", "outlets"]
-EDGE_COLUMNS = ["holder", "relation", "target", "status", "outlets", "article", "start", "end", "quote", "quote_status"]
-DATE_COLUMNS = ["text", "value", "precision", "anchor", "unresolved", "event", "article", "start", "end", "quote"]
-
-
-def listing_rows(items: Iterable[CanonicalActor | Edge | DateMention]) -> tuple[list[str], list[dict]]:
-    """Tidy rows: one per actor (lists joined by "; "), one per quote of an edge, one per date."""
-    rows: list[dict] = []
-    columns: list[str] = []
-    for item in items:
-        if isinstance(item, CanonicalActor):
-            columns = ACTOR_COLUMNS
-            rows.append({k: "; ".join(v) if isinstance(v, list) else v for k, v in item.model_dump(include=set(ACTOR_COLUMNS)).items()})
-        elif isinstance(item, Edge):
-            columns = EDGE_COLUMNS
-            statuses = item.statuses or ["stated"] * len(item.evidence)
-            for evidence, status in zip(item.evidence, statuses):
-                rows.append({
-                    "holder": item.holder, "relation": item.relation, "target": item.target, "status": item.status,
-                    "outlets": "; ".join(item.outlets), **evidence.model_dump(), "quote_status": status,
-                })
-        else:
-            columns = DATE_COLUMNS
-            rows.append({k: v for k, v in flat(item).items() if k in DATE_COLUMNS})
-    return columns, rows
-
-
 def listing_csv(items: Iterable[CanonicalActor | Edge | DateMention]) -> str:
     columns, rows = listing_rows(items)
     buffer = io.StringIO()
@@ -151,11 +113,3 @@ def listing_csv(items: Iterable[CanonicalActor | Edge | DateMention]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
-
-
-def listing_frame(items: Iterable[CanonicalActor | Edge | DateMention]):
-    """One tidy pandas DataFrame (pandas is an optional dependency)."""
-    import pandas as pd
-
-    columns, rows = listing_rows(items)
-    return pd.DataFrame(rows, columns=columns or None)

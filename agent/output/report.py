@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from agent.models import Actor, Article, CanonicalActor, DateMention, Edge, Link, Record, Stance
+from agent.text.dates import MONTH_NAMES
 
 # The stance graph shows who backs or opposes whom; demands (`calls_for`) are not a tie between actors.
 GRAPH_RELATIONS = ("supports", "opposes", "condemns")
@@ -348,16 +349,13 @@ def _actors_section(actors: Sequence[CanonicalActor], ids: _RecordIds) -> str:
 # --- timeline -------------------------------------------------------------------------------------
 
 
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-
 def _shown_date(value: str) -> str:
     """ISO as it is; a date without a year ('--01-12', '--04') as '12 Jan, year unknown'."""
     if not value.startswith("--"):
         return value
     parts = value[2:].split("-")
     try:
-        month = MONTHS[int(parts[0]) - 1]
+        month = MONTH_NAMES[int(parts[0]) - 1][:3]
     except (ValueError, IndexError):
         return value
     return f"{int(parts[1])} {month}, year unknown" if len(parts) > 1 and parts[1].isdigit() else f"{month}, year unknown"

@@ -1,0 +1,21 @@
+"""Names as the stages compare them."""
+
+from __future__ import annotations
+
+import re
+
+
+def fold(name: str) -> str:
+    """Lower-case, whitespace-folded, without a leading "the" or a possessive 's."""
+    name = re.sub(r"['’]s\b", "", name.lower())
+    return re.sub(r"^the\s+", "", " ".join(name.split()))
+
+
+def name_key(name: str) -> str:
+    """`fold`, plus spelling noise that never distinguishes two actors: dotted acronyms
+    ("U.N."), curly quotes, British/American "-ise"/"-ize", a trailing full stop."""
+    name = name.strip().replace("’", "'")
+    if re.fullmatch(r"(?:[A-Za-z]\.){2,}[A-Za-z]?\.?", name):
+        name = name.replace(".", "")
+    name = fold(name).strip(" .,;:\"'")
+    return re.sub(r"(?<=\w)is(e|ed|es|ing|ation|ations)\b", r"iz\1", name)
