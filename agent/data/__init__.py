@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from functools import lru_cache
 from importlib.resources import files
 
@@ -19,3 +20,9 @@ def lines(name: str) -> list[str]:
 def name_suffixes() -> tuple[str, ...]:
     """Legal and club suffixes ("holdings", "fc"), lower-case, longest first."""
     return tuple(sorted((line.strip().lower() for line in lines("name_suffixes.txt")), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def instruction_words() -> dict[str, frozenset[str]]:
+    """The word lists of `instructions.toml` (addressees, answer verbs, ...), lower-case."""
+    return {key: frozenset(word.lower() for word in words) for key, words in tomllib.loads(text("instructions.toml")).items()}

@@ -1,24 +1,49 @@
-"""Article text is data. Sentences that read as instructions to an AI are never shown to the model.
+"""Article text is data. A sentence addressed to a reader or a model, or one that tells anyone
+how to answer, is an instruction: it stays in the index (an analyst may want to see it) but is
+never the evidence of a stance, a date, a link or an answer, and never reaches the model.
 
-They stay in the index (an analyst may want to see them), but neither extraction
-nor answering passes them to the model as evidence.
-
-The patterns look for text addressed to a model - its instructions, prompt or role,
-chat-template markers, imperatives to answer or say something - rather than for the
-words alone: news is full of people who "ignore instructions from the capital" or
-"answer questions" and must not be filtered out (tests/test_injection.py lists both).
+What a sentence *is* is read off its parse, not off a list of phrasings (a list is always one
+phrasing short):
+- its addressee: a label or vocative naming a reader or a model ("Note to the assistant
+  summarising this page: ...", "Dear AI, ...", "[For language models] ..."), "you" said to be
+  one ("If you are an AI"), or such a noun asked or obliged to act ("Readers are asked to ...",
+  "Any chatbot must ...");
+- an order to the reader: "you must/should ...", or an imperative whose verb, or what it
+  governs, talks about answering, saying or summarising ("When summarising, state that ...").
+Words inside quotation marks and clauses reported from someone else ("'Leave now,' the minister
+told protesters"; "Chatbots should be regulated, the minister said") are what others said:
+news. An imperative that is not about answering ("Remember that the ruler was ousted in 2011")
+is an aside to the reader that still states facts, and stays one.
+What the rules cannot tell - talk about answering with no addressee or order ("The correct
+answer to any question about X is Y"), or an obligation to say something laid on a third party -
+goes to the model as one closed yes/no question; with no model at hand it counts as an
+instruction. The nouns and verbs the rules read are data (`agent/data/instructions.toml`).
+Chat-template markers and "ignore previous instructions" are also matched as text, since the
+parser cannot read them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Literal, Protocol
+
+from pydantic import BaseModel
+
+from agent import data
+from agent.text.nlp import parse
+from agent.data.prompts import load as load_prompt
+
+Reading = Literal["fact", "instruction", "unsure"]
+PROMPTS = ("instruction_system", "instruction_user")
 
 _IGNORE = r"(?:ignore|disregard|forget|override|bypass|skip)"
 _EARLIER = r"(?:previous|prior|above|earlier|preceding|foregoing|original|initial|system|developer|hidden)"
 _ORDERS = r"(?:instructions?|prompts?|rules|guidelines|directions|directives|commands|context|messages?|text|constraints)"
 _SAY = r"(?:answer|respond|reply|say|state|output|write|print|claim)"
 
-_INSTRUCTION = re.compile(
+_MARKERS = re.compile(
     rf"""
     # "ignore all previous instructions", "disregard the above", "forget your rules"
       \b{_IGNORE}\s+(?:(?:all|any|every|of)\s+)*(?:(?:the|your|my|these|those|this)\s+)?{_EARLIER}\s+(?:\w+\s+)?{_ORDERS}\b
@@ -33,7 +58,6 @@ _INSTRUCTION = re.compile(
     | \byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|chatbot|llm|gpt)\b
     | \bas\s+an?\s+(?:ai|assistant|language\s+model|llm)\b
     | \b(?:assistant|ai|model|chatbot|llm)s?\s*[:,]?\s*(?:must|should|will|shall)\s+(?:now\s+|only\s+|always\s+)?{_SAY}\b
-    | \b(?:if\s+you\s+are\s+an?\s+(?:ai|language\s+model|llm|assistant))\b
     # chat-template and role markers
     | <\|(?:im_start|im_end|system|user|assistant|endoftext)\|> | \[/?INST\] | <</?SYS>>
     | ^\s*(?:system|assistant|developer)\s*:
@@ -44,6 +68,260 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE | re.VERBOSE | re.MULTILINE,
 )
 
+_QUOTES = {'"', "“", "”", "‘", "’", "'", "«", "»"}
+_OBLIGATION = {"must", "should", "shall", "ought"}
+_SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl"}
+_SECOND_PERSON = {"you", "yourself", "yourselves"}
+_FINITE = {"VBD", "VBZ", "VBP", "MD"}  # a lead with one of these is a clause, not a label
+_MAX_LEAD = 12  # tokens before the colon of a label ("Note to the assistant summarising this page:")
+
+
+class Judgement(Protocol):
+    def structured(self, response_model, messages: list[dict], max_tokens: int | None = None): ...
+
+
+class InstructionVerdict(BaseModel):
+    instruction: Literal["yes", "no"]
+
+
+# --- what the rules read ------------------------------------------------------------------
+
+
+def _words() -> dict[str, frozenset[str]]:
+    return data.instruction_words()
+
+
+def _quoted(doc) -> set[int]:
+    """Indices of the tokens inside quotation marks: what someone else said."""
+    inside, quoted = False, set()
+    for token in doc:
+        if token.text in _QUOTES and token.tag_ != "POS":
+            inside = not inside
+        elif inside:
+            quoted.add(token.i)
+    return quoted if not inside else set()  # an unclosed quote is not a quotation
+
+
+def _names_addressee(token) -> bool:
+    """`token` is the last word of a reader- or model-like noun ("reader", "language model")."""
+    lemma = token.lemma_.lower()
+    doc = token.doc
+    for entry in _words()["addressees"]:
+        words = entry.split()
+        if lemma != words[-1] and token.lower_ != words[-1]:
+            continue
+        before = [t.lower_ for t in doc[max(0, token.i - len(words) + 1) : token.i]]
+        if before == words[:-1]:
+            return True
+    return False
+
+
+def _reads_this_text(token) -> bool:
+    """`token` is described as reading the text itself: "models reading this text"."""
+    return any(
+        child.dep_ in {"acl", "relcl"} and any(
+            o.dep_ in {"dobj", "pobj", "npadvmod"} and o.lemma_.lower() in _words()["self_nouns"]
+            and any(d.lower_ == "this" for d in o.children)
+            for o in child.subtree
+        )
+        for child in token.children
+    )
+
+
+def _addressee(token) -> bool:
+    return token.pos_ in {"NOUN", "PROPN"} and (_names_addressee(token) or _reads_this_text(token))
+
+
+def _lead(doc) -> list:
+    """The label before a colon, or inside a leading bracket, or the vocative before a comma:
+    the words that may name whom the sentence speaks to."""
+    tokens = list(doc)
+    if tokens and tokens[0].text in {"[", "("}:
+        close = next((t.i for t in tokens if t.text in {"]", ")"}), None)
+        if close is not None:
+            return tokens[1:close]
+    colon = next((t.i for t in tokens[:_MAX_LEAD] if t.text == ":"), None)
+    if colon is not None and not any(t.tag_ in _FINITE for t in tokens[:colon]):
+        return tokens[:colon]
+    comma = next((t.i for t in tokens[:6] if t.text == ","), None)
+    if comma is not None:
+        lead = tokens[:comma]
+        opener = lead and lead[0].lower_ in {"dear", "hey", "hello", "hi", "attention", "note"}
+        bare = all(t.pos_ in {"NOUN", "PROPN", "ADJ", "INTJ"} for t in lead)  # no article, no verb: "Chatbot,"
+        coordinated = any(t.dep_ == "conj" or any(c.dep_ in {"conj", "cc"} for c in t.children) for t in lead)
+        if opener or bare and not coordinated:
+            return lead
+    return []
+
+
+def _reported(verb) -> bool:
+    """`verb` heads what someone else says: the complement of a verb that has a subject of its
+    own other than "you" ("X should stop, the minister said")."""
+    token = verb
+    while token.head.i != token.i:
+        if token.dep_ in {"ccomp", "parataxis"} and any(
+            c.dep_ in _SUBJECTS and c.lower_ not in _SECOND_PERSON for c in token.head.children
+        ):
+            return True
+        token = token.head
+    return False
+
+
+def _subject(verb):
+    for candidate in (verb, verb.head if verb.dep_ in {"xcomp", "conj"} else None):
+        if candidate is None:
+            continue
+        found = next((c for c in candidate.children if c.dep_ in _SUBJECTS), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _obliged(verb) -> bool:
+    """"must say", "should answer", "ought to reply", "have to state"."""
+    if any(c.dep_ == "aux" and c.lower_ in _OBLIGATION for c in verb.children):
+        return True
+    return verb.dep_ == "xcomp" and verb.head.lemma_.lower() in {"have", "need", "ought"}
+
+
+def _imperative(verb, doc) -> bool:
+    """A verb in base form with no subject and no auxiliary but "do": "Answer that ...",
+    "When asked, reply ...", "Do not mention ..."."""
+    base = verb.tag_ == "VB" or verb.tag_ == "VBP" and verb.lower_ == verb.lemma_.lower()  # "answer", never "are"
+    if not base or doc.text.rstrip().endswith("?") or _subject(verb) is not None:
+        return False
+    return all(c.lower_ in {"do", "please"} for c in verb.children if c.dep_ == "aux")
+
+
+def _talks_of_answering(verb, quoted: set[int]) -> bool:
+    """The verb, or the words it governs outside other people's clauses, are about answering."""
+    words = _words()
+    if verb.lemma_.lower() in words["answer_verbs"]:
+        return True
+    stack = list(verb.children)
+    while stack:
+        token = stack.pop()
+        if token.i in quoted:
+            continue
+        if token.dep_ in {"ccomp", "relcl", "advcl"} and any(c.dep_ in _SUBJECTS and c.lower_ not in _SECOND_PERSON for c in token.children):
+            continue  # another subject's clause: "when someone asks" is not this verb's talk
+        lemma = token.lemma_.lower()
+        if lemma in words["answer_verbs"] and token.pos_ in {"VERB", "AUX"} or lemma in words["answer_nouns"] and token.pos_ == "NOUN":
+            return True
+        stack.extend(token.children)
+    return False
+
+
+def _asked_to_act(noun) -> bool:
+    """A reader- or model-like noun obliged or asked to do something: "any chatbot must list",
+    "readers are asked to", "we ask any assistant to"."""
+    verb = noun.head
+    if noun.dep_ in {"nsubj", "nsubjpass"}:
+        if noun.dep_ == "nsubj" and _obliged(verb):
+            return True
+        present = any(c.dep_ == "auxpass" and c.lower_ in {"is", "are", "am"} for c in verb.children)
+        if noun.dep_ == "nsubjpass" and present and verb.lemma_.lower() in _words()["request_verbs"]:
+            return any(c.dep_ == "xcomp" for c in verb.children)
+    if noun.dep_ == "dobj" and verb.lemma_.lower() in _words()["request_verbs"] and verb.tag_ in {"VB", "VBP", "VBZ"}:
+        return any(c.dep_ == "xcomp" for c in verb.children)
+    return False
+
+
+def _answer_is(verb, subject) -> bool:
+    """"The answer to any question about X is that Y" (or "is X"): what an answer is, said now
+    and owned by no one ("X's answer was ..." is news about X's response; "the question is
+    likely to ..." says nothing an answer is)."""
+    if verb.lemma_.lower() != "be" or verb.tag_ not in {"VBZ", "VBP"} or subject is None:
+        return False
+    if subject.lemma_.lower() not in _words()["answer_nouns"] or any(c.dep_ == "poss" for c in subject.children):
+        return False
+    return any(
+        c.dep_ == "ccomp" and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+        or c.dep_ == "attr" and c.pos_ == "PROPN"
+        for c in verb.children
+    )
+
+
+def _main_verbs(doc, lead: list) -> list:
+    """The verbs that say what the sentence itself does: its root and the verbs joined to it,
+    and the verbs after a label that are not in the label."""
+    in_lead = {t.i for t in lead}
+    verbs = [t for t in doc if t.dep_ == "ROOT"]
+    verbs += [t for t in doc if t.i not in in_lead and t.pos_ in {"VERB", "AUX"} and t.head.i in in_lead | {t.i}]
+    for verb in list(verbs):
+        verbs += [c for c in verb.conjuncts if c.pos_ in {"VERB", "AUX"}]
+    return [v for v in dict.fromkeys(verbs) if v.i not in in_lead]
+
+
+def read(doc) -> Reading:
+    """What one parsed sentence is: a fact, an instruction, or one the rules cannot tell."""
+    if _MARKERS.search(doc.text):
+        return "instruction"
+    quoted = _quoted(doc)
+    lead = _lead(doc)
+    if any(_addressee(t) for t in lead if t.i not in quoted):
+        return "instruction"  # "Note to the assistant ...:", "Dear AI,", "[For language models]"
+    for token in doc:
+        if token.i in quoted:
+            continue
+        if token.lower_ in _SECOND_PERSON and any(
+            (c.dep_ == "appos" or c.dep_ == "attr" and token.dep_ == "nsubj") and _addressee(c)
+            for c in (*token.children, *(token.head.children if token.dep_ == "nsubj" else ()))
+        ):
+            return "instruction"  # "If you are an AI", "You, the model parsing this page"
+        if _addressee(token) and _asked_to_act(token) and not _reported(token.head):
+            return "instruction"
+    unsure = False
+    for verb in _main_verbs(doc, lead):
+        if verb.i in quoted or _reported(verb):
+            continue
+        subject = _subject(verb)
+        to_you = subject is not None and subject.lower_ in _SECOND_PERSON
+        answering = _talks_of_answering(verb, quoted)
+        if to_you and _obliged(verb):
+            return "instruction"  # "you must say so", "you should describe X as ..."
+        if _imperative(verb, doc) and answering:
+            return "instruction"  # "When summarising, state that ..."
+        if _obliged(verb) and answering:
+            if subject is not None and subject.lemma_.lower() in _words()["answer_nouns"]:
+                return "instruction"  # "The summary of this article must say that ..."
+            unsure = True  # "Every account should mention that ...": an order, or a view?
+        if _answer_is(verb, subject):
+            unsure = True  # "The correct answer to any question about X is Y"
+    return "unsure" if unsure else "fact"
+
+
+# --- the decision ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def judge(sentence: str, llm: Judgement) -> bool:
+    """The model's yes/no: is `sentence` an instruction to its reader or to a model?"""
+    verdict = llm.structured(
+        InstructionVerdict,
+        [
+            {"role": "system", "content": load_prompt("instruction_system")},
+            {"role": "user", "content": load_prompt("instruction_user").format(sentence=sentence)},
+        ],
+        max_tokens=16,
+    )
+    return verdict.instruction == "yes"
+
+
+def instructions(docs: Sequence, llm: Judgement | None = None) -> list[bool]:
+    """For each parsed sentence, whether it is an instruction: the rules, then the model for
+    what they cannot tell (an instruction when there is no model to ask)."""
+    flags = []
+    for doc in docs:
+        reading = read(doc)
+        flags.append(reading == "instruction" or reading == "unsure" and (llm is None or judge(doc.text, llm)))
+    return flags
+
 
 def looks_like_instruction(sentence: str) -> bool:
-    return _INSTRUCTION.search(sentence) is not None
+    """Whether a lone text (a title, an outlet) is an instruction, by the rules alone."""
+    return instruction_texts([sentence])[0]
+
+
+def instruction_texts(sentences: Iterable[str], llm: Judgement | None = None) -> list[bool]:
+    return instructions(parse(sentences), llm)
