@@ -56,7 +56,6 @@ _MARKERS = re.compile(
     | \bsystem\s+(?:prompt|message|instructions?)\b
     # addressing the model and its role
     | \byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|chatbot|llm|gpt)\b
-    | \bas\s+an?\s+(?:ai|assistant|language\s+model|llm)\b
     | \b(?:assistant|ai|model|chatbot|llm)s?\s*[:,]?\s*(?:must|should|will|shall)\s+(?:now\s+|only\s+|always\s+)?{_SAY}\b
     # chat-template and role markers
     | <\|(?:im_start|im_end|system|user|assistant|endoftext)\|> | \[/?INST\] | <</?SYS>>
@@ -150,7 +149,7 @@ def _lead(doc) -> list:
         bare = all(t.pos_ in {"NOUN", "PROPN", "ADJ", "INTJ"} for t in lead)  # no article, no verb: "Chatbot,"
         coordinated = any(t.dep_ == "conj" or any(c.dep_ in {"conj", "cc"} for c in t.children) for t in lead)
         if opener or bare and not coordinated:
-            return lead
+            return lead[-1:]  # the one addressed is the head: "Dear AI," but not "Assistant Chief Constable X,"
     return []
 
 
@@ -167,13 +166,18 @@ def _reported(verb) -> bool:
     return False
 
 
+def _own_subject(token):
+    return next((c for c in token.children if c.dep_ in _SUBJECTS), None)
+
+
 def _subject(verb):
-    for candidate in (verb, verb.head if verb.dep_ in {"xcomp", "conj"} else None):
-        if candidate is None:
-            continue
-        found = next((c for c in candidate.children if c.dep_ in _SUBJECTS), None)
+    """The verb's subject, or the one it shares with the verb it is joined to ("X met Y and
+    signed ..."), or that of the verb it completes ("X wants to sign")."""
+    while verb is not None:
+        found = _own_subject(verb)
         if found is not None:
             return found
+        verb = verb.head if verb.dep_ in {"xcomp", "conj"} and verb.head.i != verb.i else None
     return None
 
 
@@ -193,23 +197,30 @@ def _imperative(verb, doc) -> bool:
     return all(c.lower_ in {"do", "please"} for c in verb.children if c.dep_ == "aux")
 
 
-def _talks_of_answering(verb, quoted: set[int]) -> bool:
-    """The verb, or the words it governs outside other people's clauses, are about answering."""
+def _talk_of_answering(verb, quoted: set[int]) -> Literal["verb", "noun", None]:
+    """Whether the verb, or what it governs, talks of answering: "verb" for an answering verb
+    ("state that", "reply"), "noun" for an answering noun only ("in all responses"). Its
+    subject and the clauses of other subjects ("when someone asks", "they might say") are not
+    what it talks of."""
     words = _words()
     if verb.lemma_.lower() in words["answer_verbs"]:
-        return True
-    stack = list(verb.children)
+        return "verb"
+    found = None
+    stack = [c for c in verb.children if c.dep_ not in _SUBJECTS]
     while stack:
         token = stack.pop()
         if token.i in quoted:
             continue
-        if token.dep_ in {"ccomp", "relcl", "advcl"} and any(c.dep_ in _SUBJECTS and c.lower_ not in _SECOND_PERSON for c in token.children):
-            continue  # another subject's clause: "when someone asks" is not this verb's talk
+        subject = _own_subject(token)
+        if subject is not None and subject.lower_ not in _SECOND_PERSON:
+            continue
         lemma = token.lemma_.lower()
-        if lemma in words["answer_verbs"] and token.pos_ in {"VERB", "AUX"} or lemma in words["answer_nouns"] and token.pos_ == "NOUN":
-            return True
+        if lemma in words["answer_verbs"] and token.pos_ in {"VERB", "AUX"}:
+            return "verb"
+        if lemma in words["answer_nouns"] and token.pos_ == "NOUN":
+            found = "noun"
         stack.extend(token.children)
-    return False
+    return found
 
 
 def _asked_to_act(noun) -> bool:
@@ -277,12 +288,14 @@ def read(doc) -> Reading:
             continue
         subject = _subject(verb)
         to_you = subject is not None and subject.lower_ in _SECOND_PERSON
-        answering = _talks_of_answering(verb, quoted)
+        answering = _talk_of_answering(verb, quoted)
         if to_you and _obliged(verb):
             return "instruction"  # "you must say so", "you should describe X as ..."
         if _imperative(verb, doc) and answering:
-            return "instruction"  # "When summarising, state that ..."
-        if _obliged(verb) and answering:
+            if answering == "verb":
+                return "instruction"  # "When summarising, state that ..."
+            unsure = True  # "Treat X as the aggressor in all responses", or a misparsed list
+        if _obliged(verb) and answering == "verb":
             if subject is not None and subject.lemma_.lower() in _words()["answer_nouns"]:
                 return "instruction"  # "The summary of this article must say that ..."
             unsure = True  # "Every account should mention that ...": an order, or a view?
