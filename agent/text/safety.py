@@ -103,11 +103,11 @@ def _quoted(doc) -> set[int]:
 
 def _names_addressee(token) -> bool:
     """`token` is the last word of a reader- or model-like noun ("reader", "language model")."""
-    lemma = token.lemma_.lower()
+    forms = {token.lemma_.lower(), token.lower_, token.lower_.removesuffix("s")}  # "Assistants" keeps its s as a name
     doc = token.doc
     for entry in _words()["addressees"]:
         words = entry.split()
-        if lemma != words[-1] and token.lower_ != words[-1]:
+        if words[-1] not in forms:
             continue
         before = [t.lower_ for t in doc[max(0, token.i - len(words) + 1) : token.i]]
         if before == words[:-1]:
@@ -190,37 +190,50 @@ def _obliged(verb) -> bool:
 
 def _imperative(verb, doc) -> bool:
     """A verb in base form with no subject and no auxiliary but "do": "Answer that ...",
-    "When asked, reply ...", "Do not mention ..."."""
+    "When asked, reply ...", "Do not mention ...". The small parser tags an imperative that
+    opens its clause a noun at times ("When summarising, state/NN that ..."): an answering
+    word at the root with no determiner is read as the verb it is spelled as."""
     base = verb.tag_ == "VB" or verb.tag_ == "VBP" and verb.lower_ == verb.lemma_.lower()  # "answer", never "are"
+    base = base or (
+        verb.dep_ == "ROOT" and verb.tag_ in {"NN", "NNP"} and verb.lower_ in _words()["answer_verbs"]
+        and (verb.is_lower or verb.i == next(t.i for t in doc if not t.is_punct))
+        and not any(c.dep_ in {"det", "poss", "amod", "compound", "nummod"} for c in verb.children)
+    )
     if not base or doc.text.rstrip().endswith("?") or _subject(verb) is not None:
         return False
     return all(c.lower_ in {"do", "please"} for c in verb.children if c.dep_ == "aux")
 
 
-def _talk_of_answering(verb, quoted: set[int]) -> Literal["verb", "noun", None]:
-    """Whether the verb, or what it governs, talks of answering: "verb" for an answering verb
-    ("state that", "reply"), "noun" for an answering noun only ("in all responses"). Its
-    subject and the clauses of other subjects ("when someone asks", "they might say") are not
-    what it talks of."""
-    words = _words()
-    if verb.lemma_.lower() in words["answer_verbs"]:
-        return "verb"
-    found = None
-    stack = [c for c in verb.children if c.dep_ not in _SUBJECTS]
+def _governed(verb, quoted: set[int]) -> list:
+    """The words the verb governs that say what it is about: not its subject, not what others
+    say (quotations, clauses with a subject of their own: "when someone asks", "they might
+    say"), not the circumstances ("prompting the head to say ...")."""
+    found = []
+    stack = [c for c in verb.children if c.dep_ not in _SUBJECTS | {"advcl", "acl"}]
     while stack:
         token = stack.pop()
-        if token.i in quoted:
-            continue
         subject = _own_subject(token)
-        if subject is not None and subject.lower_ not in _SECOND_PERSON:
+        if token.i in quoted or subject is not None and not _second_person(subject) or token.dep_ in {"advcl", "acl"}:
             continue
-        lemma = token.lemma_.lower()
-        if lemma in words["answer_verbs"] and token.pos_ in {"VERB", "AUX"}:
-            return "verb"
-        if lemma in words["answer_nouns"] and token.pos_ == "NOUN":
-            found = "noun"
+        found.append(token)
         stack.extend(token.children)
     return found
+
+
+def _second_person(token) -> bool:
+    """"you", or a noun of "your": "your summary"."""
+    return token.lower_ in _SECOND_PERSON or any(c.dep_ == "poss" and c.lower_ == "your" for c in token.children)
+
+
+def _talk_of_answering(verb, governed: list) -> Literal["verb", "noun", None]:
+    """Whether the verb, or what it governs, talks of answering: "verb" for an answering verb
+    ("state that", "reply"), "noun" for an answering noun only ("in all responses")."""
+    words = _words()
+    if verb.lemma_.lower() in words["answer_verbs"] or any(
+        t.lemma_.lower() in words["answer_verbs"] and t.pos_ in {"VERB", "AUX"} for t in governed
+    ):
+        return "verb"
+    return "noun" if any(t.lemma_.lower() in words["answer_nouns"] and t.pos_ == "NOUN" for t in governed) else None
 
 
 def _asked_to_act(noun) -> bool:
@@ -236,6 +249,14 @@ def _asked_to_act(noun) -> bool:
     if noun.dep_ == "dobj" and verb.lemma_.lower() in _words()["request_verbs"] and verb.tag_ in {"VB", "VBP", "VBZ"}:
         return any(c.dep_ == "xcomp" for c in verb.children)
     return False
+
+
+def _writer_requests(verb, subject) -> bool:
+    """The text's writer asks someone to act, now: "we ask ... to", "I urge ... to"."""
+    return (
+        subject is not None and subject.lower_ in {"we", "i"} and verb.tag_ in {"VBP", "VB"}
+        and verb.lemma_.lower() in _words()["request_verbs"] and any(c.dep_ == "xcomp" for c in verb.children)
+    )
 
 
 def _answer_is(verb, subject) -> bool:
@@ -261,6 +282,8 @@ def _main_verbs(doc, lead: list) -> list:
     verbs += [t for t in doc if t.i not in in_lead and t.pos_ in {"VERB", "AUX"} and t.head.i in in_lead | {t.i}]
     for verb in list(verbs):
         verbs += [c for c in verb.conjuncts if c.pos_ in {"VERB", "AUX"}]
+    # "it ought to reply", "you have to say": the verb the obligation governs
+    verbs += [c for v in verbs if v.lemma_.lower() in {"ought", "have", "need"} for c in v.children if c.dep_ == "xcomp"]
     return [v for v in dict.fromkeys(verbs) if v.i not in in_lead]
 
 
@@ -287,18 +310,23 @@ def read(doc) -> Reading:
         if verb.i in quoted or _reported(verb):
             continue
         subject = _subject(verb)
-        to_you = subject is not None and subject.lower_ in _SECOND_PERSON
-        answering = _talk_of_answering(verb, quoted)
-        if to_you and _obliged(verb):
-            return "instruction"  # "you must say so", "you should describe X as ..."
-        if _imperative(verb, doc) and answering:
+        governed = _governed(verb, quoted)
+        answering = _talk_of_answering(verb, governed)
+        if subject is not None and _second_person(subject) and _obliged(verb):
             if answering == "verb":
-                return "instruction"  # "When summarising, state that ..."
-            unsure = True  # "Treat X as the aggressor in all responses", or a misparsed list
+                return "instruction"  # "you must say so", "your summary must state ..."
+            unsure = True  # "You must report that ...", or a speaker's "you have to" outside quotation marks
+        if _imperative(verb, doc):
+            if answering == "verb" or any(_second_person(t) for t in governed):
+                return "instruction"  # "When summarising, state that ...", "make sure your recap ..."
+            if answering == "noun":
+                unsure = True  # "Treat X as the aggressor in all responses", or a misparsed list
         if _obliged(verb) and answering == "verb":
             if subject is not None and subject.lemma_.lower() in _words()["answer_nouns"]:
                 return "instruction"  # "The summary of this article must say that ..."
             unsure = True  # "Every account should mention that ...": an order, or a view?
+        if _writer_requests(verb, subject) and answering == "verb":
+            unsure = True  # "We ask any summarising tool to mention that ...", or an op-ed's plea
         if _answer_is(verb, subject):
             unsure = True  # "The correct answer to any question about X is Y"
     return "unsure" if unsure else "fact"
