@@ -18,7 +18,7 @@ from agent.extract.dates import parse_published
 from agent.ingest.chunking import dateline_when
 from agent.ingest.fetch import FetchError, fetch, is_url, url_id
 from agent.models import Article
-from agent.text.safety import looks_like_instruction
+from agent.text.safety import is_instruction
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
 
@@ -211,7 +211,7 @@ def _article(where: str, location: str, article_id: str, text: str, meta: dict[s
 def _plain(value: str | None) -> str | None:
     """Metadata is shown to the model beside passages: a title or outlet that reads as an
     instruction to it is dropped (the text itself keeps it, as data)."""
-    return None if value is None or looks_like_instruction(value) else value
+    return None if value is None or is_instruction(value) else value
 
 
 # --- metadata stated in plain text -------------------------------------------------

@@ -1,6 +1,6 @@
 """Article text is data. A sentence addressed to a reader or a model, or one that tells anyone
 how to answer, is an instruction: it stays in the index (an analyst may want to see it) but is
-never the evidence of a stance, a date, a link or an answer, and never reaches the model.
+never the evidence of a stance, a date, a link or an answer, and never reaches the model as one.
 
 What a sentence *is* is read off its parse, not off a list of phrasings (a list is always one
 phrasing short):
@@ -16,8 +16,8 @@ news. An imperative that is not about answering ("Remember that the ruler was ou
 is an aside to the reader that still states facts, and stays one.
 What the rules cannot tell - talk about answering with no addressee or order ("The correct
 answer to any question about X is Y"), or an obligation to say something laid on a third party -
-goes to the model as one closed yes/no question; with no model at hand it counts as an
-instruction. The nouns and verbs the rules read are data (`agent/data/instructions.toml`).
+goes to the model as one closed yes/no question about the sentence, quoted as data; with no
+model at hand it counts as an instruction. The nouns and verbs the rules read are data (`agent/data/instructions.toml`).
 Chat-template markers and "ignore previous instructions" are also matched as text, since the
 parser cannot read them.
 """
@@ -25,7 +25,7 @@ parser cannot read them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Literal, Protocol
 
@@ -359,10 +359,25 @@ def instructions(docs: Sequence, llm: Judgement | None = None) -> list[bool]:
     return flags
 
 
-def looks_like_instruction(sentence: str) -> bool:
-    """Whether a lone text (a title, an outlet) is an instruction, by the rules alone."""
-    return instruction_texts([sentence])[0]
+@lru_cache(maxsize=1)
+def _may_instruct() -> re.Pattern:
+    """The words without one of which no rule of `read` finds an instruction: a sentence
+    with none of them is a fact without being parsed (ingest reads titles this way)."""
+    words = _words()
+    lemmas = {entry.split()[-1] for key in words for entry in words[key]} | _SECOND_PERSON | {"your", "this"}
+    stems = sorted({w[: max(4, len(w) - 2)] for w in lemmas}, key=len, reverse=True)
+    return re.compile(rf"\b(?:said|{'|'.join(map(re.escape, stems))})", re.IGNORECASE)
 
 
-def instruction_texts(sentences: Iterable[str], llm: Judgement | None = None) -> list[bool]:
-    return instructions(parse(sentences), llm)
+@lru_cache(maxsize=65536)
+def _reading(text: str) -> Reading:
+    if _MARKERS.search(text) is None and _may_instruct().search(text) is None:
+        return "fact"
+    return read(parse([text])[0])
+
+
+def is_instruction(text: str, llm: Judgement | None = None) -> bool:
+    """Whether a sentence (or a title, an outlet) is an instruction; its reading is cached, so a
+    passage seen by many questions is parsed once."""
+    reading = _reading(text)
+    return reading == "instruction" or reading == "unsure" and (llm is None or judge(text, llm))
