@@ -3,23 +3,26 @@ how to answer, is an instruction: it stays in the index (an analyst may want to 
 never the evidence of a stance, a date, a link or an answer, and never reaches the model as one.
 
 What a sentence *is* is read off its parse, not off a list of phrasings (a list is always one
-phrasing short):
-- its addressee: a label or vocative naming a reader or a model ("Note to the assistant
-  summarising this page: ...", "Dear AI, ...", "[For language models] ..."), "you" said to be
-  one ("If you are an AI"), or such a noun asked or obliged to act ("Readers are asked to ...",
-  "Any chatbot must ...");
-- an order to the reader: "you must/should ...", or an imperative whose verb, or what it
-  governs, talks about answering, saying or summarising ("When summarising, state that ...").
+phrasing short). An instruction:
+- names its addressee, a reader or a model: in a label ("Note to the assistant summarising this
+  page: ...", "[For language models] ..."), a vocative ("Dear AI, ...", "Chatbot, ..."), "you"
+  said to be one ("If you are an AI"), or such a noun obliged or asked to act ("Readers are
+  asked to ...", "Any chatbot must ...");
+- or orders: an imperative that talks of answering, saying or summarising, or that speaks of
+  "you"/"your" ("When summarising, state that ...", "make sure your recap says ..."); "you
+  must/should" with a verb of answering; "the summary must say ...".
 Words inside quotation marks and clauses reported from someone else ("'Leave now,' the minister
 told protesters"; "Chatbots should be regulated, the minister said") are what others said:
-news. An imperative that is not about answering ("Remember that the ruler was ousted in 2011")
-is an aside to the reader that still states facts, and stays one.
-What the rules cannot tell - talk about answering with no addressee or order ("The correct
-answer to any question about X is Y"), or an obligation to say something laid on a third party -
-goes to the model as one closed yes/no question about the sentence, quoted as data; with no
-model at hand it counts as an instruction. The nouns and verbs the rules read are data (`agent/data/instructions.toml`).
-Chat-template markers and "ignore previous instructions" are also matched as text, since the
-parser cannot read them.
+news. An imperative about nothing of the kind ("Remember that the ruler was ousted in 2011")
+is an aside that still states facts, and stays one.
+What the rules cannot tell goes to the model as one closed yes/no question about the sentence,
+quoted as data: "you must/have to" with no verb of answering (an order, or a speaker's "you"
+outside quotation marks), an obligation to say something laid on a third party ("Every account
+should mention that ..."), the writer asking someone to say something, what "the answer" to a
+question is, an imperative whose only talk of answers is a noun. With no model at hand such a
+sentence counts as an instruction. The nouns and verbs the rules read are data
+(`agent/data/instructions.toml`). Chat-template markers and "ignore previous instructions" are
+also matched as text, since the parser cannot read them.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 from agent import data
-from agent.text.nlp import parse
 from agent.data.prompts import load as load_prompt
+from agent.text.nlp import parse
 
 Reading = Literal["fact", "instruction", "unsure"]
 PROMPTS = ("instruction_system", "instruction_user")
