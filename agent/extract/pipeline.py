@@ -43,8 +43,8 @@ from agent.extract.lexicon import Lexicon
 from agent.extract.links import Tie, acronyms, read_ties
 from agent.ingest.chunking import split_sentences, without_dateline
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
-from agent.text.nlp import parse
 from agent.text import safety
+from agent.text.nlp import parse
 
 PIPELINE_VERSION = "1"
 _PROMPTS = ("actor_types_system", "actor_types_user", "reference_system", "reference_user", *JUDGE_PROMPTS, *safety.PROMPTS)
