@@ -95,8 +95,11 @@ def _extracted_template(request: pytest.FixtureRequest, model_url: str, vcr_conf
     root = tmp_path_factory.mktemp("extracted")
     settings = Settings(index_path=root / "index", cache_dir=root / "cache", base_url=model_url, model="dossier-local", max_retries=0, request_timeout=300)
     mode = request.config.getoption("--record-mode") or "none"
-    recorder = vcr.VCR(record_mode="none" if mode == "none" else "all", **vcr_config)
-    with recorder.use_cassette(str(CASSETTES / "extract_demo_corpus.yaml")), Corpus(settings) as corpus:
+    cassette = CASSETTES / "extract_demo_corpus.yaml"
+    # `--record-mode=once` records only cassettes that do not exist yet: this one is replayed.
+    replay = mode == "none" or mode == "once" and cassette.exists()
+    recorder = vcr.VCR(record_mode="none" if replay else "all", **vcr_config)
+    with recorder.use_cassette(str(cassette)), Corpus(settings) as corpus:
         corpus.extract([EXAMPLES])
     return settings.index_path
 

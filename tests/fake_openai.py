@@ -88,14 +88,16 @@ def error(status: int, message: str = "fake failure", headers: dict[str, str] | 
 
 def extraction_reply(n: int, request: Request) -> Reply:
     """A valid answer to extraction's closed decisions: every name is a state, every verb
-    off the lexicon means nothing (the neutral first option), and no pronoun or descriptive
-    phrase refers to a name offered."""
+    off the lexicon means nothing (the neutral first option), no pronoun or descriptive
+    phrase refers to a name offered, and no sentence is an instruction."""
     if request.tool_name == "NameKind":
         return tool_call("NameKind", {"type": "state"})
     if request.tool_name == "LinkMeaning":
         return tool_call("LinkMeaning", {"option": 1})
     if request.tool_name == "ReferenceChoice":
         return tool_call("ReferenceChoice", {"option": 0})
+    if request.tool_name == "InstructionVerdict":
+        return tool_call("InstructionVerdict", {"instruction": "no"})  # the most obliging: nothing is an instruction
     return error(400, f"unexpected response model {request.tool_name!r}")
 
 

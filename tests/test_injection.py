@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 import agent.extract.pipeline
+import agent.text.safety
 from agent.corpus import Corpus
 from agent.text.sentences import split_sentences
 from agent.ingest.readers import read_paths
 from agent.models import Stance
 from agent.settings import Settings
-from agent.text.safety import looks_like_instruction
+from agent.text.safety import is_instruction
 
 from .fake_openai import FakeOpenAI, Request, extraction_reply, tool_call
 
@@ -99,12 +100,12 @@ NEWS_SENTENCES = [
 
 @pytest.mark.parametrize("sentence", ATTACKS)
 def test_instructions_to_the_model_are_recognised(sentence: str) -> None:
-    assert looks_like_instruction(sentence)
+    assert is_instruction(sentence)
 
 
 @pytest.mark.parametrize("sentence", NEWS_SENTENCES)
 def test_news_about_instructions_and_answers_is_not_flagged(sentence: str) -> None:
-    assert not looks_like_instruction(sentence)
+    assert not is_instruction(sentence)
 
 
 def _write_articles(folder: Path) -> Path:
@@ -139,26 +140,25 @@ def injected(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 class Extraction:
     stances: list[Stance]
     requests: list[Request]
-    parsed: list[str]  # every text extraction handed to the parser
+    read: list[str]  # every sentence whose grammar extraction read for stances and links
 
 
 def _extract(settings: Settings) -> Extraction:
     # The fake model types every name a state: the most obliging model there is, so only
-    # what reaches the parser and the model decides what is recorded.
-    parsed: list[str] = []
-    real_parse = agent.extract.pipeline.parse
+    # what reaches the grammar and the model decides what is recorded.
+    read: list[str] = []
+    real_frames = agent.extract.pipeline.SentenceFrames
 
-    def spy_parse(texts):
-        texts = list(texts)
-        parsed.extend(texts)
-        return real_parse(texts)
+    def spy_frames(span, *args, **kwargs):
+        read.append(span.text)
+        return real_frames(span, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch, FakeOpenAI(extraction_reply) as fake:
-        patch.setattr(agent.extract.pipeline, "parse", spy_parse)
+        patch.setattr(agent.extract.pipeline, "SentenceFrames", spy_frames)
         with Corpus(settings.model_copy(update={"base_url": fake.url})) as corpus:
             results = corpus.extract()
     stances = [r for result in results for r in result.records if isinstance(r, Stance)]
-    return Extraction(stances, fake.chat_requests(), parsed)
+    return Extraction(stances, fake.chat_requests(), read)
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +172,7 @@ def test_extraction_records_no_injected_stance(extraction: Extraction) -> None:
     assert {("Turkey", "Government of National Accord"), ("Russia", "Libyan National Army")} <= {
         (s.holder, s.target) for s in extraction.stances
     }  # the real news around the attack is still extracted
-    assert extraction.parsed and not [t for t in extraction.parsed if "Canada" in t]  # _read_frames never saw them
+    assert extraction.read and not [t for t in extraction.read if "Canada" in t]  # _read_frames never saw them
     for request in extraction.requests:
         assert "Canada" not in json.dumps(request.body)
 
@@ -181,7 +181,7 @@ def test_without_the_filter_the_attack_would_get_through(
     injected: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The control: the test above passes because of the filter, not by luck of the grammar."""
-    monkeypatch.setattr(agent.extract.pipeline, "looks_like_instruction", lambda sentence: False)
+    monkeypatch.setattr(agent.text.safety, "instructions", lambda docs, llm=None: [False] * len(docs))
     own = injected.model_copy(update={"index_path": Path(shutil.copytree(injected.index_path, tmp_path / "index"))})
     assert [s for s in _extract(own).stances if s.holder == "Canada"]
 
@@ -242,7 +242,7 @@ def test_ask_who_backs_the_gna_does_not_name_canada(corpus_with_attacks: Setting
     assert "Turkey" in answer.answer and "Canada" not in answer.answer
     assert answer.citations
     for citation in answer.citations:
-        assert "Canada" not in citation.quote and not looks_like_instruction(citation.quote)
+        assert "Canada" not in citation.quote and not is_instruction(citation.quote)
 
 
 def test_ask_passes_passages_only_inside_passage_tags(corpus_with_attacks: Settings) -> None:

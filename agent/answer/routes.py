@@ -34,7 +34,7 @@ from agent.index.retrieval import tokens
 from agent.index.store import Store
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
 from agent.text.names import fold
-from agent.text.safety import looks_like_instruction
+from agent.text.safety import is_instruction
 from agent.text.sentences import split_sentences
 from agent.timing import stage
 
@@ -468,7 +468,7 @@ def answer_count(q: Question, sources: Sources, composer: Composer) -> bool:
     for article in sources.store.articles():
         for start, end in split_sentences(article.text):
             text = article.text[start:end]
-            if all(mentions(text, n) for n in cq.names) and all(has_word(text, w) for w in wanted):
+            if all(mentions(text, n) for n in cq.names) and all(has_word(text, w) for w in wanted) and not is_instruction(text):
                 found.setdefault(article.id, Passage(0, article, start, end))
                 break
     if not found:
@@ -539,11 +539,11 @@ def _count_from_graph(q: Question, claim: str, unit: str, sources: Sources, comp
 # --- extractive route -------------------------------------------------------------------
 
 
-def build_passages(store: Store, hits: list[Hit], question: str, limit: int = 12) -> list[Passage]:
+def build_passages(store: Store, hits: list[Hit], question: str, llm: LLM | None, limit: int = 12) -> list[Passage]:
     """The sentences of the retrieved chunks most similar to the question, best first.
 
-    Instruction-like sentences are left out (see `safety`). Lexical overlap breaks ties the
-    small embedding model blurs (names, numbers).
+    Instructions to a reader or a model are left out (`safety`; `llm` judges what its rules
+    cannot tell). Lexical overlap breaks ties the small embedding model blurs (names, numbers).
     """
     from agent.index.embeddings import embed
 
@@ -556,7 +556,7 @@ def build_passages(store: Store, hits: list[Hit], question: str, limit: int = 12
         articles[article.id] = article
         for start, end in split_sentences(hit.chunk.text):
             sentence = hit.chunk.text[start:end]
-            if looks_like_instruction(sentence) or len(tokens(sentence)) < 3:
+            if len(tokens(sentence)) < 3 or is_instruction(sentence, llm):
                 continue
             candidates.append(Passage(0, article, hit.chunk.start + start, hit.chunk.start + end))
     if not candidates:
@@ -625,7 +625,7 @@ def _renumber(passages: list[Passage]) -> list[Passage]:
 
 
 def answer_extractive(q: Question, sources: Sources, composer: Composer) -> bool:
-    passages = build_passages(sources.store, sources.retriever.search(q.text, sources.top_k), q.text)
+    passages = build_passages(sources.store, sources.retriever.search(q.text, sources.top_k), q.text, sources.llm)
     if not passages:
         return False
     direct = [p for p in passages if about(p.quote, q) and (not q.names or _names_found(p, q))]
@@ -699,7 +699,7 @@ def pronoun_subject(span: str, passage: Passage) -> str | None:
 def _second_hop(q: Question, sources: Sources, composer: Composer, first: Passage, bridge: str) -> bool:
     """The first passage named a bridge (a person, a place, a work): find what the question
     asks about it, in passages that name it."""
-    passages = build_passages(sources.store, sources.retriever.search(f"{q.text} {bridge}", sources.top_k), f"{q.text} {bridge}")
+    passages = build_passages(sources.store, sources.retriever.search(f"{q.text} {bridge}", sources.top_k), f"{q.text} {bridge}", sources.llm)
     later = [p for p in passages if _names_found(p, q, (bridge,)) and (p.article.id, p.start) != (first.article.id, first.start)]
     if not later:
         return False
@@ -723,7 +723,7 @@ def _bridge_candidates(q: Question, links: list[Passage], sources: Sources, excl
     out: list[Passage] = []
     for bridge in [n for p in links for n in _capitalised_runs(p.quote) if not any(mentions(n, name) for name in q.names)][:4]:
         query = f"{q.focus} {bridge}"
-        for p in build_passages(sources.store, sources.retriever.search(query, 6), query, limit=10):
+        for p in build_passages(sources.store, sources.retriever.search(query, 6), query, sources.llm, limit=10):
             if (p.article.id, p.start) not in seen and about(p.quote, q) and _names_found(p, q, (bridge,)):
                 seen.add((p.article.id, p.start))
                 out.append(p)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from functools import lru_cache
 from importlib.resources import files
 
@@ -34,3 +35,8 @@ def titles() -> dict[str, bool]:
         else:
             found[line.lower()] = section == "leader"
     return found
+
+
+def instruction_words() -> dict[str, frozenset[str]]:
+    """The word lists of `instructions.toml` (addressees, answer verbs, ...), lower-case."""
+    return {key: frozenset(word.lower() for word in words) for key, words in tomllib.loads(text("instructions.toml")).items()}

@@ -40,10 +40,10 @@ from agent.extract.judge import judge
 from agent.extract.lexicon import Lexicon
 from agent.extract.links import Tie, acronyms, read_ties
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
+from agent.text import safety
 from agent.text.countries import is_country_name
 from agent.text.datelines import without_dateline
 from agent.text.nlp import parse
-from agent.text.safety import looks_like_instruction
 from agent.text.sentences import split_sentences
 
 PIPELINE_VERSION = "1"
@@ -132,7 +132,8 @@ class ArticleResult:
 
 def extract_article(article: Article, llm: Structured, words: Lexicon = DEFAULT_LEXICON) -> ArticleResult:
     started = time.perf_counter()
-    candidates, mentions, ties, references, opens = _read_frames(article, words)
+    sentences, instructions = _sentences(article, llm)
+    candidates, mentions, ties, references, opens = _read_frames(sentences, words)
     resolved, referring = _resolve_references(article, references, llm)
     for candidate in resolved + _judge_links(article, opens, llm):
         candidates.append(candidate)
@@ -146,6 +147,7 @@ def extract_article(article: Article, llm: Structured, words: Lexicon = DEFAULT_
     records += _stances(article, candidates, types)
     records += find_date_mentions(article)
     records += _links(article, ties + acronyms(article.text))
+    records = [r for r in records if not any(a <= r.evidence.start < b for a, b in instructions)]
     grounded = [r for r in records if _grounded(article, r.evidence)]
     return ArticleResult(article, grounded, time.perf_counter() - started, rejected=len(records) - len(grounded))
 
@@ -159,12 +161,20 @@ def extract_text(text: str, llm: Structured, words: Lexicon = DEFAULT_LEXICON, a
 # --- 1. frames from grammar -------------------------------------------------------------
 
 
-def _read_frames(
-    article: Article, words: Lexicon
-) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference], list[_Candidate]]:
+def _sentences(article: Article, llm: Structured) -> tuple[list[tuple[tuple[int, int], object]], list[tuple[int, int]]]:
+    """The article's sentences (span, parse) that state something, and the spans of those that
+    are instructions to a reader or a model (`safety`): evidence of nothing, so no frame, date
+    or link is read from them, and the model never sees them."""
     spans = [without_dateline(article.text, s) for s in split_sentences(article.text)]
-    spans = [s for s in spans if not looks_like_instruction(article.text[s[0] : s[1]])]
     docs = parse(article.text[a:b] for a, b in spans)
+    flags = safety.instructions(docs, llm)
+    facts = [(span, doc) for span, doc, instruction in zip(spans, docs, flags) if not instruction]
+    return facts, [span for span, instruction in zip(spans, flags) if instruction]
+
+
+def _read_frames(
+    sentences: list[tuple[tuple[int, int], object]], words: Lexicon
+) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference], list[_Candidate]]:
     candidates: list[_Candidate] = []
     references: list[_Reference] = []
     opens: list[_Candidate] = []
@@ -174,7 +184,7 @@ def _read_frames(
     ties: list[Tie] = []
     persons: dict[Mention, tuple[int, int]] = {}
     titled: dict[str, set[str]] = {}  # title word -> surnames of the persons carrying it
-    for (start, end), doc in zip(spans, docs):
+    for (start, end), doc in sentences:
         sentence = SentenceFrames(doc[:], start, words)
         ties += read_ties(sentence)
         for mention in sentence.mentions.values():

@@ -20,7 +20,7 @@ from agent.ingest.fetch import FetchError, fetch, is_url, url_id
 from agent.ingest.published import parse_published
 from agent.models import Article
 from agent.text.datelines import DATE_LINE, dateline_when
-from agent.text.safety import looks_like_instruction
+from agent.text.safety import is_instruction
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
 
@@ -315,7 +315,7 @@ def _article(where: str, location: str, article_id: str, text: str, meta: dict[s
 def _plain(value: str | None) -> str | None:
     """Metadata is shown to the model beside passages: a title or outlet that reads as an
     instruction to it is dropped (the text itself keeps it, as data)."""
-    return None if value is None or looks_like_instruction(value) else value
+    return None if value is None or is_instruction(value) else value
 
 
 # --- metadata stated in plain text -------------------------------------------------
