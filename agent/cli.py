@@ -122,6 +122,8 @@ def ingest(
         err.print(f"[yellow]restored[/yellow] {report.restored} vectors that were missing from the index (their text is in the store)")
     for skipped in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(str(skipped))}")
+    for note in report.notes:
+        err.print(f"[yellow]note[/yellow] {escape(str(note))}")
     if not (report.added or report.replaced or report.unchanged):
         if not report.files and not report.records:
             from agent.ingest.readers import SUPPORTED
