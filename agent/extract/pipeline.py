@@ -135,12 +135,15 @@ class ArticleResult:
 def extract_article(article: Article, llm: Structured, words: Lexicon = DEFAULT_LEXICON) -> ArticleResult:
     started = time.perf_counter()
     sentences, instructions = _sentences(article, llm)
-    candidates, mentions, ties, references, opens = _read_frames(article.text, sentences, words)
+    candidates, mentions, ties, references, opens, organisations = _read_frames(article.text, sentences, words)
     resolved, referring = _resolve_references(article, references, llm)
     for candidate in resolved + _judge_links(article, opens, llm):
         candidates.append(candidate)
         for mention in candidate.frame.holders + candidate.frame.targets:
             mentions.setdefault(mention, candidate.sentence)
+    # Last, so a name a stance involves is typed in its stance's sentence.
+    for mention, sentence in organisations.items():
+        mentions.setdefault(mention, sentence)
     ties += referring
     acting = {m.text.lower() for c in candidates for m in c.frame.holders}
     involved = acting | {m.text.lower() for c in candidates for m in c.frame.targets}
@@ -177,7 +180,9 @@ def _sentences(article: Article, llm: Structured) -> tuple[list[tuple[tuple[int,
 
 def _read_frames(
     text: str, sentences: list[tuple[tuple[int, int], object]], words: Lexicon
-) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference], list[_Candidate]]:
+) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference], list[_Candidate], dict[Mention, tuple[int, int]]]:
+    """Stance candidates, the names to type (stance names, persons), ties, referring phrases,
+    open links, and the organisations the parser names."""
     candidates: list[_Candidate] = []
     references: list[_Reference] = []
     opens: list[_Candidate] = []
@@ -260,14 +265,12 @@ def _read_frames(
         lone = len(mention.text.split()) == 1
         if not lone or any(name.endswith((" " + mention.text.lower(), "-" + mention.text.lower())) for name in full):
             found.setdefault(mention, sentence)
-    # Organisations the parser names are actors too, typed without a model call when no
-    # stance involves them (`_type_names`).
-    for mention, sentence in organisations.items():
-        found.setdefault(mention, sentence)
     # The parser labels one name differently from sentence to sentence ("Meta" a person here,
-    # an organisation there): the label it gives most decides what the name is.
+    # an organisation there): the label it gives most decides what the name is. Organisations
+    # the parser names are actors too, typed without a model call when no stance involves them.
     found = {_voted(labels, m, full): sentence for m, sentence in found.items()}
-    return candidates, found, ties, references, opens
+    organisations = {_voted(labels, m, full): sentence for m, sentence in organisations.items()}
+    return candidates, found, ties, references, opens, organisations
 
 
 def _voted(labels: dict[str, Counter], mention: Mention, full_names: list[str]) -> Mention:
