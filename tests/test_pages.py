@@ -176,6 +176,17 @@ def test_a_date_the_dateline_contradicts_is_not_used(tmp_path: Path):
     page.write_text(_page("Velmora docks reopen", "<meta property='article:published_time' content='2019-08-01'>", paragraphs), encoding="utf-8")
     (article,) = _read(page)[0].values()
     assert article.published == date(2026, 3, 14)
+    # A date the headline is about is no statement of when the page was published.
+    flood = tmp_path / "flood.html"
+    body = "".join(f"<p>{p}</p>" for p in [
+        "Seventy years on, the people of Velmora still remember the night the sea wall broke.",
+        "The harbour museum opened an exhibition of photographs and letters from the flood on Friday.",
+        "Survivors told their stories to a full hall, and the mayor thanked the volunteers who rebuilt the wall.",
+    ])
+    flood.write_text(_page("The flood of 12 March 1953 | Velmora Herald",
+                           "<meta property='article:published_time' content='2023-03-10T09:00:00Z'>", body), encoding="utf-8")
+    (article,) = _read(flood)[0].values()
+    assert article.published == date(2023, 3, 10)
 
 
 def test_ingest_says_which_page_is_short_or_replaced(tmp_path: Path):
@@ -191,3 +202,4 @@ def test_ingest_says_which_page_is_short_or_replaced(tmp_path: Path):
     said = " ".join(result.stderr.split())
     assert re.search(rf"note {re.escape(str(folder / 'teaser.html'))}: only \d\d characters of article text", said)
     assert f"note {folder / 'story.html'}: the main text found held 16% of the page's JSON-LD articleBody" in said
+

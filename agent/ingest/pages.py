@@ -79,20 +79,22 @@ def read_page(source: str) -> PageText:
     titles = [_string(article.get("headline")), metas.get("og:title"), guessed.title if guessed else None]
     dates = [_string(article.get("datePublished")), *(metas.get(name) for name in _PUBLISHED_META), guessed.date if guessed else None]
     # The <title> element, site name and all ("... | DW | 28.04.2023"), may state the date too.
-    stated = [t for t in (*titles, _html_title(tree), head_date(text)) if t]
+    stated = [d for t in (*titles, _html_title(tree)) if t for d in _title_dates(t)] + [head_date(text) or ""]
+    stated_url = _string(article.get("url"), "")
     return PageText(
         text=text,
         title=next(filter(None, titles), None),
         outlet=_publisher(article) or metas.get("og:site_name") or (guessed.sitename if guessed else None),
-        url=_string(article.get("url")) if _string(article.get("url"), "").startswith("http") else (guessed.url if guessed else None),
+        url=stated_url if stated_url.startswith("http") else (guessed.url if guessed else None),
         published=published_date(dates, stated),
         note=note,
     )
 
 
 def published_date(candidates: list[str | None], stated: list[str]) -> date | None:
-    """The first candidate that reads as a date and that no full date stated in `stated` (the
-    page's titles, its dateline) contradicts; else the date stated there, if any."""
+    """The first candidate that reads as a date and that no full date stated in `stated` (a
+    date standing alone in the page's title, its dateline) contradicts; else the date stated
+    there, if any."""
     stated_dates = [d for s in stated for d in full_dates_in(s)]
     for raw in candidates:
         value = parse_published(raw) if raw else None
@@ -143,6 +145,12 @@ def _metas(tree) -> dict[str, str]:
         if name and content:
             out.setdefault(name, content)
     return out
+
+
+def _title_dates(title: str) -> list[str]:
+    """The parts of a title that are a date alone ("… | DW | 28.04.2023"), not a date the
+    headline is about ("The flood of 12 March 1953 | Herald")."""
+    return [part for part in re.split(r"\s+[|–—·•]\s+", title) if full_dates_in(part) and len(re.findall(r"[^\W\d_]{2,}", part)) <= 2]
 
 
 def _html_title(tree) -> str | None:
