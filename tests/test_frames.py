@@ -174,3 +174,28 @@ def test_a_lower_case_role_noun_before_a_name_does_not_hide_the_verb(sentence, e
         for f in SentenceFrames(doc[:], 0).frames()
     }
     assert expected in found
+
+
+def _pairs(sentence: str) -> list[tuple[str, str, int]]:
+    found = SentenceFrames(parser()(sentence)[:], 0)
+    return [(a.text, b.text, found.direction(a, b)) for a, b in found.actor_pairs()]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # Every pair a clause links is a candidate, whatever the verb; the parse's direction goes with it.
+        ("Tomas Vell took a veiled shot at Ostrava in his speech.", [("Tomas Vell", "Ostrava", 1)]),
+        ("Ostrava was quietly rebuked by Tomas Vell.", [("Ostrava", "Tomas Vell", -1)]),
+        ("Kelm's long feud with Dunmar deepened.", [("Kelm", "Dunmar", 1)]),
+        # Both sides of a clause, with no doer among them: a candidate with no direction.
+        ("The plan by Kelm Holdings has been met with resistance from Dunmar.", [("Kelm Holdings", "Dunmar", 0)]),
+        # A list is no pair: each conjunct pairs with the target, never with the others.
+        ("Kelm, Varga and Dunmar condemned Ostrava on Tuesday.",
+         [("Kelm", "Ostrava", 1), ("Varga", "Ostrava", 1), ("Dunmar", "Ostrava", 1)]),
+        # A name and its title or a part of it are one actor.
+        ("Dunmar President Tomas Vell spoke.", []),
+    ],
+)
+def test_every_pair_of_actors_a_clause_links_is_a_candidate_with_the_parse_direction(sentence, expected):
+    assert _pairs(sentence) == expected

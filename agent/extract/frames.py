@@ -541,6 +541,56 @@ class SentenceFrames:
             return self._span_mention(min(t.i for t in head.subtree), head.i, "DEED")
         return None
 
+    def actor_pairs(self) -> list[tuple[Mention, Mention]]:
+        """The pairs of named actors a clause links (their paths in the parse meet at a verb, or
+        one is the subject, agent or possessor on the path to the other), each pair of names
+        once, in order of appearance: the attitude judge's candidates. Never a name and a part
+        of it, a bare title ("President"), nor two conjuncts of one list ("X, Y and Z condemned
+        W" links each of them to W, never X to Y)."""
+        named: dict[str, Mention] = {}
+        for mention in self.mentions.values():
+            if mention.label in ACTOR_LABELS | {"PROPN"} and mention.text.lower() not in role_nouns():
+                named.setdefault(mention.text.lower(), mention)
+        names = list(named.items())
+        pairs = []
+        for n, (first_name, first) in enumerate(names):
+            for second_name, second in names[n + 1 :]:
+                if first_name in second_name or second_name in first_name:
+                    continue
+                link = self._link(first, second)
+                if link is not None and (link[1] != link[2] or link[0].pos_ in {"VERB", "AUX"}):
+                    pairs.append((first, second))
+        return pairs
+
+    def direction(self, first: Mention, second: Mention) -> int:
+        """Which way the parse points between two mentions: 1 when `first` is the subject,
+        passive agent or possessor on the path to `second` ("X criticised Y", "Y was praised by
+        X", "X's support for Y"), -1 the other way, 0 when neither is. A hint for the attitude
+        judge, not a verdict: "X won the backing of Y" points the wrong way."""
+        link = self._link(first, second)
+        if link is None or link[1] == link[2]:
+            return 0
+        return 1 if link[1] else -1
+
+    def _link(self, first: Mention, second: Mention) -> tuple[Token, bool, bool] | None:
+        """Where the two mentions' paths up the parse meet, and whether each comes to it as
+        its doer (`_acts_on`); None when they share a token or lie apart."""
+        a, b = self._head_of(first), self._head_of(second)
+        if a is None or b is None or a.i == b.i:
+            return None
+        up_a, up_b = [a, *a.ancestors], [b, *b.ancestors]
+        on_b = {t.i for t in up_b}
+        common = next((t for t in up_a if t.i in on_b), None)
+        if common is None:
+            return None
+        acting = [path[0].i != common.i and _acts_on(path[[t.i for t in path].index(common.i) - 1], common) for path in (up_a, up_b)]
+        return common, acting[0], acting[1]
+
+    def _head_of(self, mention: Mention) -> Token | None:
+        """The token of `mention` whose head lies outside it."""
+        inside = [t for t in self.sent if mention.start <= t.idx + self.offset < mention.end]
+        return next((t for t in inside if not (mention.start <= t.head.idx + self.offset < mention.end) or t.head.i == t.i), None)
+
     def main_subject(self) -> list[Mention]:
         """The actors doing what the sentence's main verb says ("X closed the border"): whose
         deed "the move" in the next sentence most likely is."""
@@ -745,6 +795,12 @@ def _support_prep(prep: Token) -> bool:
 def _predicate(verb: Token) -> list[Token]:
     """What the verb says its object is: "a liar" in "X called Y a liar", "X branded Y a traitor"."""
     return [c for c in verb.children if c.dep_ == "oprd" and c.pos_ in {"NOUN", "ADJ"}]
+
+
+def _acts_on(arm: Token, head: Token) -> bool:
+    """Whether the branch `arm` of `head` is its doer: a subject, a passive's agent, or the
+    possessor of a noun ("X's criticism")."""
+    return arm.dep_ in {"nsubj", "csubj", "agent"} or (arm.dep_ == "poss" and head.pos_ in {"NOUN", "PROPN"})
 
 
 def _passive(verb: Token) -> bool:
