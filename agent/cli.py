@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -275,6 +276,46 @@ def _warn_unindexed_questions(gold: dict, corpus: Corpus) -> None:
             f"the index at {escape(str(corpus.settings.index_path))}: {escape(printable(shown))}; their questions will be "
             "answered without them (run `agent ingest` on them first)"
         )
+
+
+@app.command("calibrate")
+def calibrate_command(
+    train: Annotated[Path, typer.Argument(help="Attitude sentences to fit on: a directed-sentiment file (train.txt) or a JSON set.")],
+    check: Annotated[Path, typer.Option("--check", help="Disjoint sentences to check the fitted decision on (valid.txt).")],
+    per_label: Annotated[int, typer.Option("--per-label", min=1, help="Fit on a balanced sample: this many sentences of each gold class.")] = 80,
+    check_per_label: Annotated[int, typer.Option("--check-per-label", min=1, help="Check on this many sentences of each gold class.")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="Which samples (the same seed, the same sentences).")] = 0,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted weights and threshold here (the shipped file: agent/data/attitude_judge.json).")] = None,
+    baseline: Annotated[
+        Optional[str], typer.Option("--baseline", help="Also score `naive` (one model call per sentence) on the check sample.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    index: IndexOption = None,
+) -> None:
+    """Fit the attitude judge's decision (weights over the model's P(yes) and the grammar's
+    evidence, and a threshold) on one balanced sample, check it on another, and print accuracy,
+    macro-F1, the confusion matrix and the precision/recall curve on the check sample."""
+    from agent.evaluation.calibrate import calibrate_files
+
+    started = time.perf_counter()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done % 10 == 0 or done == total:
+            err.print(f"calibrate: {stage} {done}/{total} sentences, {time.perf_counter() - started:.0f} s")
+
+    try:
+        with Corpus(_settings(index)) as corpus:
+            report = calibrate_files(
+                corpus, train, check, per_label=per_label, check_per_label=check_per_label, seed=seed,
+                baseline=baseline, out=out, on_item=progress,
+            )
+    except (DossierError, OSError, ValueError) as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(report.payload, ensure_ascii=False) + "\n")
+    else:
+        for part in report.parts:
+            console.print(escape(part))
 
 
 # --- listings: actors, stances, dates ----------------------------------------------------------

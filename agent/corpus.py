@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.errors import DossierError, no_index, read_only, store_damaged
+from agent.extract.attitude_judge import AnswerCache
 from agent.extract.pipeline import ArticleResult, cache_key, extract_article, extract_text, run_batch
 from agent.index.store import Store
 from agent.ingest import boilerplate as furniture
@@ -90,6 +91,7 @@ class Corpus:
         self._collection = None
         self._retriever: Retriever | None = None
         self._llm: LLM | None = None
+        self._attitude_answers: AnswerCache | None = None
         self._resources = ExitStack()
 
     # --- lifecycle ------------------------------------------------------------------
@@ -397,15 +399,22 @@ class Corpus:
                 if on_done is not None:
                     on_done(result)
 
-            results = run_batch(articles, lambda a: extract_article(a, self.llm, self.lexicon), cached, save, workers, done)
+            results = run_batch(articles, lambda a: extract_article(a, self.llm, self.lexicon, self.attitude_answers), cached, save, workers, done)
         self._wrote()
         return results
 
     def read_stances(self, text: str) -> list[ReadStance]:
         """The stances extraction reads in `text` (not stored): what `agent eval --attitudes` scores."""
-        result = extract_text(text, self.llm, self.lexicon)
+        result = extract_text(text, self.llm, self.lexicon, answers=self.attitude_answers)
         return [ReadStance(holder=r.holder, relation=r.relation, target=r.target, status=r.status)
                 for r in result.records if isinstance(r, Stance)]
+
+    @property
+    def attitude_answers(self) -> AnswerCache:
+        """The attitude judge's answers, kept on disk per model: a re-run or a crash costs no question twice."""
+        if self._attitude_answers is None:
+            self._attitude_answers = AnswerCache(self.settings.cache_dir / "attitude_answers.jsonl", self.model_id)
+        return self._attitude_answers
 
     @property
     def lexicon(self) -> Lexicon:

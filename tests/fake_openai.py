@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from agent.model.llm import FirstToken
+
 HOST = "127.0.0.1"
 
 
@@ -89,7 +91,8 @@ def error(status: int, message: str = "fake failure", headers: dict[str, str] | 
 def extraction_reply(n: int, request: Request) -> Reply:
     """A valid answer to extraction's closed decisions: every name is a state, every verb
     off the lexicon means nothing (the neutral first option), no pronoun or descriptive
-    phrase refers to a name offered, and no sentence is an instruction."""
+    phrase refers to a name offered, no sentence is an instruction, and no actor shows any
+    attitude to another."""
     if request.tool_name == "NameKind":
         return tool_call("NameKind", {"type": "state"})
     if request.tool_name == "LinkMeaning":
@@ -98,6 +101,8 @@ def extraction_reply(n: int, request: Request) -> Reply:
         return tool_call("ReferenceChoice", {"option": 0})
     if request.tool_name == "InstructionVerdict":
         return tool_call("InstructionVerdict", {"instruction": "no"})  # the most obliging: nothing is an instruction
+    if request.tool_name is None and (request.body or {}).get("max_tokens") == 1:
+        return Reply(body=completion({"role": "assistant", "content": "No"}))  # the attitude judge's yes/no question
     return error(400, f"unexpected response model {request.tool_name!r}")
 
 
@@ -194,3 +199,11 @@ class FakeOpenAI:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class NoAttitudes:
+    """A scripted model object's answer to the attitude judge: no to every question, as a
+    model that gives no token probabilities would answer it."""
+
+    def first_token(self, messages, top=10) -> FirstToken:
+        return FirstToken("No", None)

@@ -131,3 +131,12 @@ def test_cli_names_the_bad_line_of_an_attitude_file_and_wants_a_file_to_sample(t
     assert result.exit_code == 1 and "valid.txt:1: expected `sentence<TAB>p<TAB>q<TAB>label 0-4`" in result.stderr
     result = runner.invoke(app, ["eval", "--per-label", "20", "--gold", str(path)])
     assert result.exit_code == 1 and "--per-label samples the sentences of --attitudes FILE" in result.stderr
+
+
+def test_a_larger_balanced_sample_holds_the_smaller_one(tmp_path):
+    path = tmp_path / "valid.txt"
+    path.write_text("\n".join([DIRECTED] * 20) + "\n", encoding="utf-8")
+    items = load_attitudes(path)
+    small, large = balanced_sample(items, 5, seed=3), balanced_sample(items, 12, seed=3)
+    assert len(small) == 25 and all(s is x for s, x in zip(small, large))  # its first items
+    assert [i.label for i in small[:5]] == ["none", "p+q", "q+p", "p-q", "q-p"]  # the classes take turns

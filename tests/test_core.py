@@ -18,6 +18,7 @@ from agent.settings import Settings
 from agent.text.sentences import split_sentences
 
 from .conftest import EXAMPLES, ROOT
+from .fake_openai import NoAttitudes
 
 
 def _articles(*paths):
@@ -96,7 +97,7 @@ def test_a_dateline_place_holds_no_stance():
     from agent.extract.pipeline import extract_text
     from agent.models import Stance
 
-    class Model:  # types every name a state
+    class Model(NoAttitudes):  # types every name a state
         def structured(self, response_model, messages, max_tokens=None):
             return response_model(type="state")
 

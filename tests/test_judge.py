@@ -16,6 +16,8 @@ from agent.extract.pipeline import extract_text
 from agent.models import Stance
 from agent.text.nlp import parse
 
+from .fake_openai import NoAttitudes
+
 
 def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], str]]:
     (doc,) = parse([sentence])
@@ -91,7 +93,7 @@ def test_a_users_neutral_verbs_are_never_asked_about(tmp_path: Path):
     assert _open(sentence, lexicon.load(mine)) == []
 
 
-class MeaningModel:
+class MeaningModel(NoAttitudes):
     """A stand-in that answers every open link with one numbered meaning and records the words asked about."""
 
     def __init__(self, option: int) -> None:
@@ -160,7 +162,7 @@ def test_the_model_tells_neutral_ties_from_attitudes(settings):
             assert stance.judged_verb and stance.evidence.quote == sentence
 
 
-class TypingModel:
+class TypingModel(NoAttitudes):
     """A stand-in that types the names in `places` as places and every other name as a state."""
 
     def __init__(self, places: set[str]) -> None:

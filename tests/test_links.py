@@ -7,6 +7,8 @@ from agent.extract.frames import SentenceFrames
 from agent.extract.links import acronyms, read_ties
 from agent.text.nlp import parse
 
+from .fake_openai import NoAttitudes
+
 
 def _ties(sentence: str):
     doc = parse([sentence])[0]
@@ -56,7 +58,7 @@ def test_a_persons_organisation_is_the_one_he_leads():
     assert ("alias", "Marek Dulov's Northern Defence Army", "Northern Defence Army") in ties
 
 
-class _EveryNameIsOther:
+class _EveryNameIsOther(NoAttitudes):
     """Stands in for the model's closed choice of a name's type (the one model call of extraction):
     this test is about the grammar and consolidation, not the typing."""
 

@@ -13,6 +13,8 @@ from agent.extract.pipeline import extract_text
 from agent.graph.consolidate import consolidate
 from agent.models import Link, Stance
 
+from .fake_openai import NoAttitudes
+
 STORY = (
     "General Arno Kell met envoys from Sarnia in Velmora on Monday. He later condemned the Harbour Guard for the shelling. "
     "The Velmora Council held an emergency session on Tuesday. They backed the Coastal Army in a unanimous vote. "
@@ -21,7 +23,7 @@ STORY = (
 )
 
 
-class ChoosingModel:
+class ChoosingModel(NoAttitudes):
     """A stand-in that records the options it is offered and answers with a fixed number
     (what matters here is what code offers and what it does with the answer)."""
 

@@ -32,18 +32,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.extract.attitude_judge import CLASSES, attitude_of
 from agent.models import ReadStance
 
 Attitude = Literal["positive", "negative", "none"]
 POLARITY = {"supports": "positive", "opposes": "negative", "condemns": "negative"}
-# The five classes, in the directed-sentiment set's label order: "p+q" is p positive toward q.
-CLASSES = ("none", "p+q", "q+p", "p-q", "q-p")
 SEVERAL = "several"  # an answer holding more than one attitude between the two: always wrong
-
-
-def _class(p_holds: bool, polarity: str) -> str:
-    sign = "+" if polarity == "positive" else "-"
-    return f"p{sign}q" if p_holds else f"q{sign}p"
 
 
 class AttitudeItem(BaseModel):
@@ -67,7 +61,7 @@ class AttitudeItem(BaseModel):
         """The gold class, one of `CLASSES`."""
         if self.attitude == "none":
             return "none"
-        return _class(self.holder == self.entities[0], self.attitude)
+        return attitude_of(self.holder == self.entities[0], self.attitude)
 
 
 class AttitudeResult(BaseModel):
@@ -134,14 +128,16 @@ def _whole_words(marked: str, name: str) -> list[str]:
 
 
 def balanced_sample(items: list[AttitudeItem], per_label: int, seed: int = 0) -> list[AttitudeItem]:
-    """`per_label` items of each gold class (all of a class that has fewer), drawn with `seed`,
-    in their order in the file: the same sample every run."""
-    rng = random.Random(seed)
-    chosen: set[int] = set()
+    """`per_label` items of each gold class (all of a class that has fewer), drawn with `seed`:
+    the same sample every run. Each class is shuffled on its own and the classes take turns,
+    so the first 5k items are the sample of k per class: a long run stopped part-way has
+    judged a balanced sample, and a larger sample holds a smaller one."""
+    shuffled = []
     for label in CLASSES:
         indices = [n for n, item in enumerate(items) if item.label == label]
-        chosen.update(rng.sample(indices, min(per_label, len(indices))))
-    return [items[n] for n in sorted(chosen)]
+        random.Random(f"{seed}:{label}").shuffle(indices)
+        shuffled.append(indices[:per_label])
+    return [items[column[n]] for n in range(per_label) for column in shuffled if n < len(column)]
 
 
 def _fold(name: str) -> str:
@@ -184,7 +180,7 @@ def predicted_class(item: AttitudeItem, found: set[tuple[str, str, str]]) -> str
     if len(found) > 1:
         return SEVERAL
     holder, polarity, _ = next(iter(found))
-    return _class(holder == item.entities[0], polarity)
+    return attitude_of(holder == item.entities[0], polarity)
 
 
 def score(
@@ -192,10 +188,18 @@ def score(
     on_item: Callable[[int, int], None] | None = None,
 ) -> AttitudeReport:
     """Run `read` on every sentence and score it; `on_item(done, total)` hears of each one."""
+    return score_items(system, items, lambda item: read(item.text), on_item)
+
+
+def score_items(
+    system: str, items: list[AttitudeItem], read: Callable[[AttitudeItem], list[ReadStance]],
+    on_item: Callable[[int, int], None] | None = None,
+) -> AttitudeReport:
+    """`score` for a system that is told the item's two actors."""
     results = []
     started = time.perf_counter()
     for item in items:
-        stances = read(item.text)
+        stances = read(item)
         found = triples(item, stances)
         gold = set() if item.attitude == "none" else {(item.holder, item.attitude, item.target)}
         results.append(AttitudeResult(item=item, read=stances, triples=sorted(found), correct=found == gold,
@@ -267,3 +271,8 @@ def format_confusion(report: AttitudeReport) -> str:
         if any(row.values()):
             lines.append(f"  {'':<{len(report.system)}}  {gold:>13} " + "".join(f"{row.get(c, 0):>8}" for c in columns))
     return "\n".join(lines)
+
+
+def class_shares(items: list[AttitudeItem]) -> dict[str, float]:
+    """Each gold class's share of `items`."""
+    return {c: sum(i.label == c for i in items) / len(items) for c in CLASSES} if items else {}

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import time
+from dataclasses import dataclass
 from typing import TypeVar
 
 import instructor
@@ -88,6 +90,15 @@ for _name in _CLIENT_LOGGERS:
 # --- the client --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FirstToken:
+    """A one-token answer: the token, and the most likely first tokens with their
+    probabilities (None where the endpoint gives no log-probabilities)."""
+
+    token: str
+    top: dict[str, float] | None
+
+
 class LLM:
     def __init__(self, settings: Settings, base_url: str | None) -> None:
         self.settings = settings
@@ -103,16 +114,16 @@ class LLM:
             self.model = settings.model or "default"
             key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         _remember_secret(key)
-        self.client = instructor.from_openai(
-            openai.OpenAI(
-                base_url=base_url,
-                api_key=key,
-                timeout=settings.request_timeout,
-                max_retries=settings.max_retries,
-            ),
-            mode=instructor.Mode.TOOLS,
+        self.openai = openai.OpenAI(
+            base_url=base_url,
+            api_key=key,
+            timeout=settings.request_timeout,
+            max_retries=settings.max_retries,
         )
+        self.client = instructor.from_openai(self.openai, mode=instructor.Mode.TOOLS)
         self.calls = 0
+        # Whether the endpoint returns token log-probabilities; None until one call tells.
+        self.gives_logprobs: bool | None = None
 
     def _explain(self, exc: BaseException, wanted: str) -> str:
         where = f"the model at {self.base_url}"
@@ -179,6 +190,46 @@ class LLM:
         count("completion_tokens", getattr(usage, "completion_tokens", 0) or 0)
         log.debug("%s in %.1fs", response_model.__name__, time.perf_counter() - started)
         return result
+
+    def first_token(self, messages: list[dict], top: int = 10) -> FirstToken:
+        """The model's first answer token and, where the endpoint gives them, the `top` most
+        likely first tokens with their probabilities. An endpoint that refuses log-probabilities
+        (llama.cpp's server without `logits_all`) is asked once; after that, only the token."""
+        self.calls += 1
+        self._mark_used()
+        request = dict(model=self.model, messages=messages, max_tokens=1, temperature=self.settings.temperature)
+        try:
+            with stage("model"):
+                if self.gives_logprobs is not False:
+                    try:
+                        completion = self.openai.chat.completions.create(**request, logprobs=True, top_logprobs=top)
+                    except openai.APIStatusError as exc:  # llama.cpp's server answers HTTP 500
+                        if "logprob" not in str(exc).lower():
+                            raise
+                        self.gives_logprobs = False
+                if self.gives_logprobs is False:
+                    completion = self.openai.chat.completions.create(**request)
+        except openai.OpenAIError as exc:
+            error = ModelError(self._explain(exc, "answer token"))
+            if _carries_secret(exc):
+                raise error from None
+            raise error from exc
+        finally:
+            self._mark_used()
+        count("model_calls", 1)
+        usage = getattr(completion, "usage", None)
+        count("prompt_tokens", getattr(usage, "prompt_tokens", 0) or 0)
+        count("completion_tokens", getattr(usage, "completion_tokens", 0) or 0)
+        choice = completion.choices[0]
+        content = getattr(choice.logprobs, "content", None) if choice.logprobs else None
+        if not content:
+            if self.gives_logprobs is None:
+                self.gives_logprobs = False
+            return FirstToken(choice.message.content or "", None)
+        self.gives_logprobs = True
+        first = content[0]
+        ranked = first.top_logprobs or [first]
+        return FirstToken(first.token, {t.token: math.exp(t.logprob) for t in ranked})
 
     def _mark_used(self) -> None:
         """Keep the embedded server's idle clock at zero while it is in use (see keep-alive)."""

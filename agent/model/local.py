@@ -369,9 +369,9 @@ class LocalServer:
             # The server's default is half the cores for generation, i.e. 1 of 2 here.
             "--n_threads", str(threads),
             "--n_threads_batch", str(threads),
-            # The server's default (true) keeps n_ctx x vocab float32 logits: 2.5 GB at
-            # 4096 x 152K. Only prompt logprobs need them, and Dossier asks for none.
-            "--logits_all", "false",
+            # Token log-probabilities (the attitude judge's P(yes)) need it; it keeps a row of
+            # logits per evaluated token (up to n_ctx x vocab float32, 2.5 GB at 4096 x 152K).
+            "--logits_all", "true",
             # By default a new request cancels a streaming one: commands sharing a kept
             # server must queue instead.
             "--interrupt_requests", "false",

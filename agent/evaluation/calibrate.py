@@ -1,0 +1,320 @@
+"""`agent calibrate` as a function: fit the attitude judge's decision on one sample of attitude
+sentences, check it on another, and print the precision/recall curve.
+
+The judge (`agent.extract.attitude_judge`) asks the model its yes/no questions about each
+sentence's two actors; here the answers and the grammar's evidence meet each sentence's gold
+class. A conditional-logit model over `FEATURES` is fitted by Newton's method, then two
+thresholds: the best five-class accuracy on the balanced sample (`threshold`), and the lowest
+one whose kept attitudes reach `KEEP_PRECISION` where attitudes are as rare as in the whole
+training file (`keep_threshold`, what extraction uses). The result is the shipped data file's
+format, `agent/data/attitude_judge.json`.
+
+    from agent import Corpus
+    from agent.evaluation.calibrate import calibrate_files
+
+    with Corpus() as corpus:
+        report = calibrate_files(corpus, Path("train.txt"), Path("valid.txt"), out=Path("attitude_judge.json"))
+    print("\\n".join(report.parts))
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from agent.corpus import Corpus
+from agent.errors import DossierError
+from agent.evaluation.attitudes import (
+    POLARITY, AttitudeItem, AttitudeReport, balanced_sample, class_shares, format_attitudes, load_attitudes, score, score_items,
+)
+from agent.evaluation.baseline import naive_read
+from agent.evaluation.run import BASELINES, EvalReport
+from agent.extract.attitude_judge import (
+    ATTITUDES, CLASSES, FEATURES, AnswerCache, AsksTokens, Calibration, Grammar, ask, attitude_of, class_probabilities, features, holder_of,
+    polarity_of,
+)
+from agent.extract.frames import DEFAULT_LEXICON, Mention, SentenceFrames
+from agent.extract.lexicon import Lexicon
+from agent.models import ReadStance
+from agent.output.export import write_atomically
+from agent.text.nlp import parse
+
+KEEP_PRECISION = 0.9  # what extraction's keep threshold is fitted for
+
+
+# --- the fit ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    """One judged pair with its gold class: what the fit and the curve are made of."""
+
+    answers: dict[str, float]
+    grammar: Grammar
+    gold: str
+
+
+def fit(examples: Sequence[Example], l2: float = 1.0, iterations: int = 50) -> list[float]:
+    """Weights of the conditional-logit model by Newton's method, with an L2 penalty `l2`
+    (the bias included: a few hundred sentences are a small sample)."""
+    size = len(FEATURES)
+    weights = [0.0] * size
+    rows = [([features(e.answers, e.grammar, a) for a in ATTITUDES], e.gold) for e in examples]
+    for _ in range(iterations):
+        gradient = [l2 * w for w in weights]
+        hessian = [[l2 * (i == j) for j in range(size)] for i in range(size)]
+        for vectors, gold in rows:
+            p = class_probabilities(weights, vectors)
+            mean = [sum(p[a] * v[k] for a, v in zip(ATTITUDES, vectors)) for k in range(size)]
+            for a, v in zip(ATTITUDES, vectors):
+                target = 1.0 if a == gold else 0.0
+                for k in range(size):
+                    gradient[k] += (p[a] - target) * v[k]
+                    for j in range(size):
+                        hessian[k][j] += p[a] * v[k] * v[j]
+            for k in range(size):
+                for j in range(size):
+                    hessian[k][j] -= mean[k] * mean[j]
+        step = _solve(hessian, gradient)
+        weights = [w - s for w, s in zip(weights, step)]
+        if max(abs(s) for s in step) < 1e-7:
+            break
+    return weights
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """x with matrix · x = vector, by Gaussian elimination with partial pivoting."""
+    n = len(vector)
+    rows = [list(matrix[i]) + [vector[i]] for i in range(n)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(rows[r][col]))
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(col + 1, n):
+            factor = rows[r][col] / rows[col][col]
+            for c in range(col, n + 1):
+                rows[r][c] -= factor * rows[col][c]
+    solution = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        solution[r] = (rows[r][n] - sum(rows[r][c] * solution[c] for c in range(r + 1, n))) / rows[r][r]
+    return solution
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    threshold: float
+    precision: float  # of the attitudes kept, the share with the gold class
+    recall: float  # of the gold attitudes, the share kept with their class
+    accuracy: float  # five-class accuracy, "none" included
+
+
+def curve(
+    calibration: Calibration, examples: Sequence[Example], thresholds: Iterable[float], shares: dict[str, float] | None = None,
+) -> list[CurvePoint]:
+    """Precision, recall and accuracy at each threshold; `shares`: each gold class's share in
+    the population the figures are for (default: as in `examples`), so that a balanced sample
+    can stand for news, where most pairs hold no attitude."""
+    counts = {c: sum(e.gold == c for e in examples) for c in CLASSES}
+    weight = {c: (shares[c] / counts[c] if shares and counts[c] else 1.0) for c in CLASSES}
+    total = sum(weight[e.gold] for e in examples)
+    gold_attitudes = sum(weight[e.gold] for e in examples if e.gold != "none")
+    points = []
+    for threshold in thresholds:
+        decided = [calibration.decide(e.answers, e.grammar, threshold)[0] for e in examples]
+        kept = sum(weight[e.gold] for d, e in zip(decided, examples) if d != "none")
+        right = sum(weight[e.gold] for d, e in zip(decided, examples) if d != "none" and d == e.gold)
+        points.append(CurvePoint(
+            threshold=round(threshold, 4),
+            precision=round(right / kept, 4) if kept else 1.0,
+            recall=round(right / gold_attitudes, 4) if gold_attitudes else 0.0,
+            accuracy=round(sum(weight[e.gold] for d, e in zip(decided, examples) if d == e.gold) / total, 4) if total else 0.0,
+        ))
+    return points
+
+
+def best_threshold(calibration: Calibration, examples: Sequence[Example]) -> float:
+    """The threshold with the best five-class accuracy on `examples` (the lowest of equals)."""
+    points = curve(calibration, examples, [n / 100 for n in range(0, 100)])
+    return max(points, key=lambda p: (p.accuracy, -p.threshold)).threshold
+
+
+def keep_threshold(calibration: Calibration, examples: Sequence[Example], shares: dict[str, float], precision: float) -> float:
+    """The lowest threshold at which the attitudes kept reach `precision` where gold classes
+    have these `shares`; 1.0 (keep almost nothing) when none does."""
+    points = curve(calibration, examples, [n / 100 for n in range(0, 100)], shares)
+    return next((p.threshold for p in points if p.precision >= precision and p.recall > 0), 1.0)
+
+
+def format_curve(points: Sequence[CurvePoint]) -> str:
+    lines = ["  threshold  precision  recall  accuracy"]
+    lines += [f"  {p.threshold:>9.2f}  {p.precision:>9.2f}  {p.recall:>6.2f}  {p.accuracy:>8.2f}" for p in points]
+    return "\n".join(lines)
+
+
+# --- the judge on a set's own pairs ----------------------------------------------------------
+
+
+def item_mentions(item: AttitudeItem) -> tuple[list[Mention], list[Mention]]:
+    """Where the item's two actors stand in its sentence: each name and alias, as whole words."""
+    found = []
+    for actor in item.entities:
+        names = sorted({actor, *item.aliases.get(actor, [])}, key=len, reverse=True)
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+        found.append([Mention(m.group(), m.start(), m.end(), "GIVEN") for m in pattern.finditer(item.text)])
+    return found[0], found[1]
+
+
+def item_grammars(items: list[AttitudeItem], words: Lexicon = DEFAULT_LEXICON) -> list[Grammar]:
+    """What the grammar reads between each item's two actors: the attitudes its lexicon frames
+    give (stated ones), and the parse's direction."""
+    grammars = []
+    for item, doc in zip(items, parse(item.text for item in items)):
+        sentence = SentenceFrames(doc[:], 0, words)
+        firsts, seconds = item_mentions(item)
+        found = set()
+        for frame in sentence.frames():
+            polarity = POLARITY.get(frame.relation)
+            if polarity is None or frame.status != "stated":
+                continue
+            for holder in frame.holders:
+                for target in frame.targets:
+                    if _overlaps(holder, firsts) and _overlaps(target, seconds):
+                        found.add(attitude_of(True, polarity))
+                    elif _overlaps(holder, seconds) and _overlaps(target, firsts):
+                        found.add(attitude_of(False, polarity))
+        direction = next((d for a in firsts for b in seconds if (d := sentence.direction(a, b))), 0)
+        grammars.append(Grammar(frozenset(found), direction))
+    return grammars
+
+
+def _overlaps(mention: Mention, others: list[Mention]) -> bool:
+    return any(mention.start < o.end and o.start < mention.end for o in others)
+
+
+def judge_examples(
+    items: list[AttitudeItem], llm: AsksTokens, cache: AnswerCache, on_item: Callable[[int, int], None] | None = None,
+) -> list[Example]:
+    """The model's answers and the grammar's evidence on each item's pair, with its gold class."""
+    examples = []
+    for item, grammar in zip(items, item_grammars(items)):
+        first, second = item.entities
+        examples.append(Example(ask(item.text, first, second, grammar, llm, cache), grammar, item.label))
+        if on_item:
+            on_item(len(examples), len(items))
+    return examples
+
+
+def as_read(item: AttitudeItem, attitude: str) -> list[ReadStance]:
+    """A class as the stance a system would have read ("p-q": p opposes q)."""
+    if attitude == "none":
+        return []
+    holder, target = item.entities if holder_of(attitude) == "p" else item.entities[::-1]
+    return [ReadStance(holder=holder, relation="supports" if polarity_of(attitude) == "positive" else "opposes", target=target)]
+
+
+class CalibrationReport(BaseModel):
+    calibration: dict
+    train: AttitudeReport
+    check: AttitudeReport
+    curve: list[dict]  # on the balanced check sample
+    curve_as_in_news: list[dict]  # the same, each class weighted by its share in the whole check file
+
+
+def calibrate(
+    train: list[AttitudeItem], check: list[AttitudeItem], llm: AsksTokens, cache: AnswerCache,
+    about: dict, shares: tuple[dict[str, float], dict[str, float]], on_item: Callable[[str, int, int], None] | None = None,
+) -> tuple[Calibration, CalibrationReport]:
+    """Fit the judge's weights and thresholds on `train`, then score it on `check` (disjoint)
+    with the precision/recall curve there. `shares`: the classes' shares in the files `train`
+    and `check` were sampled from: the keep threshold is for precision where attitudes are as
+    rare as in the first, and the second curve weighs the check sample as its file."""
+    train_examples = judge_examples(train, llm, cache, on_item and (lambda d, t: on_item("train", d, t)))
+    calibration = Calibration(fit(train_examples), 0.0, about=about)
+    calibration.threshold = best_threshold(calibration, train_examples)
+    calibration.keep_threshold = keep_threshold(calibration, train_examples, shares[0], KEEP_PRECISION)
+    started = time.perf_counter()
+    check_examples = judge_examples(check, llm, cache, on_item and (lambda d, t: on_item("check", d, t)))
+    check_seconds = time.perf_counter() - started  # a cached answer costs nothing: a re-run is faster
+    reports = []
+    for name, items, examples in (("judge (train, in-sample)", train, train_examples), ("judge", check, check_examples)):
+        decided = {id(item): calibration.decide(e.answers, e.grammar)[0] for item, e in zip(items, examples)}
+        reports.append(score_items(name, items, lambda item: as_read(item, decided[id(item)])))
+    train_report, check_report = reports
+    check_report.seconds_per_sentence = round(check_seconds / len(check), 2) if check else 0.0
+    asked = sum(len(e.answers) for e in train_examples)
+    calibration.about |= {
+        "questions_per_sentence": round(asked / len(train), 2) if train else 0.0,
+        "train_accuracy": train_report.accuracy, "check_accuracy": check_report.accuracy, "check_macro_f1": check_report.macro_f1,
+    }
+    thresholds = [n / 20 for n in range(0, 20)]
+    return calibration, CalibrationReport(
+        calibration=json.loads(calibration.to_json()), train=train_report, check=check_report,
+        curve=[vars(p) for p in curve(calibration, check_examples, thresholds)],
+        curve_as_in_news=[vars(p) for p in curve(calibration, check_examples, thresholds, shares[1])],
+    )
+
+
+def calibrate_files(
+    corpus: Corpus,
+    train: Path,
+    check: Path,
+    *,
+    per_label: int = 80,
+    check_per_label: int = 20,
+    seed: int = 0,
+    baseline: str | None = None,
+    out: Path | None = None,
+    on_item: Callable[[str, int, int], None] | None = None,
+) -> EvalReport:
+    """Fit the judge on a balanced sample of `train` (`per_label` sentences of each gold class),
+    check it on one of `check` (a disjoint file), write the fitted file to `out` if given, and
+    report accuracy, macro-F1, the confusion matrix and the precision/recall curve there, beside
+    the naive baseline when `baseline="naive"`. The model's answers are kept in the corpus's
+    cache folder: a re-run asks nothing twice. `on_item(stage, done, total)` hears of each
+    sentence judged ("train" or "check")."""
+    if baseline not in (None, *BASELINES):
+        raise DossierError(f"unknown --baseline {baseline!r}: the one baseline is `naive`")
+    for path in (train, check):
+        if not path.is_file():
+            raise DossierError(f"no such file: {path}")
+    if train.resolve() == check.resolve():
+        raise DossierError(f"--check {check} is the file fitted on: check on sentences the fit never saw")
+    train_all, check_all = load_attitudes(train), load_attitudes(check)
+    fit_on = balanced_sample(train_all, per_label, seed)
+    check_on = balanced_sample(check_all, check_per_label, seed)
+    about = {
+        "fitted_on": f"{train.name}: {len(fit_on)} sentences, {per_label} per gold class (seed {seed})",
+        "checked_on": f"{check.name}: {len(check_on)} sentences, {check_per_label} per gold class (seed {seed})",
+        "model": corpus.model_id,
+        "threshold": "the best five-class accuracy on the fitted sample",
+        "keep_threshold": f"the lowest with precision {KEEP_PRECISION} on the fitted sample, its classes weighted as in {train.name}",
+    }
+    calibration, found = calibrate(
+        fit_on, check_on, corpus.llm, corpus.attitude_answers, about, (class_shares(train_all), class_shares(check_all)), on_item
+    )
+    checked = [found.check]
+    if baseline:
+        checked.append(score("naive", check_on, lambda text: naive_read(text, corpus.llm)))
+    if out is not None:
+        write_atomically(out, calibration.to_json())
+    weights = dict(zip(FEATURES, (round(w, 3) for w in calibration.weights)))
+    report = EvalReport(payload=found.model_dump(mode="json") | {"baseline_naive": checked[1].model_dump(mode="json") if baseline else None})
+    report.parts += [
+        f"fitted weights: {weights}",
+        f"threshold {calibration.threshold:.2f} (balanced accuracy), keep threshold {calibration.keep_threshold:.2f} (extraction)",
+        format_attitudes([found.train], details=False),
+        f"check ({check.name}):",
+        format_attitudes(checked, details=False),
+        "precision/recall on the check sample (an attitude counts when its class is right):",
+        format_curve([CurvePoint(**p) for p in found.curve]),
+        f"the same, each class weighted by its share in {check.name} (most pairs hold no attitude):",
+        format_curve([CurvePoint(**p) for p in found.curve_as_in_news]),
+    ]
+    if out is not None:
+        report.parts.append(f"-> {out}")
+    return report
