@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     # Where things live.
     index_path: Path = Field(Path("index"), description="On-disk Chroma index and SQLite store.")
     collection: str = "articles"
-    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Assembled model files.")
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Assembled model files, the embedded server's state, the attitude judge's answers.")
 
     # A Chroma server instead of the on-disk index.
     chroma_host: str | None = None

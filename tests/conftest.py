@@ -35,10 +35,12 @@ def vcr_cassette_dir() -> str:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's keys, .env or model cache."""
+    """No test reads the developer's keys, .env or model cache, nor writes to that cache (the
+    attitude judge keeps its answers there)."""
     for name in list(os.environ):
         if name.startswith("DOSSIER_") or name == "OPENAI_API_KEY":
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DOSSIER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
 
 

@@ -44,6 +44,11 @@ class Request:
         return (self.body or {}).get("messages") or []
 
     @property
+    def attitude_question(self) -> bool:
+        """The attitude judge's yes/no question: one answer token, no tool."""
+        return self.tool_name is None and (self.body or {}).get("max_tokens") == 1
+
+    @property
     def sentence(self) -> str | None:
         """The article sentence an extraction prompt carries between <sentence> tags."""
         content = self.messages[-1].get("content") or "" if self.messages else ""
@@ -101,8 +106,8 @@ def extraction_reply(n: int, request: Request) -> Reply:
         return tool_call("ReferenceChoice", {"option": 0})
     if request.tool_name == "InstructionVerdict":
         return tool_call("InstructionVerdict", {"instruction": "no"})  # the most obliging: nothing is an instruction
-    if request.tool_name is None and (request.body or {}).get("max_tokens") == 1:
-        return Reply(body=completion({"role": "assistant", "content": "No"}))  # the attitude judge's yes/no question
+    if request.attitude_question:
+        return Reply(body=completion({"role": "assistant", "content": "No"}))
     return error(400, f"unexpected response model {request.tool_name!r}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,23 @@ def test_an_endpoint_without_logprobs_is_asked_once_then_read_by_its_sampled_ans
         bodies = [r.body for r in fake.chat_requests()]
     assert first == second == FirstToken("Yes", None)
     assert [b.get("logprobs") for b in bodies] == [True, None, None] and all(b["max_tokens"] == 1 for b in bodies)
+
+
+def test_questions_asked_at_once_of_an_endpoint_that_ignores_logprobs_are_each_sent_once():
+    """An endpoint that answers a logprobs request without them (no error): the first answer to
+    come back tells the client so, and the questions still in flight must not be sent again."""
+
+    def reply(n, request):
+        if n > 1:
+            time.sleep(0.3)  # the first answer is read before the others come back
+        return Reply(body=completion({"role": "assistant", "content": "No"}))
+
+    with FakeOpenAI(reply) as fake:
+        llm = LLM(Settings(base_url=fake.url, model="x", max_retries=0, request_timeout=5), fake.url)
+        answers = ask("Kelm met Dunmar.", "Kelm", "Dunmar", Grammar(), llm, AnswerCache())
+        sent = fake.chat_requests()
+    assert answers == {a: 0.0 for a in ATTITUDES} and llm.gives_logprobs is False
+    assert len(sent) == len(ATTITUDES)
 
 
 def test_the_grammar_gives_frame_hits_and_the_parse_direction_for_the_pair():

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from agent.corpus import Corpus
+from agent.extract.attitude_judge import AnswerCache
 from agent.index.retrieval import open_collection
 from agent.index.store import Store
 from agent.settings import Settings
@@ -89,8 +90,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     return Batch(root, news)
 
 
-def _extract(fake: FakeOpenAI, news: Path, index: Path, out: Path):
-    env = {"DOSSIER_BASE_URL": fake.url, "DOSSIER_MODEL": "x", "DOSSIER_MAX_RETRIES": "0", "DOSSIER_REQUEST_TIMEOUT": "30"}
+def _extract(fake: FakeOpenAI, news: Path, index: Path, out: Path, cache: Path):
+    env = {"DOSSIER_BASE_URL": fake.url, "DOSSIER_MODEL": "x", "DOSSIER_MAX_RETRIES": "0", "DOSSIER_REQUEST_TIMEOUT": "30",
+           "DOSSIER_CACHE_DIR": str(cache)}
     log = out.with_suffix(".log")
     args = ["extract", str(news), "--index", str(index), "--out", str(out)]
     return proc_worker.start_agent(args, env, log, cwd=out.parent), log
@@ -99,6 +101,11 @@ def _extract(fake: FakeOpenAI, news: Path, index: Path, out: Path):
 def _cached(index: Path) -> list[str]:
     with sqlite3.connect(index / "dossier.sqlite3") as db:
         return [r[0] for r in db.execute("SELECT article_id FROM extractions ORDER BY article_id")]
+
+
+def _kept_answers(cache: Path) -> int:
+    """The attitude judge's answers on disk that a later run reads (a line torn by the kill is not one)."""
+    return len(AnswerCache(cache / "attitude_answers.jsonl"))
 
 
 def _article_of(request: Request) -> str:
@@ -110,6 +117,7 @@ def _article_of(request: Request) -> str:
 class CleanRun:
     lines: list[str]
     calls: dict[str, int]  # model calls per article
+    questions: dict[str, int]  # of those, the attitude judge's (its answers are kept on disk as they come)
 
     @property
     def total(self) -> int:
@@ -121,26 +129,28 @@ def clean(model, batch: Batch, tmp_path_factory: pytest.TempPathFactory) -> Clea
     fake, holder = model
     work = tmp_path_factory.mktemp("clean")
     holder.arm(None)
-    process, log = _extract(fake, batch.news, batch.copy_index(work / "index"), work / "out.jsonl")
+    process, log = _extract(fake, batch.news, batch.copy_index(work / "index"), work / "out.jsonl", work / "cache")
     process.join(WAIT_S)
     assert process.exitcode == 0, log.read_text()
     lines = (work / "out.jsonl").read_text(encoding="utf-8").splitlines()
     assert lines and len(lines) == len(set(lines))
-    calls = {name: 0 for name in MINI_CORPUS}
+    calls, questions = {name: 0 for name in MINI_CORPUS}, {name: 0 for name in MINI_CORPUS}
     for request in holder.requests:
         calls[_article_of(request)] += 1
+        questions[_article_of(request)] += request.attitude_question
     assert sum(calls.values()) >= 4 and sum(1 for c in calls.values() if c) >= 3
-    return CleanRun(sorted(lines), calls)
+    assert _kept_answers(work / "cache") == sum(questions.values())
+    return CleanRun(sorted(lines), calls, questions)
 
 
 @pytest.mark.parametrize("moment", ["first-call", "middle", "last-call"])
 def test_killed_extraction_resumes_to_the_same_output(moment: str, model, batch: Batch, clean: CleanRun, tmp_path: Path) -> None:
     fake, holder = model
-    index, out = batch.copy_index(tmp_path / "index"), tmp_path / "out.jsonl"
+    index, out, cache = batch.copy_index(tmp_path / "index"), tmp_path / "out.jsonl", tmp_path / "cache"
     hold_at = {"first-call": 1, "middle": clean.total // 2 + 1, "last-call": clean.total}[moment]
 
     holder.arm(hold_at)
-    process, log = _extract(fake, batch.news, index, out)
+    process, log = _extract(fake, batch.news, index, out, cache)
     try:
         assert holder.held.wait(WAIT_S), f"the run never reached call {hold_at}: {log.read_text()}"
         os.kill(process.pid, signal.SIGKILL)  # mid-call, as a crash or an OOM kill would
@@ -154,8 +164,9 @@ def test_killed_extraction_resumes_to_the_same_output(moment: str, model, batch:
     if moment == "first-call":
         assert done == []
 
+    kept = _kept_answers(cache) - sum(clean.questions[name] for name in done)  # answered for articles not saved
     holder.arm(None)
-    process, log = _extract(fake, batch.news, index, out)
+    process, log = _extract(fake, batch.news, index, out, cache)
     process.join(WAIT_S)
     assert process.exitcode == 0, log.read_text()
 
@@ -163,8 +174,9 @@ def test_killed_extraction_resumes_to_the_same_output(moment: str, model, batch:
     assert len(lines) == len(set(lines))  # no duplicates
     assert sorted(lines) == clean.lines  # nothing lost, nothing changed
     assert _cached(index) == sorted(MINI_CORPUS)  # one cache row per article
-    # Only the articles not cached before the kill cost model calls again.
-    assert len(holder.requests) == clean.total - sum(clean.calls[name] for name in done)
+    # Only the articles not cached before the kill cost model calls again, less the attitude
+    # questions answered before it: no question is asked twice.
+    assert len(holder.requests) == clean.total - sum(clean.calls[name] for name in done) - kept
     assert not list(tmp_path.glob(".out.jsonl.*"))  # no temporary file left behind
 
 

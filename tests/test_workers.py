@@ -18,7 +18,8 @@ def _slow_reply(n, request):
 
 
 def _records(folder: Path, url: str, workers: int, name: str) -> list[str]:
-    settings = Settings(index_path=folder.parent / name, base_url=url, model="x", max_retries=0)
+    # Each run its own cache folder: the attitude judge's answers kept by one would spare the other its questions.
+    settings = Settings(index_path=folder.parent / name, cache_dir=folder.parent / f"{name}-cache", base_url=url, model="x", max_retries=0)
     with Corpus(settings) as corpus:
         results = corpus.extract([folder], workers=workers)
         assert [r.article.id for r in results] == sorted(r.article.id for r in results)

@@ -117,6 +117,9 @@ class AnswerCache:
     def key(self, sentence: str, holder: str, polarity: str, target: str) -> str:
         return hashlib.sha256(f"{self.model}|{_prompts_digest()}|{sentence}|{holder}|{polarity}|{target}".encode()).hexdigest()
 
+    def __len__(self) -> int:
+        return len(self._answers)
+
     def get(self, key: str) -> float | None:
         return self._answers.get(key)
 

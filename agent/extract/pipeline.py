@@ -164,7 +164,7 @@ def extract_article(
         for mention in candidate.frame.holders + candidate.frame.targets:
             mentions.setdefault(mention, candidate.sentence)
     unread = _unread(pairs, candidates + opens)
-    for candidate in _judge_pairs(article, unread, llm, answers or AnswerCache()):
+    for candidate in _judge_pairs(article, unread, llm, answers if answers is not None else AnswerCache()):
         candidates.append(candidate)
         for mention in candidate.frame.holders + candidate.frame.targets:
             mentions.setdefault(mention, candidate.sentence)

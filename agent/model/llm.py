@@ -198,6 +198,7 @@ class LLM:
         self.calls += 1
         self._mark_used()
         request = dict(model=self.model, messages=messages, max_tokens=1, temperature=self.settings.temperature)
+        completion = None
         try:
             with stage("model"):
                 if self.gives_logprobs is not False:
@@ -207,7 +208,9 @@ class LLM:
                         if "logprob" not in str(exc).lower():
                             raise
                         self.gives_logprobs = False
-                if self.gives_logprobs is False:
+                # Asked again only when refused: another thread may have learned meanwhile that
+                # the endpoint gives none, and this answer stands as it is.
+                if completion is None:
                     completion = self.openai.chat.completions.create(**request)
         except openai.OpenAIError as exc:
             error = ModelError(self._explain(exc, "answer token"))
