@@ -223,9 +223,10 @@ def test_a_pair_no_frame_reads_becomes_a_stance_when_the_judge_says_so_with_its_
 
 def test_a_pair_a_frame_reads_is_not_put_to_the_judge_and_a_list_is_no_pair():
     model = AttitudeModel(yes=("Does",))
-    records = extract_text("Kelm, Varga and Dunmar condemned Ostrava on Tuesday.", model).records
+    # (Quennel, not Ostrava: the place gazetteer knows that name as a town, and a town holds no stance.)
+    records = extract_text("Kelm, Varga and Dunmar condemned Quennel on Tuesday.", model).records
     stances = {(s.holder, s.relation, s.target) for s in records if isinstance(s, Stance)}
-    assert stances == {(h, "condemns", "Ostrava") for h in ("Kelm", "Varga", "Dunmar")}
+    assert stances == {(h, "condemns", "Quennel") for h in ("Kelm", "Varga", "Dunmar")}
     assert model.questions == []
 
 
