@@ -129,7 +129,7 @@ SENTENCES = [
     ("Dr Nela Frost dismissed the Pellham Institute's findings as flawed.", ("Nela Frost", "negative", "Pellham Institute")),
     ("Kelm lashed out at Ruritania over the tariff dispute.", ("Kelm", "negative", "Ruritania")),
     # a cold shoulder is an attitude too, not only words or force
-    ("Gorvath shunned Ostmark at the trade conference.", ("Gorvath", "negative", "Ostmark")),
+    ("Gorvath shunned Ostmark Holdings at the trade conference.", ("Gorvath", "negative", "Ostmark Holdings")),
     # a light verb: the noun carries the meaning
     ("The Amsel Council paid tribute to Nadia Ferro at the gala.", ("Amsel Council", "supports", "Nadia Ferro")),
     ("Senator Alva Korr paid a visit to Ilka Morn in hospital.", None),
