@@ -217,6 +217,10 @@ class Answer(BaseModel):
     answer: str
     refused: bool
     citations: list[Citation] = Field(default_factory=list)
+    route: str | None = Field(
+        default=None,
+        description="What answered: graph, dates, count, passages, floor (the closest passage, quoted) or refusal.",
+    )
     dropped: list[str] = Field(
         default_factory=list, description="Sentences removed because no citation supported them."
     )

@@ -7,7 +7,7 @@ import pytest
 
 from agent.answer.question import analyse, split_parts
 from agent.answer.verify import about, close, fits, locate, mentions, supports
-from agent.evaluation.qa import best_overlap_answer, evaluate_qa
+from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_routes
 from agent.models import Answer, Citation
 
 
@@ -140,6 +140,33 @@ def test_questions_are_scored_for_answers_false_refusals_citations_and_latency()
     assert report.items[0].citations_supported == 1  # 'Kelm said nothing' does not back 'Kelm backs Veloria'
     assert report.citation_precision == 0.3333  # 1 of 3: a citation of an answer to an unanswerable question counts against
     assert (report.p50_seconds, report.p95_seconds) == (2.5, 8.1)
+
+
+def test_a_wrong_answer_is_a_false_answer_and_every_route_is_scored_beside_the_baseline():
+    gold = {"qa": [
+        {"question": "Who backs Veloria?", "answers": [["Dunmar"]], "need": "any", "articles": ["a.txt"]},
+        {"question": "Where did Kelm sign?", "answers": [["Port Halden"]], "need": "any", "articles": ["a.txt"]},
+        {"question": "What did Ostrava say?", "answers": [], "need": "refuse", "articles": []},
+    ]}
+    cite = {"n": 1, "article": "a.txt", "quote": "Dunmar backs Veloria in Port Halden."}
+    ask = evaluate_qa(gold, [
+        {"question": "Who backs Veloria?", "answer": "Dunmar supports Veloria [1].", "refused": False, "citations": [cite], "route": "graph", "seconds": 1.0},
+        {"question": "Where did Kelm sign?", "answer": "Arvane [1].", "refused": False, "citations": [cite], "route": "passages", "seconds": 4.0},
+        {"question": "What did Ostrava say?", "answer": "The articles do not say.", "refused": True, "route": "refusal", "seconds": 0.5},
+    ])
+    baseline = evaluate_qa(gold, [
+        {"question": q["question"], "answer": "Dunmar backs Veloria in Port Halden. [1]", "refused": False, "citations": [cite], "route": "passages"}
+        for q in gold["qa"]
+    ], "best-overlap sentence")
+    assert (ask.correct, ask.false_answers, ask.unanswerable_answered) == (2, 1, 0)  # "Arvane" is wrong: a false answer
+    assert (baseline.correct, baseline.false_answers, baseline.unanswerable_answered) == (2, 1, 1)
+    routes = {r.route: r for r in by_route(ask, baseline)}
+    assert list(routes) == ["graph", "passages", "refusal"]
+    assert (routes["graph"].correct, routes["graph"].baseline_correct) == (1, 1)
+    assert (routes["passages"].correct, routes["passages"].false_answers, routes["passages"].baseline_correct) == (0, 1, 1)
+    assert (routes["refusal"].correct, routes["refusal"].baseline_false_answers) == (1, 1)
+    assert routes["passages"].p50_seconds == 4.0
+    assert "passages    0/1" in format_routes(list(routes.values()))
 
 
 def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():

@@ -192,23 +192,25 @@ def ask(question: str, sources: Sources) -> Answer:
     question = check_question(question)
     composer = Composer(sources.store)
     parts = split_parts(question)
-    answered = 0
+    routes: list[str] = []
     for part in parts:
         before = len(composer.sentences)
         with stage("question"):  # the parse: spaCy loads on a process's first question
             q = read(part, sources.words)
-        ok = answer_part(q, sources, composer)
-        answered += ok
-        if not ok:
+        route = answer_part(q, sources, composer)
+        if route:
+            routes.append(route)
+        else:
             del composer.sentences[before:]
             refusal = _missing_names(q, sources) or REFUSAL
             composer.refuse(refusal if len(parts) == 1 else f"{part} {refusal}")
-    refused = answered == 0
+    refused = not routes
     return Answer(
         question=question,
         answer=" ".join(composer.sentences),
         refused=refused,
         citations=[] if refused else sorted(composer.citations.values(), key=lambda c: c.n),
+        route=routes[0] if routes else "refusal",
         dropped=composer.dropped,
     )
 
@@ -218,21 +220,22 @@ def _missing_names(q: Question, sources: Sources) -> str | None:
     return f"The articles do not mention {', '.join(missing)}." if missing else None
 
 
-def answer_part(q: Question, sources: Sources, composer: Composer) -> bool:
-    """Answer one question into `composer`; False when the articles do not answer it."""
+def answer_part(q: Question, sources: Sources, composer: Composer) -> str | None:
+    """Answer one question into `composer`: the route that answered, or None when the articles
+    do not answer it."""
     if _missing_names(q, sources):
-        return False  # a name the corpus never mentions cannot be answered from it
+        return None  # a name the corpus never mentions cannot be answered from it
     if q.route == "stance" and answer_from_graph(q, sources, composer):
-        return True
+        return "graph"
     if not q.parsed:  # read by pattern: the other routes need the parser's reading
         with stage("question"):
             q = analyse(q.text, sources.words)
     route = q.route
     if route == "date" and answer_from_dates(q, sources, composer):
-        return True
+        return "dates"
     if route == "count" and answer_count(q, sources, composer):
-        return True
-    return answer_extractive(q, sources, composer)
+        return "count"
+    return "passages" if answer_extractive(q, sources, composer) else None
 
 
 # --- stance route -----------------------------------------------------------------------
