@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.answer.question import analyse, split_parts
-from agent.answer.verify import about, close, fits, locate, mentions, supports
+from agent.answer.verify import about, close, coverage, fits, locate, mentions, offers, supports
 from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_routes
 from agent.models import Answer, Citation
 
@@ -83,6 +83,26 @@ def test_a_passage_must_be_about_the_questions_focus():
     assert about("Luca Marten died in Kesh in 1990.", dies)
     met = analyse("Where did Arno Kell and Mira Voss meet?")
     assert about("Mira Voss held talks with Arno Kell in Dunmar.", met)  # two names together suffice
+
+
+def test_coverage_weighs_the_questions_names_focus_and_words():
+    q = analyse("What is the population of the harbour town of Port Halden?")
+    assert (q.names, q.focus) == (("Port Halden",), "population")
+    assert coverage("Port Halden had a population of 12,000 at the last census; its harbour town grew.", q) == 1.0
+    # Name 2, focus 2, "harbour" 1, "town" 1: the name or the focus alone is a third.
+    assert coverage("Port Halden lies 40 kilometres north of Kesh.", q) == coverage("The population of Kesh is 9,000.", q) == 2 / 6
+    assert coverage("Kesh is a harbour town.", q) == 2 / 6
+    assert coverage("Ferries sail at noon.", q) == 0.0
+
+
+def test_the_floor_quotes_only_a_passage_holding_the_kind_of_answer_asked():
+    assert offers("Kesh lies 40 kilometres north of Port Halden.", analyse("How far is Kesh from Port Halden?"))
+    assert not offers("Kesh and Port Halden are 2 towns on the coast.", analyse("How far are the 2 towns Kesh and Port Halden apart?"))
+    assert offers("The treaty was signed in May 1887 in Kesh.", analyse("When was the Kesh treaty signed?"))
+    assert not offers("The treaty was signed in Kesh.", analyse("When was the Kesh treaty signed?"))
+    assert offers("Arno Kell founded the Tarsk Mills.", analyse("Who founded the Tarsk Mills?"))
+    assert not offers("The Tarsk Mills were founded long ago.", analyse("Who founded the Tarsk Mills?"))
+    assert not offers("Arno Kell met Mira Voss in Kesh.", analyse("Did Arno Kell meet Mira Voss?"))  # a quote says neither yes nor no
 
 
 def test_spans_must_stand_verbatim_and_be_the_kind_asked_for():

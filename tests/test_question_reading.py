@@ -92,7 +92,7 @@ def test_a_question_the_graph_cannot_answer_goes_on_with_the_full_parse(extracte
     import agent.answer.routes
 
     seen = []
-    monkeypatch.setattr(agent.answer.routes, "answer_extractive", lambda q, sources, composer: seen.append(q) or False)
+    monkeypatch.setattr(agent.answer.routes, "answer_extractive", lambda q, sources, composer, found: seen.append(q) or False)
     answer = extracted.ask("Does Qatar oppose the GNA?")  # the graph has Qatar's support only
     assert answer.refused
     assert [q.parsed for q in seen] == [True] and seen[0].focus is None and seen[0].content

@@ -55,6 +55,7 @@ class Question:
     hops: bool  # the question reaches its answer through another thing ("the city where X was born")
     stance: StanceQuery | None
     counts: str | None  # "articles", "outlets"... for "how many articles say X?"
+    terms: tuple[str, ...] = ()  # the content words' lemmas, each once: what a passage should cover
     # False: read off a stance-question pattern without the parser (`read`); its focus and
     # content are empty, so a route other than the stance graph must `analyse` it first.
     parsed: bool = True
@@ -166,6 +167,11 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
             for form in (t.lemma_.lower(), t.lower_)
         )
     )
+    terms = tuple(dict.fromkeys(
+        t.lemma_.lower() for t in doc
+        if t.pos_ in {"NOUN", "VERB", "ADJ", "NUM"} and t.i not in name_tokens and not t.is_stop and len(t.text) > 2
+        and t.lemma_.lower() not in _LIGHT_VERBS
+    ))
     focus_token = next((t for t in doc if t.pos_ == "NOUN" and t.lemma_.lower() == focus), None)
     first_name = next((t for t in doc if t.i in name_tokens), None)
     # "the population of the village where X was born": another noun stands between what is
@@ -190,7 +196,7 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     return Question(
         text=text, names=names, focus=focus, content=content, expects=expects, hops=hops,
         stance=claim_query(count_claim(text), words) if counts else stance_query(text, doc, words),
-        counts=counts.group(1).lower() if counts else None,
+        counts=counts.group(1).lower() if counts else None, terms=terms,
     )
 
 

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from agent.answer.question import Question, analyse, check_question, count_claim, read, split_parts
-from agent.answer.verify import about, close, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, supports
+from agent.answer.verify import (
+    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, offers, supports,
+)
 from agent.data.prompts import load as load_prompt
 from agent.extract.frames import DEFAULT_LEXICON
 from agent.extract.lexicon import Lexicon
@@ -43,6 +45,7 @@ if TYPE_CHECKING:  # openai and chromadb take seconds to import; a graph answer 
     from agent.model.llm import LLM
 
 REFUSAL = "The articles do not say."
+FLOOR = "The closest passage: "
 MAX_PASSAGES = 5  # shown to the model: a 1.5B model reads five short sentences fast and well
 MAX_CITED_OUTLETS = 3
 _NEGATION = re.compile(r"\b(?:not|no|never|denied|denies|deny|refused|rejected|without)\b|n't\b", re.IGNORECASE)
@@ -93,6 +96,7 @@ class Composer:
         self.citations: dict[tuple[str, int, int], Citation] = {}
         self.sentences: list[str] = []
         self.dropped: list[str] = []
+        self.evidence: list[float] = []  # each passage-route part's coverage (`Retrieved.evidence`)
 
     def say(self, text: str, passages: Iterable[Passage], given: tuple[str, ...] = (), note: str = "", shown: str | None = None) -> bool:
         """Keep `text` (written as `shown`, if given: a resolved date, a count) with the passages
@@ -158,6 +162,7 @@ class Sources:
     actors: Callable[[], list] = list
     top_k: int = 8
     words: Lexicon = DEFAULT_LEXICON  # the stance lexicon extraction used
+    refuse_below: float = 0.0  # the passages route refuses below this coverage (`verify.coverage`)
 
     def __post_init__(self) -> None:
         self._memo: dict[str, object] = {}
@@ -211,6 +216,7 @@ def ask(question: str, sources: Sources) -> Answer:
         refused=refused,
         citations=[] if refused else sorted(composer.citations.values(), key=lambda c: c.n),
         route=routes[0] if routes else "refusal",
+        coverage=round(max(composer.evidence), 3) if composer.evidence else None,
         dropped=composer.dropped,
     )
 
@@ -235,7 +241,7 @@ def answer_part(q: Question, sources: Sources, composer: Composer) -> str | None
         return "dates"
     if route == "count" and answer_count(q, sources, composer):
         return "count"
-    return "passages" if answer_extractive(q, sources, composer) else None
+    return answer_from_passages(q, sources, composer)
 
 
 # --- stance route -----------------------------------------------------------------------
@@ -586,14 +592,19 @@ def _names_found(passage: Passage | str, q: Question, names: tuple[str, ...] | N
     on: its article's title ("She directed..." under "Anouk Serra") or, for a sentence opening
     with a pronoun, the sentence before it."""
     names = q.names if names is None else names
-    if isinstance(passage, str):
-        return sum(1 for name in names if mentions(passage, name))
+    context = passage if isinstance(passage, str) else standing(passage)
+    return sum(1 for name in names if mentions(context, name))
+
+
+def standing(passage: Passage) -> str:
+    """The passage with what it stands on: its article's title and, for a sentence opening
+    with a pronoun, the text before it."""
     context = passage.quote
     if passage.article.title:
         context += " " + passage.article.title
     if _PRONOUN_START.match(passage.quote):
         context += " " + passage.article.text[max(0, passage.start - 300) : passage.start]
-    return sum(1 for name in names if mentions(context, name))
+    return context
 
 
 _PRONOUN_START = re.compile(r"^(?:she|he|it|they|its|her|his|their|the (?:city|town|village|novel|film|company|group))\b", re.IGNORECASE)
@@ -627,11 +638,68 @@ def _renumber(passages: list[Passage]) -> list[Passage]:
     return [replace(p, n=i + 1) for i, p in enumerate(passages)]
 
 
-def answer_extractive(q: Question, sources: Sources, composer: Composer) -> bool:
+@dataclass
+class Retrieved:
+    """The passages retrieved for a question, best first; how much of the question each covers
+    (`verify.coverage`, read with what it stands on); and the passage the model chose, if any."""
+
+    passages: list[Passage]
+    covers: list[float]
+    chosen: Passage | None = None
+
+    @property
+    def evidence(self) -> float:
+        """How well the best passage covers the question: what refusal is decided on."""
+        return max(self.covers, default=0.0)
+
+
+def retrieve(q: Question, sources: Sources) -> Retrieved:
     passages = build_passages(sources.store, sources.retriever.search(q.text, sources.top_k), q.text, sources.llm)
-    if not passages:
+    contexts = [standing(p) for p in passages]
+    learn_forms(contexts)  # one parser batch
+    return Retrieved(passages, [coverage(c, q) for c in contexts])
+
+
+def answer_from_passages(q: Question, sources: Sources, composer: Composer) -> str | None:
+    """The passages route: refused when the best passages cover too little of the question
+    (the fitted threshold, `Sources.refuse_below`); else the model's verified span, else the
+    closest passage, quoted."""
+    found = retrieve(q, sources)
+    composer.evidence.append(found.evidence)
+    if not found.passages or found.evidence < sources.refuse_below:
+        return None
+    if answer_extractive(q, sources, composer, found):
+        return "passages"
+    return "floor" if answer_floor(q, composer, found, sources.refuse_below) else None
+
+
+def answer_floor(q: Question, composer: Composer, found: Retrieved, threshold: float) -> bool:
+    """The floor under a failed model answer: the closest passage, quoted and cited. It is a
+    passage about the question (names and focus, `about`) covering it at least as well as the
+    refusal threshold asks, and holding an answer of the kind asked for (`offers`); the one the
+    model chose first, then by coverage."""
+    order = sorted(range(len(found.passages)), key=lambda i: -found.covers[i])  # stable: retrieval rank in ties
+    candidates = [
+        found.passages[i] for i in order
+        if found.covers[i] >= threshold and _is_direct(found.passages[i], q) and offers(found.passages[i].quote, q)
+    ]
+    if found.chosen is not None:
+        candidates.sort(key=lambda p: (p.article.id, p.start) != (found.chosen.article.id, found.chosen.start))
+    if not candidates:
         return False
-    direct = [p for p in passages if about(p.quote, q) and (not q.names or _names_found(p, q))]
+    passage = candidates[0]
+    quote = " ".join(passage.quote.split()).rstrip(" .")
+    return composer.say(quote, [passage], given=q.names, shown=f"{FLOOR}“{quote}”")
+
+
+def _is_direct(passage: Passage, q: Question) -> bool:
+    """About the question's focus and naming one of its names (when it has any)."""
+    return about(passage.quote, q) and (not q.names or bool(_names_found(passage, q)))
+
+
+def answer_extractive(q: Question, sources: Sources, composer: Composer, found: Retrieved) -> bool:
+    passages = found.passages
+    direct = [p for p in passages if _is_direct(p, q)]
     direct.sort(key=lambda p: -_names_found(p, q))  # stable: rank order within a tie
     if q.expects == "yesno" and q.names:
         # "Did X meet Y?" is answered by a passage that names both, whatever its verb.
@@ -648,10 +716,12 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer) -> bool
     link_shown = links[:1] if bridged else []  # the bridge's source goes beside its candidates
     shown = _renumber((direct[: MAX_PASSAGES - len(link_shown)] + link_shown + bridged)[: MAX_PASSAGES + 2])
     pick = _pick(q, shown, sources.llm)
-    chosen, found = _copied_from(pick, shown)
-    if chosen is None or found is None:
+    found.chosen = next((p for p in shown if p.n == pick.passage), None)
+    chosen, located = _copied_from(pick, shown)
+    if chosen is None or located is None:
         return False  # not copied from a passage: not an answer
-    span = chosen.quote[found[0] : found[1]]
+    found.chosen = chosen
+    span = chosen.quote[located[0] : located[1]]
     link = None
     if q.names and not _names_found(chosen, q):
         # The passage answers through a bridge: another shown passage names the subject

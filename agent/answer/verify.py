@@ -161,6 +161,18 @@ def about(text: str, question: Question) -> bool:
     return any(has_form(text, word) for word in question.content)
 
 
+def coverage(text: str, question: Question) -> float:
+    """How much of what the question rests on `text` covers, 0 to 1: its names (weight 2 each,
+    by `mentions`), its focus noun (2) and its other content words (1 each), in close forms.
+    The evidence a refusal is decided on: the threshold is fitted on development questions."""
+    parts = [(2, mentions(text, name)) for name in question.names]
+    if question.focus:
+        parts.append((2, has_form(text, question.focus)))
+    parts += [(1, has_form(text, term)) for term in question.terms if term != question.focus]
+    total = sum(weight for weight, _ in parts)
+    return sum(weight for weight, found in parts if found) / total if total else 0.0
+
+
 def locate(span: str, passage: str) -> tuple[int, int] | None:
     """Where `span` stands verbatim (case and spacing aside) in `passage`, or None."""
     parts = _WORD.findall(span)
@@ -170,6 +182,19 @@ def locate(span: str, passage: str) -> tuple[int, int] | None:
     pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(part) for part in parts) + r"(?!\w)"
     match = re.search(pattern, passage, re.IGNORECASE)
     return (match.start(), match.end()) if match else None
+
+
+def offers(passage: str, question: Question) -> bool:
+    """The passage holds something of the kind asked for beyond what the question itself
+    says: a number not in the question for "how many", a date for "when", a name other than
+    the question's for "who"/"where". Never for a yes/no question: a quote says neither."""
+    if question.expects == "number":
+        return bool(numbers(passage) - numbers(question.text))
+    if question.expects == "date":
+        return fits(passage, "date")
+    if question.expects in {"name", "place"}:
+        return any(not any(close_name(w.lower(), n) for name in question.names for n in naming_words(name)) for w in proper_names(passage))
+    return question.expects != "yesno"
 
 
 def fits(span: str, expects: str) -> bool:

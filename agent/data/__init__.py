@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from functools import lru_cache
 from importlib.resources import files
@@ -40,3 +41,10 @@ def titles() -> dict[str, bool]:
 def instruction_words() -> dict[str, frozenset[str]]:
     """The word lists of `instructions.toml` (addressees, answer verbs, ...), lower-case."""
     return {key: frozenset(word.lower() for word in words) for key, words in tomllib.loads(text("instructions.toml")).items()}
+
+
+@lru_cache(maxsize=1)
+def refusal() -> dict:
+    """The refusal threshold on passage coverage and the development figures it was fitted on
+    (`python -m agent.evaluation.calibrate`)."""
+    return json.loads(text("refusal.json"))

@@ -37,6 +37,7 @@ class QAItem(BaseModel):
     citations_in_allowed_articles: int
     seconds: float | None = None
     route: str | None = None  # what answered (graph, dates, count, passages, floor, refusal)
+    coverage: float | None = None  # the refusal decision's evidence (`Answer.coverage`)
 
 
 class QAReport(BaseModel):
@@ -143,7 +144,7 @@ def evaluate_qa(gold: dict, answers: list[dict], system: str = "ask") -> QARepor
             correct=correct, false_refusal=entry["need"] != "refuse" and got["refused"],
             false_answer=not got["refused"] and not correct,
             citations=len(citations), citations_supported=backed, citations_in_allowed_articles=in_allowed,
-            seconds=got.get("seconds"), route=got.get("route"),
+            seconds=got.get("seconds"), route=got.get("route"), coverage=got.get("coverage"),
         ))
     return _report(system, items)
 
