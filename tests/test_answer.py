@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.answer.question import analyse, split_parts
-from agent.answer.verify import about, close, coverage, fits, locate, mentions, offers, supports
+from agent.answer.verify import about, close, coverage, fits, locate, measured, mentions, of_kind, offers, supports
 from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_routes
 from agent.models import Answer, Citation
 
@@ -103,6 +103,42 @@ def test_the_floor_quotes_only_a_passage_holding_the_kind_of_answer_asked():
     assert offers("Arno Kell founded the Tarsk Mills.", analyse("Who founded the Tarsk Mills?"))
     assert not offers("The Tarsk Mills were founded long ago.", analyse("Who founded the Tarsk Mills?"))
     assert not offers("Arno Kell met Mira Voss in Kesh.", analyse("Did Arno Kell meet Mira Voss?"))  # a quote says neither yes nor no
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("What is the price of Kesh Cellars' red wine?", "money"),
+        ("How much money is Dunmar Mills putting into its climate fund?", "money"),
+        ("How much did Arno Kell pay for the Tarsk Mills?", "money"),
+        ("How far is Kesh from Port Halden?", "length"),
+        ("Why did Velorian emissions fall in 2019?", "clause"),
+        ("How many troops did Dunmar send?", None),
+        ("Who founded the Tarsk Mills?", None),
+    ],
+)
+def test_the_measure_a_question_asks_for_is_read_off_its_parse(question, measure):
+    assert analyse(question).measure == measure
+
+
+def test_a_span_must_be_the_measure_asked_for():
+    price = analyse("What is the price of Kesh Cellars' red wine?")
+    assert not of_kind("4,000 bottles per year", price)
+    assert of_kind("12 euros a bottle", price) and of_kind("US$1 billion", price) and of_kind("£155bn", price)
+    distance = analyse("How far is Kesh from Port Halden?")
+    assert of_kind("450 km", distance) and of_kind("about 300 miles", distance) and not of_kind("two hours", distance)
+    assert measured("rose 3.5 per cent", "percent") and not measured("won 5 awards", "money")
+    why = analyse("Why did Velorian emissions fall in 2019?")
+    assert of_kind("because coal plants closed", why) and of_kind("due to milder weather", why)
+    assert not of_kind("coal", why)
+    # The floor quotes no passage without the measure either.
+    assert not offers("Kesh Cellars sells 4,000 bottles of its red wine per year.", price)
+    assert offers("A bottle of Kesh Cellars' red wine costs 12 euros.", price)
+
+
+def test_the_wh_words_noun_is_the_kind_of_answer_not_the_focus():
+    assert analyse("Which film won best picture at the Ostra awards?").focus == "picture"
+    assert analyse("What position did Arno Kell play?").focus is None
 
 
 def test_spans_must_stand_verbatim_and_be_the_kind_asked_for():

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from agent.answer.question import Question, analyse, check_question, count_claim, read, split_parts
 from agent.answer.verify import (
-    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, offers, supports,
+    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, of_kind, offers, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.extract.frames import DEFAULT_LEXICON
@@ -222,8 +222,18 @@ def ask(question: str, sources: Sources) -> Answer:
 
 
 def _missing_names(q: Question, sources: Sources) -> str | None:
-    missing = [name for name in q.names if not any(sources.retriever.mentions(w[: max(4, len(w) - 3)]) for w in naming_words(name)[-1:])]
+    missing = [name for name in q.names if not _mentioned(name, sources.retriever)]
     return f"The articles do not mention {', '.join(missing)}." if missing else None
+
+
+def _mentioned(name: str, retriever: Retriever) -> bool:
+    """Whether any passage names `name`: its last naming word's stem, or for an abbreviation
+    ("U.S.", "U.N."), the letters with or without their dots."""
+    found = naming_words(name)[-1:]
+    if found:
+        return retriever.mentions(found[0][: max(4, len(found[0]) - 3)])
+    letters = re.sub(r"[\W_]", "", name)
+    return bool(letters) and (retriever.mentions(name) or retriever.mentions(letters))
 
 
 def answer_part(q: Question, sources: Sources, composer: Composer) -> str | None:
@@ -289,6 +299,14 @@ class _Nodes:
     def matches(self, node: str, name: str) -> bool:
         return any(same_actor(form, name, self.words) for form in self.forms(node))
 
+    def resolve(self, name: str, graph: list) -> set[str]:
+        """The graph's actors that `name` names: those with a form spelled as it is; only when
+        none is, those that are the same actor by `same_actor` (a transliteration, a fuller
+        name). "Veloria" is the actor Veloria, not the "Velorian government" beside it."""
+        actors = {e.holder for e in graph} | {e.target for e in graph}
+        exact = {a for a in actors if any(fold(f) == fold(name) for f in self.forms(a))}
+        return exact or {a for a in actors if self.matches(a, name)}
+
 
 def _relations_asked(relation: str) -> set[str]:
     """The graph relations a question's relation covers: "oppose" takes in condemnation."""
@@ -303,19 +321,24 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         return False  # not extracted yet: the extractive route answers
     status_of = {s.evidence: s.status for s in stances}
     nodes = _Nodes(sources.all_actors(), sources.words)
+    graph = sources.stance_graph()
+    # The question's actors must be graph actors; otherwise the passages answer.
+    resolved = {name: nodes.resolve(name, graph) for name in (*query.names, *query.among)}
+    if not all(resolved.values()):
+        return False
     family = _relations_asked(query.relation)
     asked_side = "target" if query.ask_for == "holders" else "holder"
     other_side = "holder" if asked_side == "target" else "target"
     # One row per answering actor, merged across edges whose names are the same actor.
     rows: dict[str, dict] = {}
-    for edge in sources.stance_graph():
+    for edge in graph:
         if edge.relation not in family:
             continue
-        asked = next((name for name in query.names if nodes.matches(getattr(edge, asked_side), name)), None)
+        asked = next((name for name in query.names if getattr(edge, asked_side) in resolved[name]), None)
         if asked is None:
             continue
         other = getattr(edge, other_side)
-        if query.among and not any(nodes.matches(other, name) for name in query.among):
+        if query.among and not any(other in resolved[name] for name in query.among):
             continue
         key = next((k for k in rows if same_actor(k, other, sources.words)), other)
         row = rows.setdefault(
@@ -365,7 +388,10 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
             text, note = f"{holder} was said to {base} {target}", f", which was denied ({outlets})"
         else:
             text, note = f"{holder} was said to {base} {target}", f" ({outlets})"
-        given = (*q.names, *row["forms"], verb, base)  # the verb is the grammar's reading of the quote
+        # The asked side may be named another way in the quote (an alias of the actor asked
+        # about); the answering side must be named as the answer names it, and the verb is the
+        # grammar's reading of the quote: the check any passage answer passes.
+        given = (*q.names, *(row["forms"] - row["own"]), verb, base)
         if composer.say(text, cited, given=given, note=note):
             said += 1
     return said > 0
@@ -498,12 +524,11 @@ def _count_from_graph(q: Question, claim: str, unit: str, sources: Sources, comp
     if not any(isinstance(r, Stance) for r in sources.all_records()):
         return False
     nodes = _Nodes(sources.all_actors(), sources.words)
+    graph = sources.stance_graph()
+    targets = set().union(*(nodes.resolve(n, graph) for n in query.names))
+    holders = set().union(*(nodes.resolve(n, graph) for n in query.among))
     family = _relations_asked(query.relation)
-    edges = [
-        e for e in sources.stance_graph()
-        if e.relation in family
-        and any(nodes.matches(e.target, n) for n in query.names) and any(nodes.matches(e.holder, n) for n in query.among)
-    ]
+    edges = [e for e in graph if e.relation in family and e.target in targets and e.holder in holders]
     if not edges:
         return False
     status_of = {s.evidence: s.status for s in sources.all_records() if isinstance(s, Stance)}
@@ -731,6 +756,8 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
             return False
     if q.expects != "yesno" and not fits(span, q.expects):
         return _second_hop(q, sources, composer, chosen, span) if q.hops and _is_name(span) else False
+    if not of_kind(span, q):
+        return False  # "4,000 bottles" for a price: the floor may still quote a passage that has one
     if not about(chosen.quote, q) and not (link and about(link.quote, q)):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 
+from agent import data
 from agent.answer.question import Question
 from agent.text.dates import MONTH_NAMES
 from agent.text.nlp import parse
@@ -107,7 +108,9 @@ def mentions(text: str, name: str) -> bool:
     by 'Kell', 'Velorian' by 'Veloria'), not by a first name alone."""
     found = naming_words(name)
     if not found:
-        return False
+        # An abbreviation ("U.S."): its letters, with or without the dots, as written.
+        letters = re.sub(r"[\W_]", "", name)
+        return bool(letters) and bool(re.search(r"(?<!\w)" + r"\.?".join(map(re.escape, letters)) + r"\.?(?!\w)", text))
     return any(close_name(found[-1], w) for w in words(text))
 
 
@@ -184,10 +187,43 @@ def locate(span: str, passage: str) -> tuple[int, int] | None:
     return (match.start(), match.end()) if match else None
 
 
+_MEASURE_TOKEN = re.compile(r"\d[\d,.]*[^\W\d_]*|[^\W_]+|[^\w\s]", re.UNICODE)
+
+
+def measured(text: str, kind: str) -> bool:
+    """`text` holds a number in `kind`'s units (measures.toml), the unit beside the number or
+    after a multiplier: "12 euros", "US$1 billion", "£155bn", "450 km", "3.5 per cent"."""
+    units = data.measures()["units"].get(kind)
+    if not units:
+        return True
+    tokens = [t.lower() for t in _MEASURE_TOKEN.findall(text)]
+    for i, token in enumerate(tokens):
+        if not token[0].isdigit() and token not in NUMBER_WORDS:
+            continue
+        near = tokens[max(0, i - 2) : i] + tokens[i + 1 : i + 4] + [re.sub(r"^[\d,.]+", "", token)]  # "5km" -> "km"
+        pairs = [f"{a} {b}" for a, b in zip(near, near[1:])]
+        if any(w in units or w.removesuffix("s") in units or w.removesuffix("es") in units for w in near + pairs if w):
+            return True
+    return False
+
+
+def of_kind(span: str, question: Question) -> bool:
+    """The span is the measure the question asks for: money for a price, a length for a
+    distance, a clause (a verb, or a cause: "because of ...") for "why"."""
+    if question.measure is None:
+        return True
+    if question.measure == "clause":
+        (doc,) = parse([span])
+        return any(t.pos_ in {"VERB", "AUX"} for t in doc) or doc[0].pos_ in {"SCONJ", "ADP"}
+    return measured(span, question.measure)
+
+
 def offers(passage: str, question: Question) -> bool:
     """The passage holds something of the kind asked for beyond what the question itself
     says: a number not in the question for "how many", a date for "when", a name other than
     the question's for "who"/"where". Never for a yes/no question: a quote says neither."""
+    if question.measure not in (None, "clause") and not measured(passage, question.measure):
+        return False
     if question.expects == "number":
         return bool(numbers(passage) - numbers(question.text))
     if question.expects == "date":

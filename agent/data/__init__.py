@@ -48,3 +48,10 @@ def refusal() -> dict:
     """The refusal threshold on passage coverage and the development figures it was fitted on
     (`python -m agent.evaluation.calibrate`)."""
     return json.loads(text("refusal.json"))
+
+
+@lru_cache(maxsize=1)
+def measures() -> dict[str, dict[str, frozenset[str]]]:
+    """`asks`: kind -> lemmas that ask for that measure; `units`: kind -> its units (measures.toml)."""
+    table = tomllib.loads(text("measures.toml"))
+    return {section: {kind: frozenset(w.lower() for w in words) for kind, words in table[section].items()} for section in ("asks", "units")}
