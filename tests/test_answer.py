@@ -109,6 +109,7 @@ def test_the_floor_quotes_only_a_passage_holding_the_kind_of_answer_asked():
     ("question", "measure"),
     [
         ("What is the price of Kesh Cellars' red wine?", "money"),
+        ("What price per share did Arno Kell offer for the Tarsk Mills?", "money"),
         ("How much money is Dunmar Mills putting into its climate fund?", "money"),
         ("How much did Arno Kell pay for the Tarsk Mills?", "money"),
         ("How far is Kesh from Port Halden?", "length"),
@@ -240,3 +241,18 @@ def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
     assert pronoun_subject("the Kesh Glassworks", entry) is None
     headline = passage("Veloria and Dunmar call for talks in the harbour dispute", "She said the talks would resume.")
     assert pronoun_subject("She said the talks would resume", headline) is None
+
+
+def test_the_refusal_threshold_is_fitted_on_answerable_and_unanswerable_questions():
+    from agent.evaluation.calibrate import fit
+    from agent.evaluation.qa import QAItem
+
+    def item(need: str, coverage: float | None) -> QAItem:
+        return QAItem(question=f"q{coverage}{need}", need=need, answer="", refused=False, correct=False, false_refusal=False,
+                      false_answer=False, citations=0, citations_supported=0, citations_in_allowed_articles=0, coverage=coverage)
+
+    items = [item("any", 0.9), item("any", 0.7), item("any", 0.4), item("refuse", 0.5), item("refuse", 0.3), item("any", None)]
+    threshold, table = fit(items)
+    # 0.7 refuses both unanswerable ones for one false refusal (cost 1); 0.5 lets one through (cost 1 + 2).
+    assert threshold == 0.7
+    assert dict(table)[0.7] == {"false_refusals": 1, "unanswerable_let_through": 0, "cost": 1}

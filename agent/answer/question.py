@@ -202,14 +202,16 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     return Question(
         text=text, names=names, focus=focus, content=content, expects=expects, hops=hops,
         stance=claim_query(count_claim(text), words) if counts else stance_query(text, doc, words),
-        counts=counts.group(1).lower() if counts else None, terms=terms, measure=_measure(doc, focus),
+        counts=counts.group(1).lower() if counts else None, terms=terms,
+        measure=_measure(doc, [doc[i].lemma_.lower() for i in sorted(asked_kind) if doc[i].pos_ == "NOUN"] + [focus]),
     )
 
 
-def _measure(doc, focus: str | None) -> str | None:
+def _measure(doc, nouns: list[str | None]) -> str | None:
     """What the answer must measure, read off the parse: "why" wants a clause; "how far" a
-    length; "how much money" or "how much did X pay" money; "the price of X" money (the
-    kinds and their words: measures.toml)."""
+    length; "how much money" or "how much did X pay" money; "what price", "the price of X"
+    money (`nouns`: the wh-word's nouns, then the focus; the kinds and their words:
+    measures.toml)."""
     asks = data.measures()["asks"]
 
     def kind(lemma: str | None) -> str | None:
@@ -225,7 +227,7 @@ def _measure(doc, focus: str | None) -> str | None:
             noun = doc[token.i + 2] if token.i + 2 < len(doc) and doc[token.i + 2].pos_ == "NOUN" else None
             verb = next((t for t in doc if t.pos_ == "VERB"), None)
             return kind(noun.lemma_.lower()) if noun is not None else kind(verb.lemma_.lower() if verb is not None else None)
-    return kind(focus)
+    return next((k for k in map(kind, nouns) if k), None)
 
 
 def count_claim(text: str) -> str:

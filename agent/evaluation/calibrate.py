@@ -1,47 +1,46 @@
 """Fitting the refusal threshold on development questions, answerable and unanswerable.
 
-Run `agent eval --gold SET --questions --json` with `DOSSIER_REFUSE_BELOW=0` (nothing refused
-for low coverage) on each development set, then
+Refusal is a decision on its own evidence: how much of the question the best retrieved passage
+covers (`Answer.coverage`, `verify.coverage`). Run `agent eval --gold SET --questions --json` on
+development sets that hold both kinds of question, then
 
     python -m agent.evaluation.calibrate RUN.json [RUN.json ...] [--write]
 
-For each candidate threshold, a question whose coverage (`Answer.coverage`) is below it is
-refused: right if it was unanswerable, a false refusal if not; the others keep the outcome
-the run gave them. The threshold kept is the one with the most right outcomes less twice
-the false answers (a wrong answer costs more than a refusal: a reader acts on it), the
-lowest such. `--write` stores it with its figures in agent/data/refusal.json.
+Each candidate threshold refuses the questions whose coverage is below it. It costs one for an
+answerable question refused (a false refusal) and two for an unanswerable one let through (a
+false answer: a reader acts on it). The threshold kept costs least, the lowest such.
+`--write` stores it with its figures in agent/data/refusal.json, which `ask` reads
+(DOSSIER_REFUSE_BELOW overrides it). Questions answered without passages (the graph, dates)
+or refused for a name no article mentions carry no coverage and take no part.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
 from agent.evaluation.qa import QAItem
 
-WRONG_ANSWER_COST = 2
+FALSE_ANSWER_COST = 2
 DATA = Path(__file__).resolve().parent.parent / "data" / "refusal.json"
 
 
-def outcome(items: list[QAItem], threshold: float) -> dict[str, int]:
-    right = false_answers = false_refusals = 0
-    for item in items:
-        refused = item.refused or (item.coverage is not None and item.coverage < threshold)
-        if refused:
-            right += item.need == "refuse"
-            false_refusals += item.need != "refuse"
-        else:
-            right += item.correct
-            false_answers += not item.correct
-    return {"correct": right, "false_answers": false_answers, "false_refusals": false_refusals}
+def cost(items: list[QAItem], threshold: float) -> dict[str, int]:
+    false_refusals = sum(1 for i in items if i.need != "refuse" and i.coverage < threshold)  # type: ignore[operator]
+    let_through = sum(1 for i in items if i.need == "refuse" and i.coverage >= threshold)  # type: ignore[operator]
+    return {"false_refusals": false_refusals, "unanswerable_let_through": let_through, "cost": false_refusals + FALSE_ANSWER_COST * let_through}
 
 
 def fit(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]:
-    """The threshold with the best score, and every candidate's figures (lowest first)."""
-    candidates = sorted({0.0} | {round(i.coverage, 3) for i in items if i.coverage is not None} | {1.01})
-    table = [(t, outcome(items, t)) for t in candidates]
-    best = max(table, key=lambda row: (row[1]["correct"] - WRONG_ANSWER_COST * row[1]["false_answers"], -row[0]))
+    """The threshold that costs least (the lowest of equals), and every candidate's figures."""
+    scored = [i for i in items if i.coverage is not None]
+    # Each coverage seen is a candidate (a question at the threshold is kept), stored rounded
+    # down to three places so the stored figure keeps the same questions.
+    candidates = sorted({0.0} | {math.floor(i.coverage * 1000) / 1000 for i in scored} | {1.01})  # type: ignore[operator]
+    table = [(t, cost(scored, t)) for t in candidates]
+    best = min(table, key=lambda row: (row[1]["cost"], row[0]))
     return best[0], table
 
 
@@ -53,15 +52,15 @@ def main(args: list[str]) -> None:
     threshold, table = fit(items)
     for t, figures in table:
         mark = "  <-" if t == threshold else ""
-        print(f"{t:5.3f}  {figures['correct']:>4} correct  {figures['false_answers']:>4} false answers  {figures['false_refusals']:>4} false refusals{mark}")
-    chosen = dict(table)[threshold]
+        print(f"{t:5.3f}  {figures['false_refusals']:>4} false refusals  {figures['unanswerable_let_through']:>4} unanswerable let through{mark}")
+    scored = [i for i in items if i.coverage is not None]
     summary = {
         "threshold": threshold,
         "fitted_on": [Path(p).name for p in paths],
-        "questions": len(items),
-        "unanswerable": sum(i.need == "refuse" for i in items),
-        "objective": f"correct - {WRONG_ANSWER_COST} x false answers",
-        **chosen,
+        "questions": len(scored),
+        "unanswerable": sum(i.need == "refuse" for i in scored),
+        "objective": f"false refusals + {FALSE_ANSWER_COST} x unanswerable let through (the cost below)",
+        **dict(table)[threshold],
     }
     print(json.dumps(summary))
     if "--write" in args:

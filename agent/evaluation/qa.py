@@ -207,7 +207,8 @@ def run(gold: dict, answer: Callable[[str], Answer], system: str, log: Callable[
         started = time.perf_counter()
         result = answer(entry["question"])
         seconds = time.perf_counter() - started
-        answers.append(result.model_dump(mode="json") | {"seconds": seconds})
+        # Keyed by the gold's own text: `ask` folds a question's whitespace.
+        answers.append(result.model_dump(mode="json") | {"question": entry["question"], "seconds": seconds})
         if log:
             log(f"{system} {n}/{len(questions)} {result.route or '?'} {seconds:.1f} s: {entry['question'][:80]}")
     return evaluate_qa(gold, answers, system)
