@@ -64,6 +64,9 @@ def test_paraphrase_keeps_true_sentences():
     quote = "The deployment remains small, with 35 Velorian troops so far, led by a general."
     assert supports("There are 35 Velorian troops in Dunmar.", quote, given=("Velorian", "Dunmar"))
     assert supports("Veloria has sent 35 troops.", quote)  # 'Veloria' ~ 'Velorian'
+    # A passage quoted whole (the floor) states itself, possessive names included.
+    possessive = "Dunmar backs Arno Kell's Velorian government, while Kelm's militia backs Ostrava's army."
+    assert supports(possessive.rstrip("."), possessive)
 
 
 def test_wrong_numbers_and_new_names_are_not_supported():

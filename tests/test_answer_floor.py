@@ -28,6 +28,10 @@ U.S. emissions fell by 2.1% in 2019 because power plants burned less coal. Emiss
 
 Union leader Orrin Vask criticised Mayor Dalia Fenwright over the closure of the Port Halden ferry. The ferry had carried 300 passengers a day before it stopped in March because of storm damage to the harbour wall. Fenwright said the harbour needed repairs.
 """,
+    "bridge.txt": """Bridge closed
+
+The reason the Aldmere bridge closed in May: cracks in its northern pier. Engineers will inspect it again in June.
+""",
     "war.txt": """Ostrava's war enters a third year
 
 Ostrava's war with Veloria entered its third year on Monday. In the war, Kelm and Dunmar back Ostrava, while the Northern Compact backs Veloria.
@@ -70,12 +74,13 @@ def test_an_abbreviation_does_not_split_the_question(settings, tmp_path: Path):
 
 def test_the_floor_quotes_the_passage_the_model_chose_when_its_words_fail_the_checks(settings, tmp_path: Path):
     with _corpus(settings, tmp_path) as corpus:
-        answer = corpus.ask("Why did the Port Halden ferry stop?")
+        answer = corpus.ask("Why did the Aldmere bridge close?")
         _verbatim(corpus, answer)
-    # The model chose the passage but copied a noun phrase, no reason: the passage is quoted.
-    assert answer.route == "floor" and answer.answer.startswith(FLOOR)
+    # The model chose the passage but copied the noun phrase after the colon, no clause: the
+    # passage it chose is quoted and cited instead of a refusal.
+    assert answer.route == "floor" and answer.answer.startswith(FLOOR) and not answer.refused
     (citation,) = answer.citations
-    assert "storm damage" in citation.quote and citation.article == "ferry.txt"
+    assert "cracks in its northern pier" in citation.quote and citation.article == "bridge.txt"
 
 
 def test_refusal_is_decided_on_coverage_against_the_fitted_threshold(settings, tmp_path: Path):

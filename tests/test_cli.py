@@ -45,7 +45,7 @@ def test_ingest_then_ask_json(env):
 
     answer = json.loads(runner.invoke(ask_app, ["--json", "Who backs the GNA?"]).stdout)
     assert set(answer) == {"question", "answer", "refused", "route", "citations"}
-    assert answer["route"] == "passages"  # nothing extracted: the passages answer
+    assert answer["route"] in {"passages", "floor"}  # nothing extracted: the passages answer (or the one the model chose, quoted)
     assert not answer["refused"] and answer["citations"]
     assert set(answer["citations"][0]) == {"n", "article", "title", "outlet", "date", "start", "end", "quote"}
 

@@ -128,10 +128,11 @@ _OPENERS = frozenset("yes no there here after before since while according both 
 
 
 def proper_names(sentence: str) -> list[str]:
-    """Capitalised words, the first one unless it is a common opener ("The", "Yes")."""
+    """Capitalised words, the first one unless it is a common opener ("The", "Yes"), without a
+    possessive 's (as `words` reads them: "Kell's" is the name Kell)."""
     found = []
     for i, match in enumerate(_WORD.finditer(sentence)):
-        word = match.group()
+        word = re.sub(r"['’]s$", "", match.group())
         if all(part in NUMBER_WORDS for part in word.lower().split("-")):
             continue  # numbers are checked as numbers
         if word[0].isupper() and len(word) > 1 and word.lower() not in _STOP and not (i == 0 and word.lower() in _OPENERS):
