@@ -374,6 +374,11 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
         count = len(by_outlet)
         sides = (nodes.forms(row["asked"]) | row["forms"] - row["own"], row["own"])
         cited = [_with_context(p, sides) for p in list(by_outlet.values())[:MAX_CITED_OUTLETS]]
+        # Each cited quote names the answering actor itself, in any of its forms ("United
+        # Nations" for "UN"): an edge whose sentence does not say it is no citation.
+        cited = [p for p in cited if any(mentions(p.quote, form) for form in row["own"])]
+        if not cited:
+            continue
         # The answering actor in the words its cited passages use ("UN" where they say "UN"),
         # so each passage supports its sentence on its own; else its canonical name.
         name = _most_cited_form(row["name"], row["own"], cited)
@@ -390,10 +395,9 @@ def answer_from_graph(q: Question, sources: Sources, composer: Composer) -> bool
             text, note = f"{holder} was said to {base} {target}", f", which was denied ({outlets})"
         else:
             text, note = f"{holder} was said to {base} {target}", f" ({outlets})"
-        # The asked side may be named another way in the quote (an alias of the actor asked
-        # about); the answering side must be named as the answer names it, and the verb is the
-        # grammar's reading of the quote: the check any passage answer passes.
-        given = (*q.names, *(row["forms"] - row["own"]), verb, base)
+        # Both sides may be named another way in the quote (an alias), and the verb is the
+        # grammar's reading of the quote: otherwise the check any passage answer passes.
+        given = (*q.names, *row["forms"], verb, base)
         if composer.say(text, cited, given=given, note=note):
             said += 1
     return said > 0
