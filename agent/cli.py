@@ -122,6 +122,8 @@ def ingest(
         err.print(f"[yellow]restored[/yellow] {report.restored} vectors that were missing from the index (their text is in the store)")
     for skipped in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(str(skipped))}")
+    for note in report.notes:
+        err.print(f"[yellow]note[/yellow] {escape(str(note))}")
     if not (report.added or report.replaced or report.unchanged):
         if not report.files and not report.records:
             from agent.ingest.readers import SUPPORTED
@@ -293,6 +295,17 @@ def _emit(items, as_json: bool, as_csv: bool, row) -> bool:
     return as_json or as_csv
 
 
+def _none_found(what: str, actor: str | None, corpus: Corpus) -> str:
+    """Why a listing is empty: nothing extracted yet, or no actor by that name among what was."""
+    extracted = sum(1 for records in corpus.records_by_article().values() if records is not None)
+    if not extracted:
+        return f"no {what}: run `agent extract PATH` first"
+    among = f"among the {_count(extracted, 'extracted article')}"
+    if actor:
+        return f"no {what} for {actor!r} {among}: check the name (`agent actors` lists every name and alias)"
+    return f"no {what} {among}"
+
+
 def _short(text: str, limit: int) -> str:
     """Cut at a word boundary, marked with an ellipsis."""
     text = " ".join(text.split())
@@ -335,12 +348,13 @@ def stances(
         _fail(DossierError(f"unknown --relation {relation!r}: use supports, opposes, condemns or calls_for"))
     with Corpus(_settings(index)) as corpus:
         edges = corpus.stances(actor=actor, relation=relation)
-    if relation is None:
-        edges = [e for e in edges if e.relation != "calls_for"]
+        if relation is None:
+            edges = [e for e in edges if e.relation != "calls_for"]
+        empty = None if edges else _none_found("stances", actor, corpus)
     if _emit(edges, as_json, as_csv, lambda e: e.row()):
         return
-    if not edges:
-        console.print("no stances" + (f" for {actor!r}" if actor else "") + ": run `agent extract PATH` first, or check the name")
+    if empty:
+        console.print(escape(empty))
         return
     rows, quotes = [], []
     for edge in edges:
@@ -364,6 +378,7 @@ def actors(
     with Corpus(_settings(index)) as corpus:
         found = corpus.actors(actor=why or actor)
         aliases_path = corpus.aliases_path
+        empty = None if found else _none_found("actors", actor, corpus)
     if why is not None:
         if not found:
             _fail(DossierError(f"no actor is called {why!r}: see `agent actors`"))
@@ -372,8 +387,8 @@ def actors(
         return
     if _emit(found, as_json, as_csv, lambda a: a.row()):
         return
-    if not found:
-        console.print("no actors" + (f" called {actor!r}" if actor else "") + ": run `agent extract PATH` first")
+    if empty:
+        console.print(escape(empty))
         return
     rows = [[item.name, item.type, "; ".join(a for a in item.aliases if a != item.name), "; ".join(item.leads),
              str(len(item.articles)), str(len(item.outlets))] for item in found]
@@ -381,7 +396,7 @@ def actors(
 
 
 def _explain(item, aliases_path: Path) -> None:
-    console.print(f"[bold]{escape(item.name)}[/bold] ({item.type}): {len(item.articles)} articles, {len(item.outlets)} outlets")
+    console.print(f"[bold]{escape(item.name)}[/bold] ({item.type}): {_count(len(item.articles), 'article')}, {_count(len(item.outlets), 'outlet')}")
     if item.leads:
         console.print(f"  leads: {escape(', '.join(item.leads))}")
     if item.led_by:
@@ -502,7 +517,7 @@ def forget(
     with Corpus(_settings(index)) as corpus:
         removed = corpus.forget(ids)
         left = corpus.store.counts()[0]
-    console.print(f"forgot {len(removed)} article{'s' if len(removed) != 1 else ''}: {escape(', '.join(removed))}. Index: {left} articles.")
+    console.print(f"forgot {_count(len(removed), 'article')}: {escape(', '.join(removed))}. Index: {_count(left, 'article')}.")
 
 
 @app.command()

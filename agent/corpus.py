@@ -22,8 +22,9 @@ from agent import data
 from agent.errors import DossierError, no_index, read_only, store_damaged
 from agent.extract.pipeline import ArticleResult, cache_key, extract_article, extract_text, run_batch
 from agent.index.store import Store
+from agent.ingest import boilerplate as furniture
 from agent.ingest.chunking import chunk_article
-from agent.ingest.readers import SUPPORTED, Skipped, is_record, printable, read_paths
+from agent.ingest.readers import SUPPORTED, Note, Skipped, is_record, printable, read_paths
 from agent.model.local import model_endpoint, model_file
 from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, ReadStance, Record, Stance
 from agent.output.export import record_from_dict
@@ -52,6 +53,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     records: int = 0  # of all the items above, the JSON Lines records; the rest are files and URLs
+    notes: list[Note] = field(default_factory=list)  # web pages whose body was replaced, or is short
     chunks: int = 0
     restored: int = 0  # vectors of unchanged articles that were missing and were re-added
     seconds: float = 0.0
@@ -181,10 +183,13 @@ class Corpus:
                 known, owners = self.store.content_hashes(), self.store.article_paths()
                 items = read_paths(
                     paths, self.settings.max_file_bytes, known, owners, self.settings.fetch_timeout,
-                    self.settings.fetch_allow_private,
+                    self.settings.fetch_allow_private, self.boilerplate,
                 )
                 pending: list[tuple[Article, list[Chunk], bool]] = []  # article, its chunks, replaces an old version
                 for item in items:
+                    if isinstance(item, Note):
+                        report.notes.append(item)
+                        continue
                     report.records += is_record(item)
                     if isinstance(item, Skipped):
                         report.skipped.append(item)
@@ -228,6 +233,12 @@ class Corpus:
         add_chunks(self.collection, [c for _, chunks, _ in batch for c in chunks])
         for article, _, _ in batch:
             bar.advance(printable(article.id))
+
+    @property
+    def boilerplate(self) -> furniture.Boilerplate:
+        """Page furniture removed from every text as it is read: the shipped patterns plus the
+        user's (DOSSIER_BOILERPLATE, or boilerplate.txt in the index folder)."""
+        return furniture.load(furniture.user_file(self.settings.index_path, self.settings.boilerplate))
 
     def articles(self) -> list[Article]:
         return self.store.articles()

@@ -351,7 +351,7 @@ def flat(record: Record) -> dict:
 
 ACTOR_COLUMNS = ["name", "type", "aliases", "leads", "led_by", "articles", "outlets"]
 EDGE_COLUMNS = ["holder", "relation", "target", "status", "outlets", "article", "start", "end", "quote", "quote_status"]
-DATE_COLUMNS = ["text", "value", "precision", "anchor", "unresolved", "event", "article", "start", "end", "quote"]
+DATE_COLUMNS = ["type", "text", "event", "value", "precision", "anchor", "unresolved", "article", "start", "end", "quote"]
 
 
 def listing_rows(items: Iterable[CanonicalActor | Edge | DateMention]) -> tuple[list[str], list[dict]]:

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     fetch_allow_private: bool = Field(
         False, description="Fetch URLs on private, loopback and link-local addresses (an intranet); refused by default."
     )
+    boilerplate: Path | None = Field(
+        None, description="Your page-furniture line patterns, added to the shipped ones (default: boilerplate.txt in the index)."
+    )
 
     # Extraction.
     lexicon: Path | None = Field(None, description="Your stance words, added to the shipped ones (default: lexicon.toml in the index).")

@@ -263,3 +263,28 @@ def test_a_bare_common_noun_or_a_country_backing_its_own_government_is_no_edge()
     ]
     edges = Consolidation(records).stance_graph()
     assert {(e.holder, e.target) for e in edges} == {("Chile", "Council of Unity"), ("Vessa Party", "Council of Unity")}
+
+
+def test_the_same_name_words_in_another_order_are_one_actor_even_in_one_article():
+    records = [
+        _actor("Government of Northern Unity", "a", "government"),
+        _actor("Northern Unity Government", "a", "government"),  # the same article, another order
+        _actor("Northern Unity Council", "a", "government"),  # another word: another actor
+    ]
+    c = Consolidation(records)
+    assert _same(c, "Government of Northern Unity", "Northern Unity Government")
+    assert not _same(c, "Northern Unity Council", "Northern Unity Government")
+
+
+def test_the_canonical_name_is_the_full_name_not_the_surname_used_most():
+    records = [
+        _actor("Lena Brask", "a", "person", aliases=["Brask"]),
+        _stance("Brask", "Harbour Rovers", "a"),
+        _stance("Brask", "Velmora Docks", "b"),
+        _stance("Brask", "Kessel Holdings", "c"),
+        _actor("Brask", "b", "person"),
+        _actor("Brask", "c", "person"),
+    ]
+    c = Consolidation(records)
+    assert c.canonical("Brask") == "Lena Brask"
+    assert "Lena Brask" in _by_name(c)

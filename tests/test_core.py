@@ -11,7 +11,8 @@ import pytest
 from agent.answer.routes import Composer, Passage
 from agent.corpus import Corpus
 from agent.ingest.chunking import chunk_article
-from agent.ingest.readers import Skipped, read_paths
+from agent.ingest.readers import read_paths
+from agent.models import Article
 from agent.schemas import all_schemas
 from agent.settings import Settings
 from agent.text.sentences import split_sentences
@@ -20,7 +21,7 @@ from .conftest import EXAMPLES, ROOT
 
 
 def _articles(*paths):
-    return {a.id: a for a in read_paths(paths, 10_000_000) if not isinstance(a, Skipped)}
+    return {a.id: a for a in read_paths(paths, 10_000_000) if isinstance(a, Article)}
 
 
 def test_reads_the_metadata_each_article_states():

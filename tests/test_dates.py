@@ -192,9 +192,10 @@ def test_weekdays_without_anchor_are_unresolved():
 @pytest.mark.parametrize(
     ("expression", "anchor", "expected"),
     [
-        ("January 12", WED, ("2020-01-12", "day")),
+        # Without a sentence marking it future, a day and month lies on or before publication.
+        ("January 12", WED, ("2019-01-12", "day")),
         ("December 28", WED, ("2019-12-28", "day")),  # the nearer year, not the anchor's
-        ("January 3", date(2020, 12, 30), ("2021-01-03", "day")),
+        ("January 3", date(2020, 12, 30), ("2020-01-03", "day")),
         ("February 29", date(2021, 1, 10), ("2020-02-29", "day")),
         ("January 12", None, ("--01-12", "day")),
         ("12 January", None, ("--01-12", "day")),
@@ -234,7 +235,8 @@ def test_weekdays_without_anchor_are_unresolved():
         ("last week", None, (None, None)),
         ("last year", None, (None, None)),
         ("12 janvier 2020", None, ("2020-01-12", "day")),  # through dateparser, absolute only
-        ("12 janvier", WED, ("2020-01-12", "day")),
+        ("12 janvier", WED, ("2019-01-12", "day")),
+        ("3 janvier", date(2020, 1, 8), ("2020-01-03", "day")),
         ("12 janvier", None, ("--01-12", "day")),
         ("03/04", WED, (None, None)),  # ambiguous day/month order: no guess
         ("banana", WED, (None, None)),
@@ -343,3 +345,65 @@ def test_module_names_no_corpus_entities():
     source = (ROOT / "agent" / "extract" / "dates.py").read_text(encoding="utf-8")
     for name in ("GNA", "LNA", "Haftar", "Libya", "Tripoli", "Sirte", "Erdogan", "Putin", "Serraj", "Turkey", "Russia"):
         assert name not in source
+
+
+# --- the parse decides which side of publication a date lies (issue 25) ----------------------
+
+AUG_21 = date(2019, 8, 21)  # a Wednesday
+
+
+def _misread(cases: list[tuple[str, str, date, str | None]]) -> list[str]:
+    """The cases whose expression does not resolve to the expected value, in the article and alone."""
+    wrong = []
+    for sentence, expression, anchor, expected in cases:
+        found = by_text(find_date_mentions(make_article(sentence, anchor)), expression).value
+        alone = resolve(expression, anchor, sentence)[0]
+        if (found, alone) != (expected, expected):
+            wrong.append(f"{sentence!r}: {expression!r} -> {found} / {alone}, expected {expected}")
+    return wrong
+
+
+def test_a_weekday_after_publication_needs_a_verb_that_looks_ahead():
+    assert not _misread([
+        ("As of Monday, 500 people had registered for the vote.", "As of Monday", FRI_ANCHOR, "2021-03-08"),
+        ("Starting Monday, protesters gathered outside the council.", "Starting Monday", FRI_ANCHOR, "2021-03-08"),
+        ("Kessa said on Monday that the council would vote on Friday.", "on Friday", FRI_ANCHOR, "2021-03-12"),
+        ("Kessa said on Monday that the council would vote on Friday.", "on Monday", FRI_ANCHOR, "2021-03-08"),
+        ("A spokesman for the Compact declined to comment on Friday.", "on Friday", FRI_ANCHOR, "2021-03-05"),
+        ("The Compact appealed to all parties to stop fighting on Friday.", "on Friday", FRI_ANCHOR, "2021-03-12"),
+        ("If talks fail on Friday, the strike goes on.", "on Friday", FRI_ANCHOR, "2021-03-12"),
+    ])
+
+
+def test_a_month_after_publication_needs_a_verb_that_looks_ahead():
+    assert not _misread([
+        ("The harbour exhibition runs through October.", "through October", AUG_21, "2019-10"),
+        ("The ferry service resumes in mid-September.", "in mid-September", AUG_21, "2019-09"),
+        ("The ferry service was suspended in mid-September.", "in mid-September", AUG_21, "2018-09"),
+        ("Sales at the Velmora docks fell in October.", "in October", AUG_21, "2018-10"),
+    ])
+
+
+def test_a_day_and_month_after_publication_needs_a_verb_that_looks_ahead():
+    assert not _misread([
+        ("The truce began on January 12.", "on January 12", WED, "2019-01-12"),
+        ("The truce will begin on January 12.", "on January 12", WED, "2020-01-12"),
+        ("Parliament reconvenes on January 3.", "on January 3", date(2020, 12, 30), "2021-01-03"),
+    ])
+
+
+def test_today_and_tomorrow_resolve_only_when_they_name_a_day():
+    assert not _misread([
+        ("If I wake up tomorrow and the river has risen, we leave the valley.", "tomorrow", AUG_21, None),  # a condition
+        ("Today the Velmora valley has a reputation for its wine.", "Today", AUG_21, None),  # generic: nowadays
+        ("'I walk the dogs to the harbour today, as I do every day,' Kessa said.", "today", AUG_21, None),  # a habit
+        ("'Every morning I tell myself that tomorrow will be better,' the farmer said.", "tomorrow", AUG_21, None),
+        ("The leaders of tomorrow met in Velmora.", "tomorrow", AUG_21, None),
+        ("Their plan will not create a better tomorrow for the valley.", "tomorrow", AUG_21, None),
+        ("Kessa wrote that the boat had to leave tonight, the court papers say.", "tonight", AUG_21, None),  # her night
+        ("The minister said today that the talks had failed.", "today", AUG_21, "2019-08-21"),
+        ("The council voted today on the harbour plan.", "today", AUG_21, "2019-08-21"),
+        ("Today the mayor is visiting the harbour.", "Today", AUG_21, "2019-08-21"),
+        ("The council will vote tomorrow on the harbour plan.", "tomorrow", AUG_21, "2019-08-22"),
+        ("The ferry leaves tomorrow at noon.", "tomorrow", AUG_21, "2019-08-22"),
+    ])

@@ -17,7 +17,7 @@ import agent.text.safety
 from agent.corpus import Corpus
 from agent.text.sentences import split_sentences
 from agent.ingest.readers import read_paths
-from agent.models import Stance
+from agent.models import Article, Stance
 from agent.settings import Settings
 from agent.text.safety import is_instruction
 
@@ -116,7 +116,7 @@ def _write_articles(folder: Path) -> Path:
 
 
 def test_readers_drop_comments_and_instruction_like_metadata(tmp_path: Path) -> None:
-    articles = {a.id: a for a in read_paths([_write_articles(tmp_path)], 10_000_000)}
+    articles = {a.id: a for a in read_paths([_write_articles(tmp_path)], 10_000_000) if isinstance(a, Article)}
     assert "Canada" not in articles["page.html"].text  # an HTML comment never reaches the index
     wire = articles["wire-7"]
     assert wire.title is None and wire.outlet is None  # shown beside passages, so dropped

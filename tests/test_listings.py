@@ -221,3 +221,28 @@ def test_a_long_id_or_outlet_never_squeezes_the_other_columns(long_names: Path) 
     stances = runner.invoke(app, ["stances"]).stdout.splitlines()
     assert max(len(line) for line in stances) <= 100
     assert "Veloria backs the Northern Defence Army" in stances[2] and "[wire/xxx" in stances[2]
+
+
+def test_dates_csv_has_the_documented_columns(index: Path):
+    header = runner.invoke(app, ["dates", "--csv"]).stdout.splitlines()[0]
+    # The README's keys for `agent dates`, in its order: the same as the JSON items'.
+    assert header.split(",") == ["type", "text", "event", "value", "precision", "anchor", "unresolved", "article", "start", "end", "quote"]
+    assert set(header.split(",")) == set(_json(["dates", "--json"])[0])
+
+
+def test_why_counts_read_as_english(index: Path):
+    why = runner.invoke(app, ["actors", "--why", "Orbis"]).stdout
+    assert "1 article, 1 outlet" in why
+    assert "2 articles, 2 outlets" in runner.invoke(app, ["actors", "--why", "NDA"]).stdout
+
+
+def test_an_unknown_name_after_extraction_is_not_told_to_extract(index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for command in (["stances", "--actor", "Nobody Known"], ["actors", "--actor", "Nobody Known"]):
+        said = " ".join(runner.invoke(app, command).stdout.split())
+        assert "agent extract" not in said, command
+        assert "'Nobody Known' among the 3 extracted articles: check the name" in said, command
+    monkeypatch.setenv("DOSSIER_INDEX_PATH", str(tmp_path / "ingested only"))  # nothing extracted there
+    with Corpus() as corpus:
+        corpus.ingest([tmp_path / "news.jsonl"])
+    said = " ".join(runner.invoke(app, ["stances", "--actor", "Nobody Known"]).stdout.split())
+    assert "run `agent extract PATH` first" in said

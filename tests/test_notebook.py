@@ -80,7 +80,7 @@ def test_the_example_notebook_runs_offline(tmp_path: Path, model_url: str, reque
     nbformat.write(notebook, artifacts / "dossier.executed.ipynb")  # git-ignored: the run, to read
 
     ingest_text, _ = _outputs(_cell(notebook, "corpus.ingest("))
-    assert "5 added" in ingest_text and "36 chunks" in ingest_text
+    assert "5 added" in ingest_text and "35 chunks" in ingest_text
 
     # Each answer renders with its sources' title, outlet (or article), date and the quote marked.
     for question, expected in (("Where did Erdogan and Putin meet?", "Istanbul"), ("Who backs the GNA?", "Turkey")):

@@ -1,7 +1,7 @@
 """Finding date expressions in article text and resolving them against the publication date.
 
-Deterministic: regular expressions and calendar arithmetic, no model and never
-the system clock. The only anchor is `Article.published`.
+Deterministic: regular expressions, the sentence's parse and calendar arithmetic, no
+model and never the system clock. The only anchor is `Article.published`.
 
 What is found (`find_date_mentions`), each with its exact span in the text:
 
@@ -30,30 +30,38 @@ How a mention resolves (`resolve`), against the anchor (the publication date):
   (day), "April 2019" -> 2019-04 (month), "in 2011" -> 2011 (year). The anchor is
   not recorded for them, since it was not used.
 - Day and month without a year: with an anchor, the year that puts the date nearest
-  the anchor (the anchor's own year unless that is more than half a year away);
-  without one, "--01-12" at day precision (a year is never invented).
+  the anchor (the anchor's own year unless that is more than half a year away), but
+  after the anchor only when the sentence looks ahead (below), else the latest such day
+  on or before it; without an anchor, "--01-12" at day precision (a year is never invented).
 - A month without a year ("in April"): with an anchor, the most recent such month
   on or before the anchor's month ("in April" in January 2020 -> 2019-04), or the
-  next one on or after it when the sentence marks the event as future (see below);
-  without an anchor, "--04" at month precision. "November last year" uses the
-  anchor's year minus one; without an anchor it is a relative expression like "last
-  year" itself, so unresolved.
+  next one on or after it when the sentence looks ahead; without an anchor, "--04" at
+  month precision. "November last year" uses the anchor's year minus one; without an
+  anchor it is a relative expression like "last year" itself, so unresolved.
 - A weekday: the most recent such day on or before the publication date (the news
   convention: "said on Monday" in a Wednesday paper is two days earlier), unless
-  the sentence marks it as future, then the first such day after the anchor.
+  the sentence looks ahead, then the first such day after the anchor.
   "last Monday" is strictly before the anchor, "next Monday" strictly after.
   "The night from Saturday to Sunday" is dated by its first day, like "Saturday night".
-- Future marking, one small general rule: the expression itself says "next",
-  "coming", "starting", "beginning", "as of" or "effective"; or the part of the
-  sentence before it (up to 400 characters back, after the last reporting verb such as "said", which the date
-  would attach to instead) holds a modal or plan word ("will", "shall", "must", "is
-  due to", "plans to", "scheduled", "starting"), or a directive verb followed by an
-  infinitive in the date's own clause ("urged the parties on Wednesday *to declare*
-  a ceasefire on Sunday", "called ... *to start* the ceasefire on Saturday night").
-  Anything else is past. With an explicit weekday and a month-day ("Monday,
-  January 6"), the year that makes the weekday true is preferred.
+- Looking ahead is read off the sentence's parse (spaCy), never off a word list: the
+  expression's own "next", "coming" or "this coming" (while "last", "earlier", "since"
+  look back), else the verb the expression hangs from: a modal ("will", "would",
+  "must"), a present tense ("takes hold starting Saturday", "runs through October",
+  "are calling for a truce ... on January 12"), an "if" clause, or an infinitive of what
+  is yet to happen ("is due to meet", "urged the parties to declare a truce on Sunday",
+  "called on Wednesday to start it on Saturday"; but "declined to comment on Monday",
+  with a past verb alone, is past). A past tense or a perfect ("as of Monday, 500 had
+  registered") looks back; so does a date on a noun ("after talks on Friday") unless
+  the noun's verb is past or looks ahead. With an explicit weekday and a month-day
+  ("Monday, January 6"), the year that makes the weekday true is preferred.
 - "yesterday", "today", "tomorrow", "N days ago": the anchor shifted by days (day).
   "last/this/next month|year": month or year precision.
+  "today", "tonight" and "tomorrow" that name no day stay unresolved: inside an "if"
+  clause ("if I wake up tomorrow"), as a subject or after "of" ("tomorrow will be
+  better", "the leaders of tomorrow", "a better tomorrow"), in a clause a past verb
+  reports ("she wrote that it had to be tonight": the writer's night), and "today" with a
+  simple present, generic or habitual ("Today the valley has a reputation for ...",
+  "I walk there today, as every day").
 - "last/this/next week": a week is not a day. It resolves to the month (month
   precision) only when the whole Monday-to-Sunday week lies inside one month;
   otherwise it stays unresolved (value None) rather than pretend to a precision
@@ -82,12 +90,12 @@ from datetime import date, datetime, timedelta
 from agent.models import Article, DateMention, Evidence
 from agent.text.datelines import dates_the_article
 from agent.text.dates import MONTH_ABBR, MONTH_FULL, absolute_date, month_number
+from agent.text.nlp import parse
 from agent.text.sentences import split_sentences
 
 __all__ = ["find_date_mentions", "resolve"]
 
 EVENT_MAX_CHARS = 300
-_WINDOW_CHARS = 400  # how much of the sentence before an expression can mark it as future
 
 # --- vocabulary --------------------------------------------------------------------
 
@@ -188,55 +196,155 @@ _YEAR_FOLLOWED_BY_UNIT = re.compile(
 _URL = re.compile(r"<?(?:https?://|www\.)[^\s>)\]]+>?|\]\([^)\s]*\)|\b[\w-]+(?:\.[\w-]+)+/[^\s]*", re.IGNORECASE)
 _CAPITALISED_WORD_BEFORE = re.compile(r"(?:^|[\s(\"'“‘])([A-Z][a-z]+)[ \t]+$")
 
-# --- future marking ----------------------------------------------------------------
+# --- when the sentence puts an expression: the parse --------------------------------------
 
-_FUTURE_PRE = re.compile(r"(?i)^(?:next|coming|this\s+coming|starting|beginning|as\s+of|effective)\b")
-_PAST_PRE = re.compile(r"(?i)^(?:last|earlier)\b")
-_REPORTING = re.compile(
-    r"(?i)\b(?:said|says|told|announced|added|stated|reported|confirmed|noted|warned|"
-    r"quoted|wrote|tweeted|according\s+to)\b"
-)
-_MODAL = re.compile(
-    r"(?i)\b(?:will|shall|won't|must|deadline)\b|'ll\b|\b(?:is|are|was|were|be)\s+(?:due|set|scheduled|expected|"
-    r"going|slated|poised)\s+to\b|\bscheduled\b|\bupcoming\b|\b(?:plans?|planned|planning|"
-    r"intends?|intended)\s+to\b|\b(?:starting|effective)\b"
-)
-_DIRECTIVE = re.compile(
-    r"(?i)\b(?:urge[ds]?|urging|call(?:s|ed|ing)?|appeal(?:s|ed|ing)?|ask(?:s|ed|ing)?|"
-    r"demand(?:s|ed|ing)?|press(?:es|ed|ing)|propos(?:e|es|ed|ing)|agree(?:s|d|ing)?|"
-    r"decid(?:e|es|ed|ing)|invit(?:e|es|ed|ing)|pledg(?:e|es|ed|ing)|promis(?:e|es|ed|ing)|"
-    r"vow(?:s|ed|ing)?|threaten(?:s|ed|ing)?|prepar(?:e|es|ed|ing)|want(?:s|ed|ing)?|"
-    r"hop(?:e|es|ed|ing)|aim(?:s|ed|ing)?|order(?:s|ed|ing)?|seek(?:s|ing)?|sought|ready|"
-    r"expect(?:s|ed|ing)?)\b"
-)
-_NOT_A_VERB_AFTER_TO = (
-    "the|a|an|his|her|its|their|our|my|your|this|that|these|those|all|some|any|each|every|"
-    "both|no|one|two|three|four|five|six|seven|eight|nine|ten|them|him|us|me|it|date|"
-    "day|night|morning|midnight|noon"
-)
-_INFINITIVE = re.compile(rf"\bto\s+(?!(?:{_NOT_A_VERB_AFTER_TO})\b)[a-z]+\b")
+# The expression's own words: "next Monday", "this coming Friday" are after the anchor,
+# "last Monday", "earlier on Monday", "since Monday" before it, whatever the verb says.
+_FUTURE_PRE = re.compile(r"(?i)^(?:next|coming|this\s+coming)\b")
+_PAST_PRE = re.compile(r"(?i)^(?:last|earlier|since)\b")
+
+# What the verb that governs an expression says of its time (`_timing`):
+PAST = "past"  # past tense or perfect: "met on Monday", "have registered as of Monday"
+PRESENT = "present"  # progressive or passive present, "do" support: "are calling", "is scheduled"
+HABITUAL = "habitual"  # simple present: "takes hold starting Saturday", "Today the valley has ..."
+FUTURE = "future"  # a modal ("will", "must"), or an infinitive of what is yet to happen
+CONDITIONAL = "conditional"  # inside an "if"/"unless" clause
+UNKNOWN = "unknown"  # no verb found
+_MAY_BE_AHEAD = {PRESENT, HABITUAL, FUTURE, CONDITIONAL}  # a weekday or month may lie after the anchor
 
 
-def _marked_future(pre: str, window: str) -> bool:
-    """Whether the expression (its own modifier `pre`, the sentence before it `window`) is future."""
-    pre = (pre or "").strip()
-    if _FUTURE_PRE.match(pre):
-        return True
-    if _PAST_PRE.match(pre):
-        return False
-    reporting = list(_REPORTING.finditer(window))
-    if reporting:
-        window = window[reporting[-1].end() :]
-    if _MODAL.search(window):
-        return True
-    # "urged X on Wednesday to declare a truce on Sunday": a directive verb, then an
-    # infinitive in the same clause as the date (so "agreed to withdraw, after talks on
-    # Friday" stays past).
-    clause_start = max(window.rfind(c) for c in ",;:()") + 1
-    directive = _DIRECTIVE.search(window)
-    if directive and _INFINITIVE.search(window, max(clause_start, directive.end())):
-        return True
+@dataclass(frozen=True)
+class _Parsed:
+    """A parsed sentence, and where the date expressions in it are (offsets into `doc.text`)."""
+
+    doc: object
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What the parse says of one expression: its time (`_timing`); whether it names a day at
+    all ("a better tomorrow", "the leaders of tomorrow", "tomorrow will be better": generic);
+    whether a past verb reports the clause it is in ("she wrote that it had to be tonight":
+    tonight is the writer's, not the paper's)."""
+
+    timing: str = UNKNOWN
+    generic: bool = False
+    reported: bool = False
+
+
+def _read(parsed: _Parsed | None, start: int, end: int) -> _Reading:
+    if parsed is None:
+        return _Reading()
+    inside = [t for t in parsed.doc if start <= t.idx < end]
+    head = next((t for t in inside if t.head.i == t.i or not start <= t.head.idx < end), None)
+    generic = head is not None and (
+        head.dep_ in {"nsubj", "nsubjpass"}
+        or (head.dep_ == "pobj" and head.head.lower_ == "of")
+        or any(c.dep_ in {"det", "amod"} for c in head.children)
+    )
+    timing = _timing(parsed, start, end)
+    verb, _ = _governing_verb(parsed.doc, start, end)
+    reported = verb is not None and timing not in {PRESENT, HABITUAL} and _reported_by_a_past_verb(verb)
+    return _Reading(timing, generic, reported)
+
+
+def _reported_by_a_past_verb(verb) -> bool:
+    """Whether `verb`'s clause is the complement of a past verb of saying or thinking, through
+    infinitives and coordinated clauses ("wrote that it had to be ...", "said he would ...")."""
+    node = verb
+    for _ in range(8):
+        if node.head.i == node.i:
+            return False
+        if node.dep_ == "ccomp":
+            head = node.head
+            return head.tag_ == "VBD" or any(c.dep_ in {"aux", "auxpass"} and c.tag_ == "VBD" for c in head.children)
+        if node.dep_ not in {"xcomp", "conj", "advcl"}:
+            return False
+        node = node.head
     return False
+
+
+def _governing_verb(doc, start: int, end: int):
+    """The verb an expression at [start, end) of the sentence hangs from, and whether a noun
+    stands between them ("a vote on Friday"); (None, False) when none does. (spaCy makes a
+    new Token at each access: tokens are compared by index, never by identity.)"""
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return None, False
+    node = next((t for t in inside if t.head.i == t.i or not start <= t.head.idx < end), inside[0])
+    through_noun = False
+    while node.head.i != node.i:
+        node = node.head
+        if node.pos_ in {"VERB", "AUX"}:
+            return node, through_noun
+        through_noun = through_noun or node.pos_ in {"NOUN", "PROPN", "PRON", "NUM"}
+    return None, through_noun
+
+
+def _verb_index(doc, start: int, end: int) -> int | None:
+    verb, _ = _governing_verb(doc, start, end)
+    return None if verb is None else verb.i
+
+
+def _timing(parsed: _Parsed, start: int, end: int) -> str:
+    """What the parse says of the time of the expression at [start, end): the tense and
+    auxiliaries of the verb it hangs from. Through a noun ("condemned the attack on Sunday"),
+    the noun's event keeps only a past or future reading: a present verb ("is investigating
+    the attack on Sunday") says nothing of when the attack was."""
+    verb, through_noun = _governing_verb(parsed.doc, start, end)
+    if verb is None:
+        return UNKNOWN
+    others = [s for s in parsed.spans if s != (start, end)]
+    timing = _verb_timing(verb, parsed.doc, others)
+    return UNKNOWN if through_noun and timing in {PRESENT, HABITUAL} else timing
+
+
+def _verb_timing(verb, doc, other_dates: list[tuple[int, int]], depth: int = 0) -> str:
+    children = list(verb.children)
+    if any(c.dep_ == "mark" and c.lower_ in {"if", "unless"} for c in children):
+        return CONDITIONAL
+    auxiliaries = [c for c in children if c.dep_ in {"aux", "auxpass"}]
+    perfect = any(a.lemma_ == "have" for a in auxiliaries)
+    if any(a.tag_ == "MD" for a in auxiliaries):
+        return PAST if perfect else FUTURE  # "will meet"; "might have met"
+    if perfect or verb.tag_ == "VBD" or any(a.tag_ == "VBD" for a in auxiliaries):
+        return PAST
+    if any(a.tag_ == "TO" for a in auxiliaries):
+        return _infinitive_timing(verb, doc, other_dates, depth)
+    if auxiliaries:
+        return PRESENT
+    if verb.tag_ in {"VBZ", "VBP"}:
+        return HABITUAL
+    if verb.tag_ in {"VBG", "VBN"} and verb.head.i != verb.i and depth < 8:
+        # A participle ("a truce starting on Sunday"): its time is that of the clause it serves.
+        governor, _ = _governing_verb(doc, verb.idx, verb.idx + len(verb.text))
+        return _verb_timing(governor, doc, other_dates, depth + 1) if governor is not None else UNKNOWN
+    return PRESENT if verb.tag_ == "VB" else UNKNOWN
+
+
+def _infinitive_timing(verb, doc, other_dates: list[tuple[int, int]], depth: int) -> str:
+    """An infinitive is what is yet to happen ("is due to meet", "plans to vote") unless a
+    past verb governs it alone: "declined to comment on Monday" is past, but "urged the
+    parties to declare a truce on Sunday", "appealed to all parties to stop on January 12"
+    (someone told what to do) and "called on Wednesday to start the truce on Saturday" (the
+    call has a date of its own) look ahead."""
+    governor = verb.head
+    while governor.pos_ not in {"VERB", "AUX"} and governor.head.i != governor.i:
+        if governor.pos_ in {"NOUN", "PROPN"}:
+            return FUTURE  # "a plan to vote on Friday"
+        governor = governor.head
+    if governor.i == verb.i or depth >= 8:
+        return FUTURE
+    timing = _verb_timing(governor, doc, other_dates, depth + 1)
+    if timing != PAST:
+        return FUTURE if timing != CONDITIONAL else CONDITIONAL
+    told = any(
+        c.dep_ in {"dobj", "dative", "iobj"} or (c.dep_ == "prep" and c.lower_ in {"to", "on", "upon"} and any(g.dep_ == "pobj" for g in c.children))
+        for c in governor.children
+    )  # "urged the parties to", "called on the parties to", "appealed to all parties to"
+    dated = any(_verb_index(doc, start, end) == governor.i for start, end in other_dates)
+    return FUTURE if told or dated else PAST
 
 
 # --- candidates --------------------------------------------------------------------
@@ -319,10 +427,12 @@ class _Resolution:
 _UNRESOLVED = _Resolution(None, None)
 
 
-def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _Resolution:
+def _resolve_candidate(cand: _Candidate, anchor: date | None, reading: _Reading = _Reading()) -> _Resolution:
     p = cand.parts
     pre = (p.get("pre") or "").strip()
     kind = cand.kind
+    word = pre.lower().split()[0] if pre else ""
+    ahead = bool(_FUTURE_PRE.match(pre)) or (not _PAST_PRE.match(pre) and reading.timing in _MAY_BE_AHEAD)
 
     if kind == "iso":
         return _Resolution(p["iso"], "day")
@@ -334,7 +444,10 @@ def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _R
         if anchor is None:
             return _Resolution(f"--{month:02d}-{day:02d}", "day")
         weekday = _WEEKDAYS[p["wd"].lower()] if p.get("wd") else None
-        return _Resolution(_nearest_year(anchor, month, day, weekday).isoformat(), "day", True)
+        nearest = _nearest_year(anchor, month, day, weekday)
+        if nearest > anchor and not ahead and weekday is None:
+            nearest = _on_or_before(anchor, month, day)  # after publication only when the sentence says so
+        return _Resolution(nearest.isoformat(), "day", True)
 
     if kind == "my":
         return _Resolution(f"{int(p['year']):04d}-{month_number(p['month']):02d}", "month")
@@ -350,12 +463,11 @@ def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _R
         month = month_number(p["month"])
         if anchor is None:
             return _Resolution(f"--{month:02d}", "month")
-        word = pre.lower().split()[0] if pre else ""
         if word == "this":
             year = anchor.year
         elif word == "last":
             year = anchor.year if month < anchor.month else anchor.year - 1
-        elif word == "next" or _marked_future(pre, window):
+        elif word == "next" or ahead:
             strictly = word == "next"
             year = anchor.year if (month > anchor.month or (month == anchor.month and not strictly)) else anchor.year + 1
         else:
@@ -366,11 +478,10 @@ def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _R
         if anchor is None:
             return _UNRESOLVED
         target = _WEEKDAYS[p["wd"].lower()]
-        word = pre.lower().split()[0] if pre else ""
         if word == "last":
             delta = (anchor.weekday() - target) % 7 or 7
             day = anchor - timedelta(days=delta)
-        elif _marked_future(pre, window):
+        elif ahead:
             delta = (target - anchor.weekday()) % 7 or 7
             day = anchor + timedelta(days=delta)
         else:
@@ -381,6 +492,14 @@ def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _R
         if anchor is None:
             return _UNRESOLVED
         word = re.sub(r"\s+", " ", p["word"].lower())
+        if word in {"today", "tonight", "tomorrow"} and (
+            reading.timing == CONDITIONAL or reading.generic or reading.reported
+            or (word == "today" and reading.timing == HABITUAL)
+        ):
+            # "if I wake up tomorrow", "the leaders of tomorrow", "Today the valley has a
+            # reputation for ...": a hypothetical or generic day, not a date; "she wrote that
+            # it had to be tonight": the writer's night, which the paper's date does not give.
+            return _UNRESOLVED
         shift = {"the day before yesterday": -2, "yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}[word]
         return _Resolution((anchor + timedelta(days=shift)).isoformat(), "day", True)
 
@@ -413,6 +532,18 @@ def _resolve_candidate(cand: _Candidate, anchor: date | None, window: str) -> _R
     return _UNRESOLVED
 
 
+def _on_or_before(anchor: date, month: int, day: int) -> date:
+    """The latest date with this month and day on or before the anchor (29 February: the last leap year's)."""
+    for year in range(anchor.year, anchor.year - 8, -1):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue
+        if found <= anchor:
+            return found
+    raise ValueError(f"no {month}-{day} before {anchor}")
+
+
 def _nearest_year(anchor: date, month: int, day: int, weekday: int | None = None) -> date:
     """The date with this month and day nearest the anchor (its own year unless > ~6 months away).
 
@@ -436,24 +567,25 @@ def _nearest_year(anchor: date, month: int, day: int, weekday: int | None = None
 def resolve(expression: str, anchor: date | None, sentence: str = "") -> tuple[str | None, str | None]:
     """Resolve one date expression to `(value, precision)`; `(None, None)` when it cannot be.
 
-    `sentence` is the sentence the expression occurs in; the part before the
-    expression decides whether a weekday or month is future (see the module doc).
-    Never uses today's date.
+    `sentence` is the sentence the expression occurs in; its parse decides whether a weekday,
+    a month or a day and month lies after the anchor, and whether "today" or "tomorrow" is a
+    day at all (see the module doc). Never uses today's date.
     """
     expression = expression.strip()
     if not expression:
         return None, None
     cands = _candidates(expression)
-    if cands:
-        best = max(cands, key=lambda c: c.end - c.start)
-        window = sentence
-        if sentence:
-            at = sentence.find(expression)
-            window = sentence[:at] if at >= 0 else sentence
-        window += expression[: best.start]
-        res = _resolve_candidate(best, anchor, window)
-        return res.value, res.precision
-    return _resolve_with_dateparser(expression, anchor)
+    if not cands:
+        return _resolve_with_dateparser(expression, anchor)
+    best = max(cands, key=lambda c: c.end - c.start)
+    reading = _Reading()
+    at = sentence.find(expression) if sentence else -1
+    if anchor is not None and at >= 0 and _needs_reading(best):
+        (doc,) = parse([sentence])
+        others = tuple((c.start, c.end) for c in _candidates(sentence))
+        reading = _read(_Parsed(doc, others), at + best.start, at + best.end)
+    res = _resolve_candidate(best, anchor, reading)
+    return res.value, res.precision
 
 
 def find_date_mentions(article: Article, *, include_datelines: bool = False) -> list[DateMention]:
@@ -466,15 +598,18 @@ def find_date_mentions(article: Article, *, include_datelines: bool = False) -> 
     anchor = article.published
     urls = [m.span() for m in _URL.finditer(text)]
     sentences = split_sentences(text)
+    located = [
+        (cand, _sentence_around(sentences, cand.start, cand.end))
+        for cand in _candidates(text)
+        if not any(cand.start < u_end and cand.end > u_start for u_start, u_end in urls)
+        and (include_datelines or not _is_dateline(text, cand))
+    ]
+    parsed = _parse_sentences(text, located) if anchor is not None else {}
     mentions: list[DateMention] = []
-    for cand in _candidates(text):
-        if any(cand.start < u_end and cand.end > u_start for u_start, u_end in urls):
-            continue
-        if not include_datelines and _is_dateline(text, cand):
-            continue
-        s_start, s_end = _sentence_around(sentences, cand.start, cand.end)
-        window = text[max(s_start, cand.start - _WINDOW_CHARS) : cand.start]
-        res = _resolve_candidate(cand, anchor, window)
+    for cand, (s_start, s_end) in located:
+        sentence = parsed.get((s_start, s_end))
+        reading = _read(sentence, cand.start - s_start, cand.end - s_start) if sentence else _Reading()
+        res = _resolve_candidate(cand, anchor, reading)
         quote = text[cand.start : cand.end]
         mentions.append(
             DateMention(
@@ -488,6 +623,22 @@ def find_date_mentions(article: Article, *, include_datelines: bool = False) -> 
             )
         )
     return mentions
+
+
+def _needs_reading(cand: _Candidate) -> bool:
+    """Whether the sentence decides how the expression resolves: which side of the anchor a
+    weekday, a month or a day and month lies on; whether "today" names a day."""
+    return cand.kind in {"weekday", "night", "month", "deictic"} or (cand.kind in {"mdy", "dmy"} and not cand.parts.get("year"))
+
+
+def _parse_sentences(text: str, located: list[tuple[_Candidate, tuple[int, int]]]) -> dict[tuple[int, int], _Parsed]:
+    """The sentences whose parse decides an expression, parsed together."""
+    wanted = sorted({sentence for cand, sentence in located if _needs_reading(cand)})
+    docs = parse(text[start:end] for start, end in wanted)
+    return {
+        (start, end): _Parsed(doc, tuple((c.start - start, c.end - start) for c, s in located if s == (start, end)))
+        for (start, end), doc in zip(wanted, docs)
+    }
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -506,7 +657,8 @@ def _resolve_with_dateparser(expression: str, anchor: date | None) -> tuple[str 
     if day_month:
         if anchor is None:
             return f"--{day_month.month:02d}-{day_month.day:02d}", "day"
-        return _nearest_year(anchor, day_month.month, day_month.day).isoformat(), "day"
+        # No parse of another language tells the future: on or before the anchor, as unmarked.
+        return _on_or_before(anchor, day_month.month, day_month.day).isoformat(), "day"
     month_year = absolute_date(expression, ("month", "year"))
     if month_year:
         return f"{month_year.year:04d}-{month_year.month:02d}", "month"

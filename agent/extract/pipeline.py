@@ -23,9 +23,10 @@ import hashlib
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Protocol
@@ -44,6 +45,7 @@ from agent.text import safety
 from agent.text.countries import is_country_name
 from agent.text.datelines import without_dateline
 from agent.text.nlp import parse
+from agent.text.places import is_place_name
 from agent.text.sentences import split_sentences
 
 PIPELINE_VERSION = "1"
@@ -133,15 +135,19 @@ class ArticleResult:
 def extract_article(article: Article, llm: Structured, words: Lexicon = DEFAULT_LEXICON) -> ArticleResult:
     started = time.perf_counter()
     sentences, instructions = _sentences(article, llm)
-    candidates, mentions, ties, references, opens = _read_frames(sentences, words)
+    candidates, mentions, ties, references, opens, organisations = _read_frames(article.text, sentences, words)
     resolved, referring = _resolve_references(article, references, llm)
     for candidate in resolved + _judge_links(article, opens, llm):
         candidates.append(candidate)
         for mention in candidate.frame.holders + candidate.frame.targets:
             mentions.setdefault(mention, candidate.sentence)
+    # Last, so a name a stance involves is typed in its stance's sentence.
+    for mention, sentence in organisations.items():
+        mentions.setdefault(mention, sentence)
     ties += referring
     acting = {m.text.lower() for c in candidates for m in c.frame.holders}
-    types = _type_names(article, mentions, llm, words, acting)
+    involved = acting | {m.text.lower() for c in candidates for m in c.frame.targets}
+    types = _type_names(article, mentions, llm, words, acting, involved)
     records: list[Record] = []
     records += _actors(article, mentions, types)
     records += _stances(article, candidates, types)
@@ -173,8 +179,10 @@ def _sentences(article: Article, llm: Structured) -> tuple[list[tuple[tuple[int,
 
 
 def _read_frames(
-    sentences: list[tuple[tuple[int, int], object]], words: Lexicon
-) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference], list[_Candidate]]:
+    text: str, sentences: list[tuple[tuple[int, int], object]], words: Lexicon
+) -> tuple[list[_Candidate], dict[Mention, tuple[int, int]], list[Tie], list[_Reference], list[_Candidate], dict[Mention, tuple[int, int]]]:
+    """Stance candidates, the names to type (stance names, persons), ties, referring phrases,
+    open links, and the organisations the parser names."""
     candidates: list[_Candidate] = []
     references: list[_Reference] = []
     opens: list[_Candidate] = []
@@ -183,13 +191,26 @@ def _read_frames(
     doers_before: list[Mention] = []  # who did what the previous sentence's main verb says
     ties: list[Tie] = []
     persons: dict[Mention, tuple[int, int]] = {}
+    organisations: dict[Mention, tuple[int, int]] = {}
+    labels: dict[str, Counter] = {}  # name -> the entity labels the parser gave its mentions
+    in_body: set[str] = set()  # names the article uses outside title-cased headline and menu lines
+    headlines: set[tuple[int, int]] = set()
     titled: dict[str, set[str]] = {}  # title word -> surnames of the persons carrying it
     for (start, end), doc in sentences:
         sentence = SentenceFrames(doc[:], start, words)
         ties += read_ties(sentence)
-        for mention in sentence.mentions.values():
+        headline = _title_cased_line(text, start, end)
+        if headline:
+            headlines.add((start, end))
+        for mention in dict.fromkeys(sentence.mentions.values()):
+            labels.setdefault(mention.text.lower(), Counter())[mention.label] += 1
+            if headline:
+                continue
+            in_body.add(mention.text.lower())
             if is_person(mention):
                 persons.setdefault(mention, (start, end))
+            elif mention.label == "ORG":
+                organisations.setdefault(mention, (start, end))
         for mention, titles in sentence.titles().items():
             for title in titles:
                 titled.setdefault(title, set()).add(_surname(mention))
@@ -225,8 +246,12 @@ def _read_frames(
         previous = frames or previous
         before = ((start, end), list(dict.fromkeys(sentence.mentions.values())))
         doers_before = sentence.main_subject()
-    # Only names that hold or receive a stance are typed: that is where a place or a
-    # newspaper must not slip in, and it keeps the model's work small.
+    # A name that stands only in a title-cased headline or a menu line ("Outage Causes Login")
+    # is no actor: a stance read there counts only between names the article's body uses.
+    candidates = [c for c in candidates if c.sentence not in headlines
+                  or all(m.text.lower() in in_body for m in c.frame.holders + c.frame.targets)]
+    # Names that hold or receive a stance are typed with the model where evidence does not
+    # decide: that is where a place or a newspaper must not slip in.
     found: dict[Mention, tuple[int, int]] = {}
     for candidate in candidates:
         for mention in candidate.frame.holders + candidate.frame.targets:
@@ -240,7 +265,34 @@ def _read_frames(
         lone = len(mention.text.split()) == 1
         if not lone or any(name.endswith((" " + mention.text.lower(), "-" + mention.text.lower())) for name in full):
             found.setdefault(mention, sentence)
-    return candidates, found, ties, references, opens
+    # The parser labels one name differently from sentence to sentence ("Meta" a person here,
+    # an organisation there): the label it gives most decides what the name is. Organisations
+    # the parser names are actors too, typed without a model call when no stance involves them.
+    found = {_voted(labels, m, full): sentence for m, sentence in found.items()}
+    organisations = {_voted(labels, m, full): sentence for m, sentence in organisations.items()}
+    return candidates, found, ties, references, opens, organisations
+
+
+def _voted(labels: dict[str, Counter], mention: Mention, full_names: list[str]) -> Mention:
+    """`mention` with the label, person or organisation, the parser gave its name most often;
+    a lone word that shortens no full name in the article is an organisation on a tie."""
+    if mention.label not in {"PERSON", "ORG"}:
+        return mention
+    votes = labels.get(mention.text.lower(), Counter())
+    label = "ORG" if votes["ORG"] > votes["PERSON"] else "PERSON" if votes["PERSON"] > votes["ORG"] else mention.label
+    lone = len(mention.text.split()) == 1 and not any(n.endswith(" " + mention.text.lower()) for n in full_names)
+    if lone and votes["ORG"] and votes["ORG"] == votes["PERSON"]:
+        label = "ORG"
+    return mention if label == mention.label else replace(mention, label=label)
+
+
+def _title_cased_line(text: str, start: int, end: int) -> bool:
+    """A whole line whose every word of four letters or more is capitalised, and no sentence:
+    a headline or a menu ("Outage Causes Login Problems", "World | Business | Markets")."""
+    whole_line = not text[:start].strip(" \t") or text[:start].rstrip(" \t").endswith("\n")
+    whole_line = whole_line and (end == len(text) or text[end:].lstrip(" \t")[:1] in ("\n", ""))
+    words = re.findall(r"[^\W\d_][\w'’-]{3,}", text[start:end])
+    return whole_line and not text[start:end].rstrip().endswith(".") and len(words) >= 3 and all(w[0].isupper() for w in words)
 
 
 # --- 1b. who a pronoun or a descriptive holder is -------------------------------------------
@@ -350,19 +402,24 @@ def _choice_model(options: int) -> type[BaseModel]:
 
 
 def _type_names(
-    article: Article, mentions: dict[Mention, tuple[int, int]], llm: Structured, words: Lexicon, acting: set[str]
+    article: Article, mentions: dict[Mention, tuple[int, int]], llm: Structured, words: Lexicon, acting: set[str],
+    involved: set[str] = frozenset(),
 ) -> dict[str, ActorType | str]:
-    """Type each name once per article: from the parser where it is sure (a demonym is a
-    state, a person a person, a country name a state, a descriptive phrase by its head
-    noun), else one closed choice by the model, with the name's sentence as context. A name
-    the grammar makes a stance holder (`acting`) is no mere place: a place that condemns or
-    backs stands for its people or rulers ("Velmora condemned ...")."""
+    """Type each name once per article: from evidence where it decides (a demonym is a
+    state, a person a person, a country name a state, a region or town a gazetteer knows
+    a place, a descriptive phrase by its head noun, an organisation no stance involves by
+    its head noun), else one closed choice by the model, with the name's sentence as
+    context. A name the grammar makes a stance holder (`acting`) is no mere place: a place
+    that condemns or backs stands for its people or rulers ("Velmora condemned ...")."""
     types: dict[str, ActorType | str] = {}
+    full_names = [m.text.lower() for m in mentions if is_person(m) and len(m.text.split()) > 1]
     for mention in mentions:
         key = mention.text.lower()
         if key in types:
             continue
-        known = _known_type(mention, words)
+        known = _known_type(mention, words, full_names, key in acting)
+        if known is None and key not in involved and mention.label == "ORG":
+            known = _organisation_type(mention, words)
         if known is not None:
             types[key] = known
             continue
@@ -387,7 +444,12 @@ def _type_names(
     return types
 
 
-def _known_type(mention: Mention, words: Lexicon) -> str | None:
+def _known_type(mention: Mention, words: Lexicon, full_names: list[str] = (), acting: bool = False) -> str | None:
+    named = is_person(mention) or (mention.label == "ORG" and len(mention.text.split()) > 1)
+    if named and not acting and _a_place_not_a_name(mention.text, full_names):
+        # "Mato Grosso", "Castro Valley": the small recogniser calls many places persons or
+        # organisations. (A one-word organisation may share a town's name: "Meta", "Nokia".)
+        return "place"
     if mention.label in _FIXED_TYPES:
         return _FIXED_TYPES[mention.label]
     if is_person(mention):
@@ -398,6 +460,23 @@ def _known_type(mention: Mention, words: Lexicon) -> str | None:
     if mention.label in _PLACE_LABELS and is_country_name(mention.text):
         return "state"
     return None
+
+
+def _a_place_not_a_name(name: str, full_names: list[str]) -> bool:
+    """A name a gazetteer knows as a region or town, and no person's surname in the article
+    ("Jackson" after "Tom Jackson" stays a person)."""
+    key = name.lower()
+    if any(full.endswith(" " + key) for full in full_names if full != key):
+        return False
+    return is_place_name(name)
+
+
+def _organisation_type(mention: Mention, words: Lexicon) -> str:
+    """An organisation by its last word ("Constitutional Court", "Velmora Brigade"), else "other"."""
+    head = mention.text.split()[-1].lower()
+    if head in words.actor_nouns:
+        return words.actor_nouns[head]
+    return "armed_group" if _ARMED.search(mention.text) and not mention.text.isupper() else "other"
 
 
 def _is_actor(types: dict, mention: Mention) -> bool:

@@ -98,9 +98,13 @@ def _strip_particle(word: str) -> str:
     return _PARTICLE.sub("", word)
 
 
+# Words that link a name's words and say nothing of what it names ("Council *of* National Unity").
+_LINKING_WORDS = frozenset({"of", "the", "and", "for", "in", "on"})
+
+
 def _initials(display: str) -> str | None:
     """'CNU' for 'Council of National Unity'; None for one word or lower-case words."""
-    words = [w for w in re.split(r"[\s-]+", display) if w.lower() not in {"of", "the", "and", "for", "in", "on"}]
+    words = [w for w in re.split(r"[\s-]+", display) if w.lower() not in _LINKING_WORDS]
     if len(words) < 2 or not all(w[:1].isupper() for w in words):
         return None
     return "".join(w[0] for w in words)
@@ -389,8 +393,8 @@ class Consolidation:
         together = self._named_apart_by_an_article()
         is_person = {k: self._is_person(k) for k in keys}
         for a, b in _candidate_pairs(keys, is_person):
-            if self.find(a) == self.find(b) or (a, b) in together:
-                continue
+            if self.find(a) == self.find(b) or ((a, b) in together and not _same_words(a, b)):
+                continue  # two names one article uses apart are two actors, unless only their order differs
             if _is_country_form(a) or _is_country_form(b):
                 continue  # countries are told apart by data, not spelling ("Austria" / "Australia")
             person = is_person[a] and is_person[b]
@@ -518,8 +522,10 @@ class Consolidation:
         def rank(member: str):
             form = self.forms[member]
             plain = not (_force_target(form.display) or _split_possessive(form.display)[0] or _strip_title(form.display)[0] or _strip_epithet(form.display)[0])
-            # A plain name first, spelt out rather than an acronym ("Northern Defence Army", not "NDA").
-            return (plain, not _is_acronym(form.display), sum(form.displays.values()), len(_words(member)) > 1, len(member))
+            # A plain name first, spelt out rather than an acronym ("Northern Defence Army", not "NDA"),
+            # and a full name before a lone word ("Alda Varga", not "Varga", however often the surname
+            # alone is used); then the form used most.
+            return (plain, not _is_acronym(form.display), len(_words(member)) > 1, sum(form.displays.values()), len(member))
 
         return self.forms[max(members, key=rank)].display
 
@@ -798,6 +804,11 @@ def _person_similarity(a: str, b: str) -> float | None:
     if min(scores) < GIVEN_NAME_SIMILARITY:
         return None
     return min(scores)
+
+
+def _same_words(a: str, b: str) -> bool:
+    """"Northern Unity Government" and "Government of Northern Unity": the same words in another order."""
+    return a != b and sorted(w for w in _words(a) if w not in _LINKING_WORDS) == sorted(w for w in _words(b) if w not in _LINKING_WORDS)
 
 
 def _name_similarity(a: str, b: str) -> float | None:

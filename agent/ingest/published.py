@@ -21,6 +21,27 @@ _PUBLISHED_PATTERNS = [
 ]
 
 
+# "28.04.2023": with dots, a numeric date is written day first (the European order).
+_DOTTED_DAY_FIRST = re.compile(r"(?<![\d.])(?P<dd>\d{1,2})\.(?P<mm>\d{1,2})\.(?P<year>\d{4})(?![\d.]\d)")
+
+
+def full_dates_in(text: str) -> list[date]:
+    """Every full calendar date written out in `text` (a page's title, a dateline): ISO
+    ("2023-04-28"), with the month's name ("April 28, 2023", "28 April 2023") or with dots,
+    day first ("28.04.2023")."""
+    found: list[date] = []
+    for pattern in (*_PUBLISHED_PATTERNS, _DOTTED_DAY_FIRST):
+        for m in pattern.finditer(text):
+            parts = m.groupdict()
+            try:
+                month = int(parts["mm"]) if "mm" in parts else month_number(parts["month"])
+                day = int(parts["dd"]) if "dd" in parts else int(parts["day"])
+                found.append(date(int(parts["year"]), month, day))
+            except ValueError:
+                continue  # "2023-13-45": digits, no date
+    return found
+
+
 def parse_published(text: str | None) -> date | None:
     """A publication date from a string such as "January 08, 2020", "2020-01-08", "8 Jan 2020".
 

@@ -14,15 +14,22 @@ import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from agent.ingest.boilerplate import Boilerplate
+from agent.ingest.boilerplate import load as load_boilerplate
 from agent.ingest.fetch import FetchError, fetch, is_url, url_id
+from agent.ingest.pages import read_page
 from agent.ingest.published import parse_published
 from agent.models import Article
-from agent.text.datelines import DATE_LINE, dateline_when
+from agent.text.datelines import DATE_LINE, head_date
 from agent.text.safety import is_instruction
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
+# A web page whose stored body is shorter than this likely keeps its article elsewhere
+# (a script, a second page): ingest says so, naming the file.
+SHORT_BODY_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,18 @@ def printable(text: str) -> str:
         c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
         for c in text
     )
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user should know about an article that was read: its body was taken from
+    elsewhere on the page, or is suspiciously short."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return printable(f"{self.path}: {self.message}")
 
 
 @dataclass(frozen=True)
@@ -156,8 +175,12 @@ def read_paths(
     owners: Mapping[str, str] | None = None,
     fetch_timeout: float = 20.0,
     allow_private: bool = False,
-) -> Iterator[Article | Skipped]:
-    """Every article under `paths`, plus a `Skipped` for each file or line that could not be read.
+    boilerplate: Boilerplate | None = None,
+) -> Iterator[Article | Skipped | Note]:
+    """Every article under `paths`, plus a `Skipped` for each file or line that could not be read
+    and a `Note` for each web page whose body was replaced or is short.
+
+    Each text is stored without the lines `boilerplate` removes (default: the shipped patterns).
 
     An article whose text was already seen (earlier in this batch, or in `known`: content
     hash -> id of an indexed article) under another id is skipped, not indexed twice.
@@ -171,6 +194,7 @@ def read_paths(
     # Indexes made before paths were stored absolute hold them relative to where ingest ran.
     taken = {article_id: path if is_url(path) else os.path.abspath(path) for article_id, path in (owners or {}).items()}
     seen: dict[str, str] = {}  # content hash -> first article id with that text in this batch
+    furniture = boilerplate or load_boilerplate()
     for item in iter_files(paths):
         if isinstance(item, Skipped):
             yield item
@@ -180,7 +204,11 @@ def read_paths(
             yield Skipped(item.url or str(item.path), f"its id {item.id!r} is taken by {taken[item.id]}: not indexed")
             continue
         source = Source(item.path, article_id, item.url)
-        results = read_url(source, max_bytes, fetch_timeout, allow_private) if source.url else read_file(source, max_bytes, taken)
+        results = (
+            read_url(source, max_bytes, fetch_timeout, furniture, allow_private)
+            if source.url
+            else read_file(source, max_bytes, furniture, taken)
+        )
         for result in results:
             if isinstance(result, Article):
                 before = indexed.get(result.content_hash)
@@ -226,18 +254,24 @@ def is_record(item: Article | Skipped) -> bool:
     return record_file(item.path) is not None
 
 
-def read_url(source: Source, max_bytes: int, timeout: float, allow_private: bool = False) -> Iterator[Article | Skipped]:
+def read_url(
+    source: Source, max_bytes: int, timeout: float, boilerplate: Boilerplate, allow_private: bool = False
+) -> Iterator[Article | Skipped | Note]:
     url = source.url or ""
     try:
         page = fetch(url, max_bytes, timeout, allow_private)
     except FetchError as exc:
         yield Skipped(url, str(exc))
         return
-    body, meta = html_to_text(page.text) if page.html else (page.text, {})
-    yield from _article(url, url, source.id, body, {**meta, "url": meta.get("url") or page.url})
+    if page.html:
+        yield from _web_page(url, url, source.id, page.text, boilerplate, page.url)
+    else:
+        yield from _article(url, url, source.id, page.text, {"url": page.url}, boilerplate)
 
 
-def read_file(source: Source, max_bytes: int, taken: dict[str, str] | None = None) -> Iterator[Article | Skipped]:
+def read_file(
+    source: Source, max_bytes: int, boilerplate: Boilerplate, taken: dict[str, str] | None = None
+) -> Iterator[Article | Skipped | Note]:
     """The file's article, or each record of a JSON Lines file; `taken` (id -> location of
     the article that owns it) is what a record's id must not take from another source."""
     path = source.path
@@ -262,13 +296,26 @@ def read_file(source: Source, max_bytes: int, taken: dict[str, str] | None = Non
         text = _decode(raw)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        yield from _read_jsonl(source, text, {} if taken is None else taken)
-        return
-    if suffix in {".html", ".htm"}:
-        body, meta = html_to_text(text)
+        yield from _read_jsonl(source, text, {} if taken is None else taken, boilerplate)
+    elif suffix in {".html", ".htm"}:
+        yield from _web_page(str(path), str(path.resolve()), source.id, text, boilerplate)
     else:
-        body, meta = text, {}
-    yield from _article(str(path), str(path.resolve()), source.id, body, meta)
+        yield from _article(str(path), str(path.resolve()), source.id, text, {}, boilerplate)
+
+
+def _web_page(where: str, location: str, article_id: str, source: str, boilerplate: Boilerplate,
+              fetched_url: str | None = None) -> Iterator[Article | Skipped | Note]:
+    """A page's article, and a `Note` when its body came from elsewhere on the page or is short."""
+    page = read_page(source)
+    meta = {"title": page.title, "outlet": page.outlet, "url": page.url or fetched_url}
+    for result in _article(where, location, article_id, page.text, meta, boilerplate, page.published):
+        yield result
+        if isinstance(result, Article):
+            if page.note:
+                yield Note(where, page.note)
+            if len(result.text) < SHORT_BODY_CHARS:
+                yield Note(where, f"only {len(result.text)} characters of article text: the page may keep "
+                                  "its article elsewhere (in a script, or on another page)")
 
 
 def _decode_utf16(raw: bytes) -> str | None:
@@ -292,14 +339,18 @@ def _decode(raw: bytes) -> str:
             return raw.decode("latin-1")
 
 
-def _article(where: str, location: str, article_id: str, text: str, meta: dict[str, str | None]) -> Iterator[Article | Skipped]:
+def _article(where: str, location: str, article_id: str, text: str, meta: dict[str, str | None],
+             boilerplate: Boilerplate, published: date | None = None) -> Iterator[Article | Skipped]:
     """`where` names the source in messages; `location` (absolute path or URL) is stored, and
-    is what tells two same-named files apart."""
+    is what tells two same-named files apart. The text is stored without its page furniture."""
+    text = boilerplate.strip(text)
     if not re.search(r"\w{2,}", text):
         yield Skipped(where, "no readable text")
         return
     title = _plain(meta.get("title")) or _plain(_title(text))
-    published = parse_published(meta["date"]) if meta.get("date") else _published(text)
+    if published is None:
+        stated = meta.get("date") or head_date(text)
+        published = parse_published(stated) if stated else None
     yield Article(
         id=article_id,
         path=location,
@@ -336,17 +387,6 @@ def _title(text: str) -> str | None:
     return None
 
 
-def _published(text: str) -> object:
-    # Only the head of the article: a date deep in the body dates an event, not the article.
-    # A date line first ("date 2020-01-08"), else a wire dateline ("HARWICK, 14 March 2026 – ");
-    # a dateline without a year ("PORT ELSA, 3 March –") dates nothing.
-    match = DATE_LINE.search(text[:600])
-    if match:
-        return parse_published(match.group(1))
-    when = dateline_when(text[:600])
-    return parse_published(when) if when else None
-
-
 def _outlet(text: str) -> str | None:
     match = _BYLINE.search(text[:600])
     return match.group(1).strip() if match else None
@@ -362,7 +402,7 @@ def _url(text: str) -> str | None:
 _TEXT_KEYS = ("text", "content", "body", "article")
 
 
-def _read_jsonl(source: Source, text: str, taken: dict[str, str]) -> Iterator[Article | Skipped]:
+def _read_jsonl(source: Source, text: str, taken: dict[str, str], boilerplate: Boilerplate) -> Iterator[Article | Skipped]:
     """One article per line. A record's id (its "id", else file:line) is its own while no other
     source owns it; one that another file or record owns is scoped to this file
     ("feed.jsonl#id"), and a repeated id keeps its first line."""
@@ -405,35 +445,8 @@ def _read_jsonl(source: Source, text: str, taken: dict[str, str]) -> Iterator[Ar
             "url": _str(obj.get("url")),
             "date": _str(obj.get("date") or obj.get("published")),
         }
-        yield from _article(where, location, article_id, body, meta)
+        yield from _article(where, location, article_id, body, meta, boilerplate)
 
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
-
-
-# --- HTML --------------------------------------------------------------------------
-
-
-def html_to_text(source: str) -> tuple[str, dict[str, str | None]]:
-    """The main text of a web page and its metadata, by trafilatura: menus, cookie banners,
-    "related articles", comments, scripts and styles never reach the index. A page whose
-    main text trafilatura cannot single out with precision is read again favouring recall."""
-    import trafilatura
-
-    # No `deduplicate`: its cache is process-wide, so a page read twice would lose its text.
-    options = {"with_metadata": True, "include_comments": False, "include_tables": True}
-    document = trafilatura.bare_extraction(source, favor_precision=True, **options) or trafilatura.bare_extraction(
-        source, favor_recall=True, **options
-    )
-    if document is None or not document.text:
-        return "", {}
-    # One blank line between paragraphs, as in the plain-text articles the chunker expects.
-    text = re.sub(r"\n+", "\n\n", document.text.strip())
-    return text, {
-        "title": document.title,
-        "outlet": document.sitename,
-        "url": document.url,
-        "date": document.date,
-        "author": document.author,
-    }

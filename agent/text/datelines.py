@@ -19,6 +19,7 @@ DATE_LINE = re.compile(
     r"^\s*(?:date[:\s]+)?(\d{4}-\d{2}-\d{2}|[A-Z][a-z]+\.? \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]+\.? \d{4})\b",
     re.MULTILINE,
 )
+HEAD_CHARS = 600  # a date deeper in an article dates an event in it, not the article
 _DATE_LABEL = re.compile(r"(?i)^\s*(?:date|dated|published|posted|updated|last\s+updated)?\s*:?\s*$")
 _AFTER_DATE = re.compile(r"^\s*(?:$|\d{1,2}:\d{2}\b|[-–—|,]?\s*[A-Z]{3,}\b)")
 
@@ -31,6 +32,14 @@ def dateline_when(text: str) -> str | None:
         if match and match["when"]:
             return match["when"].strip()
     return None
+
+
+def head_date(text: str) -> str | None:
+    """The date a text states for itself at its head: a date line ("date 2020-01-08"), else a
+    wire dateline ("HARWICK, 14 March 2026 – "); a dateline without a year dates nothing."""
+    head = text[:HEAD_CHARS]
+    match = DATE_LINE.search(head)
+    return match.group(1) if match else dateline_when(head)
 
 
 def without_dateline(text: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 def fold(name: str) -> str:
@@ -19,3 +20,8 @@ def name_key(name: str) -> str:
         name = name.replace(".", "")
     name = fold(name).strip(" .,;:\"'")
     return re.sub(r"(?<=\w)is(e|ed|es|ing|ation|ations)\b", r"iz\1", name)
+
+
+def without_accents(name: str) -> str:
+    """"Sao Paulo" for "São Paulo": letters without their combining marks."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
