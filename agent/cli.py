@@ -152,6 +152,7 @@ def ask_command(
             "question": result.question,
             "answer": result.answer,
             "refused": result.refused,
+            "route": result.route,
             "citations": [
                 {"n": c.n, "article": c.article, "title": c.title, "outlet": c.outlet, "date": c.date, "start": c.start, "end": c.end, "quote": c.quote}
                 for c in result.citations
@@ -234,7 +235,8 @@ def eval_command(
     """Score extraction against gold: stance precision/recall/F1, grounding, dates, seconds per article;
     with --attitudes, sentence accuracy on directed attitudes; with --baseline naive, the obvious
     approach scored the same way beside it; with --questions, also the answers (correct, false
-    refusals, citation precision, p50/p95 seconds) beside the best-overlap-sentence baseline."""
+    refusals, false answers, citation precision, p50/p95 seconds), overall and per route, beside
+    the best-overlap-sentence baseline. A gold file holding only questions is scored on its answers."""
 
     from agent.evaluation.run import check_inputs, evaluate_corpus
     from agent.evaluation.score import load_gold
@@ -244,7 +246,10 @@ def eval_command(
         with Corpus(_settings(index)) as corpus:
             if questions and gold is not None:
                 _warn_unindexed_questions(load_gold(gold), corpus)
-            report = evaluate_corpus(corpus, gold=gold, attitudes=attitudes, baseline=baseline, predictions=predictions, questions=questions)
+            report = evaluate_corpus(
+                corpus, gold=gold, attitudes=attitudes, baseline=baseline, predictions=predictions, questions=questions,
+                log=lambda line: err.print(escape(line)),
+            )
     except (DossierError, OSError, ValueError) as exc:
         _fail(exc)
     if as_json:
