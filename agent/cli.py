@@ -153,6 +153,7 @@ def ask_command(
             "question": result.question,
             "answer": result.answer,
             "refused": result.refused,
+            "route": result.route,
             "citations": [
                 {"n": c.n, "article": c.article, "title": c.title, "outlet": c.outlet, "date": c.date, "start": c.start, "end": c.end, "quote": c.quote}
                 for c in result.citations
@@ -241,7 +242,8 @@ def eval_command(
     """Score extraction against gold: stance precision/recall/F1, grounding, dates, seconds per article;
     with --attitudes, directed attitudes per sentence (accuracy, macro-F1, confusion matrix); with --baseline naive, the obvious
     approach scored the same way beside it; with --questions, also the answers (correct, false
-    refusals, citation precision, p50/p95 seconds) beside the best-overlap-sentence baseline."""
+    refusals, false answers, citation precision, p50/p95 seconds), overall and per route, beside
+    the best-overlap-sentence baseline. A gold file holding only questions is scored on its answers."""
 
     from agent.evaluation.run import check_inputs, evaluate_corpus
     from agent.evaluation.score import load_gold
@@ -254,6 +256,7 @@ def eval_command(
             report = evaluate_corpus(
                 corpus, gold=gold, attitudes=attitudes, per_label=per_label, seed=seed,
                 baseline=baseline, predictions=predictions, questions=questions,
+                log=lambda line: err.print(escape(line)),
             )
     except (DossierError, OSError, ValueError) as exc:
         _fail(exc)
@@ -295,7 +298,7 @@ def calibrate_command(
     """Fit the attitude judge's decision (weights over the model's P(yes) and the grammar's
     evidence, and a threshold) on one balanced sample, check it on another, and print accuracy,
     macro-F1, the confusion matrix and the precision/recall curve on the check sample."""
-    from agent.evaluation.calibrate import calibrate_files
+    from agent.evaluation.calibrate_attitudes import calibrate_files
 
     started = time.perf_counter()
 

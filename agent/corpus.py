@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agent import data
 from agent.errors import DossierError, no_index, read_only, store_damaged
 from agent.extract.attitude_judge import AnswerCache
 from agent.extract.pipeline import ArticleResult, cache_key, extract_article, extract_text, run_batch
@@ -562,6 +563,7 @@ class Corpus:
         sources = answering.Sources(
             self.store, lambda: self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k,
             self.lexicon,
+            refuse_below=self.settings.refuse_below if self.settings.refuse_below is not None else data.refusal()["threshold"],
         )
         result = answering.ask(question, sources)
         if self.readonly:

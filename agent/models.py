@@ -217,6 +217,15 @@ class Answer(BaseModel):
     answer: str
     refused: bool
     citations: list[Citation] = Field(default_factory=list)
+    route: str | None = Field(
+        default=None,
+        description="What answered: graph, dates, count, passages, floor (the closest passage, quoted) or refusal.",
+    )
+    coverage: float | None = Field(
+        default=None,
+        description="How much of the question's names, focus and words the best retrieved passage covers (0-1): "
+        "below the fitted threshold the passages route refuses. None when no passage was read.",
+    )
     dropped: list[str] = Field(
         default_factory=list, description="Sentences removed because no citation supported them."
     )

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # Retrieval and answering.
     top_k: int = 6
     chunk_chars: int = 600
+    refuse_below: float | None = Field(
+        None,
+        description="Refuse a question whose best passages cover less of its names, focus and words than this (0-1); "
+        "default: the threshold fitted on the development questions (agent/data/refusal.json).",
+    )
 
     @property
     def provider(self) -> Provider:

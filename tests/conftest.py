@@ -68,7 +68,7 @@ def settings(tmp_path: Path, model_url: str) -> Settings:
         base_url=model_url,
         model="dossier-local",
         max_retries=0,
-        request_timeout=300,
+        request_timeout=1800,  # a recording waits on the real server, which colleagues share: slow, not stuck
     )
 
 

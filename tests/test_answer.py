@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from agent.answer.question import analyse, split_parts
-from agent.answer.verify import about, close, fits, locate, mentions, supports
-from agent.evaluation.qa import best_overlap_answer, evaluate_qa
+from agent.answer.verify import about, close, coverage, fits, locate, measured, mentions, of_kind, offers, supports
+from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_routes
 from agent.models import Answer, Citation
 
 
@@ -64,6 +64,9 @@ def test_paraphrase_keeps_true_sentences():
     quote = "The deployment remains small, with 35 Velorian troops so far, led by a general."
     assert supports("There are 35 Velorian troops in Dunmar.", quote, given=("Velorian", "Dunmar"))
     assert supports("Veloria has sent 35 troops.", quote)  # 'Veloria' ~ 'Velorian'
+    # A passage quoted whole (the floor) states itself, possessive names included.
+    possessive = "Dunmar backs Arno Kell's Velorian government, while Kelm's militia backs Ostrava's army."
+    assert supports(possessive.rstrip("."), possessive)
 
 
 def test_wrong_numbers_and_new_names_are_not_supported():
@@ -83,6 +86,63 @@ def test_a_passage_must_be_about_the_questions_focus():
     assert about("Luca Marten died in Kesh in 1990.", dies)
     met = analyse("Where did Arno Kell and Mira Voss meet?")
     assert about("Mira Voss held talks with Arno Kell in Dunmar.", met)  # two names together suffice
+
+
+def test_coverage_weighs_the_questions_names_focus_and_words():
+    q = analyse("What is the population of the harbour town of Port Halden?")
+    assert (q.names, q.focus) == (("Port Halden",), "population")
+    assert coverage("Port Halden had a population of 12,000 at the last census; its harbour town grew.", q) == 1.0
+    # Name 2, focus 2, "harbour" 1, "town" 1: the name or the focus alone is a third.
+    assert coverage("Port Halden lies 40 kilometres north of Kesh.", q) == coverage("The population of Kesh is 9,000.", q) == 2 / 6
+    assert coverage("Kesh is a harbour town.", q) == 2 / 6
+    assert coverage("Ferries sail at noon.", q) == 0.0
+
+
+def test_the_floor_quotes_only_a_passage_holding_the_kind_of_answer_asked():
+    assert offers("Kesh lies 40 kilometres north of Port Halden.", analyse("How far is Kesh from Port Halden?"))
+    assert not offers("Kesh and Port Halden are 2 towns on the coast.", analyse("How far are the 2 towns Kesh and Port Halden apart?"))
+    assert offers("The treaty was signed in May 1887 in Kesh.", analyse("When was the Kesh treaty signed?"))
+    assert not offers("The treaty was signed in Kesh.", analyse("When was the Kesh treaty signed?"))
+    assert offers("Arno Kell founded the Tarsk Mills.", analyse("Who founded the Tarsk Mills?"))
+    assert not offers("The Tarsk Mills were founded long ago.", analyse("Who founded the Tarsk Mills?"))
+    assert not offers("Arno Kell met Mira Voss in Kesh.", analyse("Did Arno Kell meet Mira Voss?"))  # a quote says neither yes nor no
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("What is the price of Kesh Cellars' red wine?", "money"),
+        ("What price per share did Arno Kell offer for the Tarsk Mills?", "money"),
+        ("How much money is Dunmar Mills putting into its climate fund?", "money"),
+        ("How much did Arno Kell pay for the Tarsk Mills?", "money"),
+        ("How far is Kesh from Port Halden?", "length"),
+        ("Why did Velorian emissions fall in 2019?", "clause"),
+        ("How many troops did Dunmar send?", None),
+        ("Who founded the Tarsk Mills?", None),
+    ],
+)
+def test_the_measure_a_question_asks_for_is_read_off_its_parse(question, measure):
+    assert analyse(question).measure == measure
+
+
+def test_a_span_must_be_the_measure_asked_for():
+    price = analyse("What is the price of Kesh Cellars' red wine?")
+    assert not of_kind("4,000 bottles per year", price)
+    assert of_kind("12 euros a bottle", price) and of_kind("US$1 billion", price) and of_kind("£155bn", price)
+    distance = analyse("How far is Kesh from Port Halden?")
+    assert of_kind("450 km", distance) and of_kind("about 300 miles", distance) and not of_kind("two hours", distance)
+    assert measured("rose 3.5 per cent", "percent") and not measured("won 5 awards", "money")
+    why = analyse("Why did Velorian emissions fall in 2019?")
+    assert of_kind("because coal plants closed", why) and of_kind("due to milder weather", why)
+    assert not of_kind("coal", why)
+    # The floor quotes no passage without the measure either.
+    assert not offers("Kesh Cellars sells 4,000 bottles of its red wine per year.", price)
+    assert offers("A bottle of Kesh Cellars' red wine costs 12 euros.", price)
+
+
+def test_the_wh_words_noun_is_the_kind_of_answer_not_the_focus():
+    assert analyse("Which film won best picture at the Ostra awards?").focus == "picture"
+    assert analyse("What position did Arno Kell play?").focus is None
 
 
 def test_spans_must_stand_verbatim_and_be_the_kind_asked_for():
@@ -142,6 +202,33 @@ def test_questions_are_scored_for_answers_false_refusals_citations_and_latency()
     assert (report.p50_seconds, report.p95_seconds) == (2.5, 8.1)
 
 
+def test_a_wrong_answer_is_a_false_answer_and_every_route_is_scored_beside_the_baseline():
+    gold = {"qa": [
+        {"question": "Who backs Veloria?", "answers": [["Dunmar"]], "need": "any", "articles": ["a.txt"]},
+        {"question": "Where did Kelm sign?", "answers": [["Port Halden"]], "need": "any", "articles": ["a.txt"]},
+        {"question": "What did Ostrava say?", "answers": [], "need": "refuse", "articles": []},
+    ]}
+    cite = {"n": 1, "article": "a.txt", "quote": "Dunmar backs Veloria in Port Halden."}
+    ask = evaluate_qa(gold, [
+        {"question": "Who backs Veloria?", "answer": "Dunmar supports Veloria [1].", "refused": False, "citations": [cite], "route": "graph", "seconds": 1.0},
+        {"question": "Where did Kelm sign?", "answer": "Arvane [1].", "refused": False, "citations": [cite], "route": "passages", "seconds": 4.0},
+        {"question": "What did Ostrava say?", "answer": "The articles do not say.", "refused": True, "route": "refusal", "seconds": 0.5},
+    ])
+    baseline = evaluate_qa(gold, [
+        {"question": q["question"], "answer": "Dunmar backs Veloria in Port Halden. [1]", "refused": False, "citations": [cite], "route": "passages"}
+        for q in gold["qa"]
+    ], "best-overlap sentence")
+    assert (ask.correct, ask.false_answers, ask.unanswerable_answered) == (2, 1, 0)  # "Arvane" is wrong: a false answer
+    assert (baseline.correct, baseline.false_answers, baseline.unanswerable_answered) == (2, 1, 1)
+    routes = {r.route: r for r in by_route(ask, baseline)}
+    assert list(routes) == ["graph", "passages", "refusal"]
+    assert (routes["graph"].correct, routes["graph"].baseline_correct) == (1, 1)
+    assert (routes["passages"].correct, routes["passages"].false_answers, routes["passages"].baseline_correct) == (0, 1, 1)
+    assert (routes["refusal"].correct, routes["refusal"].baseline_false_answers) == (1, 1)
+    assert routes["passages"].p50_seconds == 4.0
+    assert "passages    0/1" in format_routes(list(routes.values()))
+
+
 def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
     from datetime import date
 
@@ -157,3 +244,18 @@ def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
     assert pronoun_subject("the Kesh Glassworks", entry) is None
     headline = passage("Veloria and Dunmar call for talks in the harbour dispute", "She said the talks would resume.")
     assert pronoun_subject("She said the talks would resume", headline) is None
+
+
+def test_the_refusal_threshold_is_fitted_on_answerable_and_unanswerable_questions():
+    from agent.evaluation.calibrate_refusal import fit
+    from agent.evaluation.qa import QAItem
+
+    def item(need: str, coverage: float | None) -> QAItem:
+        return QAItem(question=f"q{coverage}{need}", need=need, answer="", refused=False, correct=False, false_refusal=False,
+                      false_answer=False, citations=0, citations_supported=0, citations_in_allowed_articles=0, coverage=coverage)
+
+    items = [item("any", 0.9), item("any", 0.7), item("any", 0.4), item("refuse", 0.5), item("refuse", 0.3), item("any", None)]
+    threshold, table = fit(items)
+    # 0.7 refuses both unanswerable ones for one false refusal (cost 1); 0.5 lets one through (cost 1 + 2).
+    assert threshold == 0.7
+    assert dict(table)[0.7] == {"false_refusals": 1, "unanswerable_let_through": 0, "cost": 1}

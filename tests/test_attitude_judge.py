@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import agent as agent_package
 from agent.cli import app
 from agent.evaluation.attitudes import AttitudeItem, load_attitudes
-from agent.evaluation.calibrate import Example, best_threshold, curve, fit, item_grammars
+from agent.evaluation.calibrate_attitudes import Example, best_threshold, curve, fit, item_grammars
 from agent.extract.attitude_judge import (
     ATTITUDES, CLASSES, FEATURES, PROMPTS, AnswerCache, Calibration, Grammar, ask, load_calibration, shipped_calibration,
     yes_probability,

@@ -44,12 +44,13 @@ def test_ingest_then_ask_json(env):
     assert "5 unchanged" in again.output
 
     answer = json.loads(runner.invoke(ask_app, ["--json", "Who backs the GNA?"]).stdout)
-    assert set(answer) == {"question", "answer", "refused", "citations"}
+    assert set(answer) == {"question", "answer", "refused", "route", "citations"}
+    assert answer["route"] in {"passages", "floor"}  # nothing extracted: the passages answer (or the one the model chose, quoted)
     assert not answer["refused"] and answer["citations"]
     assert set(answer["citations"][0]) == {"n", "article", "title", "outlet", "date", "start", "end", "quote"}
 
     refused = json.loads(runner.invoke(app, ["ask", "--json", "What did China say about the ceasefire?"]).stdout)
-    assert refused["refused"] is True and refused["citations"] == []
+    assert refused["refused"] is True and refused["citations"] == [] and refused["route"] == "refusal"
 
 
 def test_ask_on_an_empty_index_says_what_to_do(env):
@@ -100,6 +101,25 @@ def test_extract_writes_jsonl_and_csv_and_eval_scores_them(env, settings, tmp_pa
     with Corpus(settings) as corpus:
         in_python = evaluate_corpus(corpus, gold=gold_file, predictions=out)
     assert json.loads(json.dumps(in_python.payload)) == scores
+
+
+def test_a_question_set_is_scored_per_route_beside_the_baseline_without_extracting(env, tmp_path: Path):
+    assert runner.invoke(app, ["ingest", str(EXAMPLES)]).exit_code == 0
+    gold = tmp_path / "questions.json"
+    # Names no article mentions: refused without a model (none is reachable here).
+    gold.write_text(json.dumps({"qa": [
+        {"question": "What did Arvane Kellith say about the harbour?", "answers": [], "need": "refuse", "articles": []},
+        {"question": "Where was Ostrava Velmaine born?", "answers": [["Dunmar"]], "need": "any", "articles": ["a.txt"]},
+    ]}))
+    without = runner.invoke(app, ["eval", "--gold", str(gold)])
+    assert without.exit_code == 1 and "holds questions only: add --questions" in without.output
+    result = runner.invoke(app, ["eval", "--gold", str(gold), "--questions", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert "micro" not in payload  # no extraction was scored, nor run
+    assert (payload["qa"]["correct"], payload["qa"]["false_refusals"]) == (1, 1)
+    (refusal,) = payload["qa_routes"]
+    assert refusal["route"] == "refusal" and refusal["total"] == 2 and refusal["baseline_correct"] == 0
 
 
 def test_unknown_format_is_a_clear_error(env, tmp_path: Path):

@@ -92,7 +92,44 @@ def test_a_question_the_graph_cannot_answer_goes_on_with_the_full_parse(extracte
     import agent.answer.routes
 
     seen = []
-    monkeypatch.setattr(agent.answer.routes, "answer_extractive", lambda q, sources, composer: seen.append(q) or False)
+    monkeypatch.setattr(agent.answer.routes, "answer_extractive", lambda q, sources, composer, found: seen.append(q) or False)
     answer = extracted.ask("Does Qatar oppose the GNA?")  # the graph has Qatar's support only
     assert answer.refused
     assert [q.parsed for q in seen] == [True] and seen[0].focus is None and seen[0].content
+
+
+def test_an_abbreviation_does_not_end_a_question():
+    from agent.answer.question import split_parts
+
+    assert split_parts("Why did U.S. emissions fall in 2019?") == ["Why did U.S. emissions fall in 2019?"]
+    assert split_parts("What did the U.N. Security Council say? Please be brief.") == ["What did the U.N. Security Council say?"]
+    q = analyse("Why did U.S. emissions fall in 2019?")
+    assert q.names == ("U.S.",) and q.measure == "clause"
+
+
+def test_an_abbreviation_is_mentioned_with_or_without_its_dots():
+    from agent.answer.verify import mentions
+
+    assert mentions("US emissions fell", "U.S.") and mentions("The U.S. said", "U.S.")
+    assert not mentions("they told us so", "U.S.")
+
+
+def test_a_name_owning_a_thing_is_not_the_side_asked_about():
+    # "each side in X's war": X is not backed, and no war of X's is asked about.
+    assert analyse("Which countries back each side in Veloria's war?").stance is None
+    assert analyse("Who is backed by Sarnia?").stance == StanceQuery("supports", "targets", ("Sarnia",))
+
+
+def test_a_question_name_is_the_graph_actor_spelled_so_before_any_near_spelling():
+    from agent.answer.routes import _Nodes
+    from agent.extract.frames import DEFAULT_LEXICON
+    from agent.models import Edge
+
+    graph = [
+        Edge(holder="Kelm", relation="supports", target="Velorian government", status="stated", articles=["a"], evidence=[]),
+        Edge(holder="Veloria", relation="opposes", target="Dunmar", status="stated", articles=["a"], evidence=[]),
+    ]
+    nodes = _Nodes([], DEFAULT_LEXICON)
+    assert nodes.resolve("Veloria", graph) == {"Veloria"}  # not the "Velorian government" beside it
+    assert nodes.resolve("Velorian government", graph) == {"Velorian government"}
+    assert nodes.resolve("Ostrava", graph) == set()

@@ -119,3 +119,15 @@ def test_how_many_outlets_say_a_stance_is_counted_from_the_graph(extracted: Corp
     assert denied.answer.startswith("1 outlet reports it only as denied")
     assert "France" in denied.citations[0].quote and "LNA" in denied.citations[0].quote
     assert extracted._llm is None
+
+
+def test_a_graph_citation_names_the_answering_actor_in_any_of_its_forms(extracted: Corpus):
+    answer = extracted.ask("Who backs the GNA?")
+    un = re.search(r"\bUN supports [^.]*?((?:\[\d+\] ?)+)\.", answer.answer)
+    assert un
+    quotes = [answer.citations[int(n) - 1].quote for n in re.findall(r"\d+", un.group(1))]
+    # "UN" in one quote, "the United Nations" in another: both say it; a quote naming neither
+    # would not be cited.
+    assert any("United Nations" in q and not re.search(r"\bUN\b", q) for q in quotes)
+    assert all(re.search(r"\bUN\b|United Nations", q) for q in quotes)
+    _verbatim(extracted, answer)

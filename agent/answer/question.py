@@ -18,6 +18,7 @@ from agent.errors import DossierError
 from agent.extract.frames import DEFAULT_LEXICON, SentenceFrames
 from agent.extract.lexicon import Lexicon
 from agent.text.nlp import parse
+from agent.text.sentences import split_sentences
 
 MAX_QUESTION_CHARS = 1000
 NAME_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
@@ -55,6 +56,8 @@ class Question:
     hops: bool  # the question reaches its answer through another thing ("the city where X was born")
     stance: StanceQuery | None
     counts: str | None  # "articles", "outlets"... for "how many articles say X?"
+    terms: tuple[str, ...] = ()  # the content words' lemmas, each once: what a passage should cover
+    measure: str | None = None  # what the answer must measure: money, length, percent (measures.toml) or clause ("why")
     # False: read off a stance-question pattern without the parser (`read`); its focus and
     # content are empty, so a route other than the stance graph must `analyse` it first.
     parsed: bool = True
@@ -83,8 +86,9 @@ def check_question(question: str) -> str:
 
 def split_parts(question: str) -> list[str]:
     """The questions inside `question`: "Who backs X and who backs Y?" is two; "Who backs X?
-    Please be brief." is one (a request about the answer's form is not a question)."""
-    sentences = [s.strip() for s in re.split(r"(?<=[?.!])\s+", question) if s.strip()]
+    Please be brief." is one (a request about the answer's form is not a question). Sentences
+    split as articles' do: "Why did U.S. emissions fall?" is one."""
+    sentences = [question[start:end] for start, end in split_sentences(question)]
     asked = [s for s in sentences if s.endswith("?") or _QUESTION_START.match(s)] or sentences
     parts: list[str] = []
     for sentence in asked:
@@ -156,7 +160,10 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     names = _names(doc)
     name_tokens = {t.i for t in doc if any(t.text in n.split() for n in names) and t.pos_ == "PROPN" or t.ent_type_ in NAME_LABELS}
     generic = _answer_type_nouns()
-    nouns = [t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and t.i not in name_tokens and len(t.text) > 2]
+    # "Which film won ...", "What position did X play": the wh-word's noun phrase is the kind
+    # of answer wanted, not what a passage must be about.
+    asked_kind = {t.i for w in doc if w.tag_ in {"WDT", "WP"} and w.dep_ == "det" for t in w.head.subtree if t.i <= w.head.i}
+    nouns = [t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and t.i not in name_tokens and t.i not in asked_kind and len(t.text) > 2]
     focus = next((n for n in nouns if n not in generic), None)
     content = tuple(
         dict.fromkeys(
@@ -166,6 +173,11 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
             for form in (t.lemma_.lower(), t.lower_)
         )
     )
+    terms = tuple(dict.fromkeys(
+        t.lemma_.lower() for t in doc
+        if t.pos_ in {"NOUN", "VERB", "ADJ", "NUM"} and t.i not in name_tokens and not t.is_stop and len(t.text) > 2
+        and t.lemma_.lower() not in _LIGHT_VERBS
+    ))
     focus_token = next((t for t in doc if t.pos_ == "NOUN" and t.lemma_.lower() == focus), None)
     first_name = next((t for t in doc if t.i in name_tokens), None)
     # "the population of the village where X was born": another noun stands between what is
@@ -190,8 +202,32 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     return Question(
         text=text, names=names, focus=focus, content=content, expects=expects, hops=hops,
         stance=claim_query(count_claim(text), words) if counts else stance_query(text, doc, words),
-        counts=counts.group(1).lower() if counts else None,
+        counts=counts.group(1).lower() if counts else None, terms=terms,
+        measure=_measure(doc, [doc[i].lemma_.lower() for i in sorted(asked_kind) if doc[i].pos_ == "NOUN"] + [focus]),
     )
+
+
+def _measure(doc, nouns: list[str | None]) -> str | None:
+    """What the answer must measure, read off the parse: "why" wants a clause; "how far" a
+    length; "how much money" or "how much did X pay" money; "what price", "the price of X"
+    money (`nouns`: the wh-word's nouns, then the focus; the kinds and their words:
+    measures.toml)."""
+    asks = data.measures()["asks"]
+
+    def kind(lemma: str | None) -> str | None:
+        return next((k for k, words in asks.items() if lemma in words), None)
+
+    for token in doc:
+        if token.lower_ == "why":
+            return "clause"
+        if token.lower_ == "how" and token.i + 1 < len(doc):
+            after = doc[token.i + 1]
+            if after.lower_ != "much":
+                return kind(after.lemma_.lower())
+            noun = doc[token.i + 2] if token.i + 2 < len(doc) and doc[token.i + 2].pos_ == "NOUN" else None
+            verb = next((t for t in doc if t.pos_ == "VERB"), None)
+            return kind(noun.lemma_.lower()) if noun is not None else kind(verb.lemma_.lower() if verb is not None else None)
+    return next((k for k in map(kind, nouns) if k), None)
 
 
 def count_claim(text: str) -> str:
@@ -262,29 +298,40 @@ def stance_query(question: str, doc=None, words: Lexicon = DEFAULT_LEXICON) -> S
     if doc is None:
         (doc,) = parse([question])
     sentence = SentenceFrames(doc[:], 0, words)
+    # "Which countries back ..." asks for holders (the wh-word is the subject), "Whom does X
+    # back?" for targets: a frame read the other way is another stance inside the question
+    # ("each side in X's war").
+    wh_role = next((w.head.dep_ if w.dep_ == "det" else w.dep_ for w in doc if w.tag_ in {"WDT", "WP"}), None)
     for frame in sentence.frames():
         if frame.relation == "calls_for":
             continue
         holders, targets = _asked(frame.holders), _asked(frame.targets)
-        if targets and not holders and not yes_no:
+        if targets and not holders and not yes_no and wh_role not in {"nsubjpass", "dobj"}:
             return StanceQuery(frame.relation, "holders", targets)
-        if holders and not targets and not yes_no:
+        if holders and not targets and not yes_no and wh_role != "nsubj":
             return StanceQuery(frame.relation, "targets", holders)
         if holders and targets and yes_no:
             return StanceQuery(frame.relation, "holders", targets, holders)
     # The small parser can miss the verb of a short question ("Which countries back X?"
-    # tags "back" as an adverb): a cue word followed by names still asks who does it.
+    # tags "back" as an adverb): a cue word followed by names still asks who does it. A name
+    # owning a thing is not the side asked about ("each side in X's war").
+    cues = words.stance_cues
+    sides = [m for i, m in sentence.mentions.items() if not _owner_of_a_thing(doc[i], words)]
     for token in doc:
-        cues = words.stance_cues
         relation = cues.get(re.sub(r"(ing|ed|es|s)$", "", token.lower_)) or cues.get(token.lower_)
         if relation:
-            after = _asked(m for m in sentence.mentions.values() if m.start > token.idx)
-            before = _asked(m for m in sentence.mentions.values() if m.start < token.idx)
+            after = _asked(m for m in sides if m.start > token.idx)
+            before = _asked(m for m in sides if m.start < token.idx)
             if after and (yes_no == bool(before)):
                 return StanceQuery(relation, "holders", after, before if yes_no else ())
             if before and not after and not yes_no:  # "Whom does X support?"
                 return StanceQuery(relation, "targets", before)
     return None
+
+
+def _owner_of_a_thing(token, words: Lexicon) -> bool:
+    """'X' in "X's war": a possessor of a common noun that names no actor ("X's army" is X's side)."""
+    return token.dep_ == "poss" and token.head.pos_ == "NOUN" and token.head.lemma_.lower() not in words.actor_nouns
 
 
 def _asked(mentions) -> tuple[str, ...]:

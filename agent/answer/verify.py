@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 
+from agent import data
 from agent.answer.question import Question
 from agent.text.dates import MONTH_NAMES
 from agent.text.nlp import parse
@@ -107,7 +108,9 @@ def mentions(text: str, name: str) -> bool:
     by 'Kell', 'Velorian' by 'Veloria'), not by a first name alone."""
     found = naming_words(name)
     if not found:
-        return False
+        # An abbreviation ("U.S."): its letters, with or without the dots, as written.
+        letters = re.sub(r"[\W_]", "", name)
+        return bool(letters) and bool(re.search(r"(?<!\w)" + r"\.?".join(map(re.escape, letters)) + r"\.?(?!\w)", text))
     return any(close_name(found[-1], w) for w in words(text))
 
 
@@ -125,10 +128,11 @@ _OPENERS = frozenset("yes no there here after before since while according both 
 
 
 def proper_names(sentence: str) -> list[str]:
-    """Capitalised words, the first one unless it is a common opener ("The", "Yes")."""
+    """Capitalised words, the first one unless it is a common opener ("The", "Yes"), without a
+    possessive 's (as `words` reads them: "Kell's" is the name Kell)."""
     found = []
     for i, match in enumerate(_WORD.finditer(sentence)):
-        word = match.group()
+        word = re.sub(r"['’]s$", "", match.group())
         if all(part in NUMBER_WORDS for part in word.lower().split("-")):
             continue  # numbers are checked as numbers
         if word[0].isupper() and len(word) > 1 and word.lower() not in _STOP and not (i == 0 and word.lower() in _OPENERS):
@@ -161,6 +165,18 @@ def about(text: str, question: Question) -> bool:
     return any(has_form(text, word) for word in question.content)
 
 
+def coverage(text: str, question: Question) -> float:
+    """How much of what the question rests on `text` covers, 0 to 1: its names (weight 2 each,
+    by `mentions`), its focus noun (2) and its other content words (1 each), in close forms.
+    The evidence a refusal is decided on: the threshold is fitted on development questions."""
+    parts = [(2, mentions(text, name)) for name in question.names]
+    if question.focus:
+        parts.append((2, has_form(text, question.focus)))
+    parts += [(1, has_form(text, term)) for term in question.terms if term != question.focus]
+    total = sum(weight for weight, _ in parts)
+    return sum(weight for weight, found in parts if found) / total if total else 0.0
+
+
 def locate(span: str, passage: str) -> tuple[int, int] | None:
     """Where `span` stands verbatim (case and spacing aside) in `passage`, or None."""
     parts = _WORD.findall(span)
@@ -170,6 +186,52 @@ def locate(span: str, passage: str) -> tuple[int, int] | None:
     pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(part) for part in parts) + r"(?!\w)"
     match = re.search(pattern, passage, re.IGNORECASE)
     return (match.start(), match.end()) if match else None
+
+
+_MEASURE_TOKEN = re.compile(r"\d[\d,.]*[^\W\d_]*|[^\W_]+|[^\w\s]", re.UNICODE)
+
+
+def measured(text: str, kind: str) -> bool:
+    """`text` holds a number in `kind`'s units (measures.toml), the unit beside the number or
+    after a multiplier: "12 euros", "US$1 billion", "£155bn", "450 km", "3.5 per cent"."""
+    units = data.measures()["units"].get(kind)
+    if not units:
+        return True
+    tokens = [t.lower() for t in _MEASURE_TOKEN.findall(text)]
+    for i, token in enumerate(tokens):
+        if not token[0].isdigit() and token not in NUMBER_WORDS:
+            continue
+        near = tokens[max(0, i - 2) : i] + tokens[i + 1 : i + 4] + [re.sub(r"^[\d,.]+", "", token)]  # "5km" -> "km"
+        pairs = [f"{a} {b}" for a, b in zip(near, near[1:])]
+        if any(w in units or w.removesuffix("s") in units or w.removesuffix("es") in units for w in near + pairs if w):
+            return True
+    return False
+
+
+def of_kind(span: str, question: Question) -> bool:
+    """The span is the measure the question asks for: money for a price, a length for a
+    distance, a clause (a verb, or a cause: "because of ...") for "why"."""
+    if question.measure is None:
+        return True
+    if question.measure == "clause":
+        (doc,) = parse([span])
+        return any(t.pos_ in {"VERB", "AUX"} for t in doc) or doc[0].pos_ in {"SCONJ", "ADP"}
+    return measured(span, question.measure)
+
+
+def offers(passage: str, question: Question) -> bool:
+    """The passage holds something of the kind asked for beyond what the question itself
+    says: a number not in the question for "how many", a date for "when", a name other than
+    the question's for "who"/"where". Never for a yes/no question: a quote says neither."""
+    if question.measure not in (None, "clause") and not measured(passage, question.measure):
+        return False
+    if question.expects == "number":
+        return bool(numbers(passage) - numbers(question.text))
+    if question.expects == "date":
+        return fits(passage, "date")
+    if question.expects in {"name", "place"}:
+        return any(not any(close_name(w.lower(), n) for name in question.names for n in naming_words(name)) for w in proper_names(passage))
+    return question.expects != "yesno"
 
 
 def fits(span: str, expects: str) -> bool:

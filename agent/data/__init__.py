@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from functools import lru_cache
 from importlib.resources import files
@@ -40,3 +41,17 @@ def titles() -> dict[str, bool]:
 def instruction_words() -> dict[str, frozenset[str]]:
     """The word lists of `instructions.toml` (addressees, answer verbs, ...), lower-case."""
     return {key: frozenset(word.lower() for word in words) for key, words in tomllib.loads(text("instructions.toml")).items()}
+
+
+@lru_cache(maxsize=1)
+def refusal() -> dict:
+    """The refusal threshold on passage coverage and the development figures it was fitted on
+    (`python -m agent.evaluation.calibrate_refusal`)."""
+    return json.loads(text("refusal.json"))
+
+
+@lru_cache(maxsize=1)
+def measures() -> dict[str, dict[str, frozenset[str]]]:
+    """`asks`: kind -> lemmas that ask for that measure; `units`: kind -> its units (measures.toml)."""
+    table = tomllib.loads(text("measures.toml"))
+    return {section: {kind: frozenset(w.lower() for w in words) for kind, words in table[section].items()} for section in ("asks", "units")}

@@ -2,8 +2,8 @@
 
 The baseline is what a program with no model does: the one corpus sentence sharing the most
 words with the question, cited. Both are scored by the same scorer: correct answers, false
-refusals (an answerable question refused), false answers (an unanswerable one answered),
-citation precision, and latency.
+refusals (an answerable question refused), false answers (a wrong answer, or any answer to an
+unanswerable question), citation precision, and latency, overall and per route.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class QAItem(BaseModel):
     citations_supported: int
     citations_in_allowed_articles: int
     seconds: float | None = None
+    route: str | None = None  # what answered (graph, dates, count, passages, floor, refusal)
+    coverage: float | None = None  # the refusal decision's evidence (`Answer.coverage`)
 
 
 class QAReport(BaseModel):
@@ -44,10 +46,31 @@ class QAReport(BaseModel):
     correct: int
     total: int
     false_refusals: int
-    false_answers: int
+    false_answers: int  # wrong answers, and answers to unanswerable questions
+    unanswerable_answered: int = 0
     citation_precision: float | None
     p50_seconds: float | None = None
     p95_seconds: float | None = None
+
+
+class RouteFigures(BaseModel):
+    """One route's share of the questions: how `ask` did on the questions it answered by that
+    route, and how the baseline did on the same questions."""
+
+    route: str
+    total: int
+    correct: int
+    false_refusals: int
+    false_answers: int
+    citation_precision: float | None
+    p50_seconds: float | None
+    p95_seconds: float | None
+    baseline_correct: int
+    baseline_false_answers: int
+    baseline_citation_precision: float | None
+
+
+ROUTES = ("graph", "dates", "count", "passages", "floor", "refusal")
 
 
 def _spelled(text: str, spellings: Iterable[str], prefix: bool = False) -> bool:
@@ -96,7 +119,6 @@ def evaluate_qa(gold: dict, answers: list[dict], system: str = "ask") -> QARepor
     by_question = {a["question"]: a for a in answers}
     aliases = AliasMap(gold.get("aliases") or {})
     items: list[QAItem] = []
-    cited = supported = 0
     for entry in gold.get("qa", []):
         got = by_question.get(entry["question"])
         if got is None:
@@ -117,22 +139,42 @@ def evaluate_qa(gold: dict, answers: list[dict], system: str = "ask") -> QARepor
             groups = [g for g in entry["answers"] if _spelled(got["answer"], g)]
             enough = len(groups) == len(entry["answers"]) if entry["need"] == "all" else bool(groups)
             correct = not got["refused"] and enough and in_allowed == len(citations)
-        cited += len(citations)
-        supported += backed
         items.append(QAItem(
             question=entry["question"], need=entry["need"], answer=got["answer"], refused=got["refused"],
             correct=correct, false_refusal=entry["need"] != "refuse" and got["refused"],
-            false_answer=entry["need"] == "refuse" and not got["refused"],
+            false_answer=not got["refused"] and not correct,
             citations=len(citations), citations_supported=backed, citations_in_allowed_articles=in_allowed,
-            seconds=got.get("seconds"),
+            seconds=got.get("seconds"), route=got.get("route"), coverage=got.get("coverage"),
         ))
+    return _report(system, items)
+
+
+def _report(system: str, items: list[QAItem]) -> QAReport:
     seconds = [i.seconds for i in items if i.seconds is not None]
+    cited = sum(i.citations for i in items)
     return QAReport(
         system=system, items=items, correct=sum(i.correct for i in items), total=len(items),
         false_refusals=sum(i.false_refusal for i in items), false_answers=sum(i.false_answer for i in items),
-        citation_precision=round(supported / cited, 4) if cited else None,
+        unanswerable_answered=sum(i.need == "refuse" and not i.refused for i in items),
+        citation_precision=round(sum(i.citations_supported for i in items) / cited, 4) if cited else None,
         p50_seconds=percentile(seconds, 0.5), p95_seconds=percentile(seconds, 0.95),
     )
+
+
+def by_route(system: QAReport, baseline: QAReport) -> list[RouteFigures]:
+    """The system's figures per route it took, beside the baseline's on the same questions."""
+    base = {i.question: i for i in baseline.items}
+    rows = []
+    for route in sorted({i.route or "?" for i in system.items}, key=lambda r: ROUTES.index(r) if r in ROUTES else len(ROUTES)):
+        ours = _report(system.system, [i for i in system.items if (i.route or "?") == route])
+        theirs = _report(baseline.system, [base[i.question] for i in ours.items if i.question in base])
+        rows.append(RouteFigures(
+            route=route, total=ours.total, correct=ours.correct, false_refusals=ours.false_refusals,
+            false_answers=ours.false_answers, citation_precision=ours.citation_precision,
+            p50_seconds=ours.p50_seconds, p95_seconds=ours.p95_seconds, baseline_correct=theirs.correct,
+            baseline_false_answers=theirs.false_answers, baseline_citation_precision=theirs.citation_precision,
+        ))
+    return rows
 
 
 def best_overlap_answer(question: str, store: Store) -> Answer:
@@ -146,23 +188,29 @@ def best_overlap_answer(question: str, store: Store) -> Answer:
             if score > best_score:
                 best, best_score = (article, start, end), score
     if best is None:
-        return Answer(question=question, answer="The articles do not say.", refused=True)
+        return Answer(question=question, answer="The articles do not say.", refused=True, route="refusal")
     article, start, end = best
     quote = article.text[start:end]
     citation = Citation(
         n=1, article=article.id, title=article.title, outlet=article.outlet,
         date=article.published.isoformat() if article.published else None, start=start, end=end, quote=quote,
     )
-    return Answer(question=question, answer=f"{' '.join(quote.split())} [1]", refused=False, citations=[citation])
+    return Answer(question=question, answer=f"{' '.join(quote.split())} [1]", refused=False, citations=[citation], route="passages")
 
 
-def run(gold: dict, answer: Callable[[str], Answer], system: str) -> QAReport:
-    """Ask every gold question through `answer`, timing each, and score the answers."""
+def run(gold: dict, answer: Callable[[str], Answer], system: str, log: Callable[[str], None] | None = None) -> QAReport:
+    """Ask every gold question through `answer`, timing each, and score the answers; `log`
+    gets one line per question (a long run's progress)."""
     answers = []
-    for entry in gold.get("qa", []):
+    questions = gold.get("qa", [])
+    for n, entry in enumerate(questions, start=1):
         started = time.perf_counter()
         result = answer(entry["question"])
-        answers.append(result.model_dump(mode="json") | {"seconds": time.perf_counter() - started})
+        seconds = time.perf_counter() - started
+        # Keyed by the gold's own text: `ask` folds a question's whitespace.
+        answers.append(result.model_dump(mode="json") | {"question": entry["question"], "seconds": seconds})
+        if log:
+            log(f"{system} {n}/{len(questions)} {result.route or '?'} {seconds:.1f} s: {entry['question'][:80]}")
     return evaluate_qa(gold, answers, system)
 
 
@@ -170,11 +218,29 @@ def format_qa(report: QAReport) -> str:
     precision = report.citation_precision if report.citation_precision is not None else "n/a"
     lines = [
         f"{report.system}: {report.correct}/{report.total} correct, {report.false_refusals} false refusals, "
-        f"{report.false_answers} false answers, citation precision {precision}"
+        f"{report.false_answers} false answers ({report.unanswerable_answered} to unanswerable questions), citation precision {precision}"
         + (f", p50 {report.p50_seconds:.1f} s, p95 {report.p95_seconds:.1f} s" if report.p50_seconds is not None else "")
     ]
     for item in report.items:
         mark = "ok " if item.correct else "BAD"
         answer = " ".join(item.answer.split())
-        lines.append(f"  {mark} {item.question} -> {answer[:110]} [{item.citations_supported}/{item.citations} citations support]")
+        lines.append(
+            f"  {mark} ({item.route or '?'}) {item.question} -> {answer[:110]} [{item.citations_supported}/{item.citations} citations support]"
+        )
+    return "\n".join(lines)
+
+
+def format_routes(rows: list[RouteFigures], baseline: str = BASELINE) -> str:
+    """One line per route: the system's figures, the baseline's on the same questions after '|'."""
+    def share(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.2f}"
+
+    lines = [f"per route (the baseline on the same questions after |, {baseline}):"]
+    for r in rows:
+        seconds = f"p50 {r.p50_seconds:.1f} s, p95 {r.p95_seconds:.1f} s" if r.p50_seconds is not None else "no timings"
+        lines.append(
+            f"  {r.route:<9} {r.correct:>3}/{r.total:<3} correct, {r.false_refusals} false refusals, {r.false_answers} false answers, "
+            f"citation precision {share(r.citation_precision)}, {seconds} | {r.baseline_correct}/{r.total} correct, "
+            f"{r.baseline_false_answers} false answers, citation precision {share(r.baseline_citation_precision)}"
+        )
     return "\n".join(lines)

@@ -12,6 +12,7 @@ against a gold file, beside the naive baseline, from the CLI or a notebook alike
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from agent.corpus import Corpus
 from agent.errors import DossierError
 from agent.evaluation.attitudes import balanced_sample, format_attitudes, load_attitudes, score
 from agent.evaluation.baseline import naive_read, naive_records
-from agent.evaluation.qa import BASELINE, best_overlap_answer, format_qa, run
+from agent.evaluation.qa import BASELINE, best_overlap_answer, by_route, format_qa, format_routes, run
 from agent.evaluation.score import evaluate, format_report, load_gold
 from agent.output.export import read_records
 from agent.progress import progress_bar
@@ -59,12 +60,15 @@ def evaluate_corpus(
     baseline: str | None = None,
     predictions: Path | None = None,
     questions: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> EvalReport:
     """Stance precision/recall/F1, grounding, dates and seconds per article against `gold`
     (extracting now, cached, unless `predictions` gives records); sentence accuracy on the
     directed `attitudes` (a balanced sample of `per_label` sentences of each class, drawn by
     `seed`, when given); with `baseline="naive"`, the obvious approach scored beside it;
-    with `questions`, the gold questions asked and scored beside the best-overlap baseline."""
+    with `questions`, the gold questions asked and scored, overall and per route, beside the
+    best-overlap baseline (`log` gets one line per question as it is answered). A gold file
+    holding only questions (`qa`) is scored on its answers, with nothing extracted."""
     check_inputs(gold, attitudes, baseline, predictions, per_label)
     report = EvalReport()
     if attitudes is not None:
@@ -88,18 +92,21 @@ def evaluate_corpus(
         missing = sorted(wanted - set(articles))
         if missing:
             raise DossierError(f"gold articles not in the index: {', '.join(missing)}; run `agent ingest` on them first")
+        if not wanted and not questions:
+            raise DossierError(f"{gold} holds questions only: add --questions to score them")
         texts = {i: a.text for i, a in articles.items()}
-        if predictions is not None:
-            records = read_records(predictions)
-            seconds = None
-        else:
-            results = [r for r in corpus.extract() if r.article.id in wanted]
-            records = [rec for r in results for rec in r.records]
-            seconds = {r.article.id: r.seconds for r in results}
-        scored = evaluate(gold_data, [r.model_dump(mode="json") for r in records], texts, seconds)
-        report.payload |= scored.to_dict()
-        report.parts.append(format_report(scored))
-        if baseline:
+        if wanted:  # a question set (`qa` only) has nothing to extract or score but its answers
+            if predictions is not None:
+                records = read_records(predictions)
+                seconds = None
+            else:
+                results = [r for r in corpus.extract() if r.article.id in wanted]
+                records = [rec for r in results for rec in r.records]
+                seconds = {r.article.id: r.seconds for r in results}
+            scored = evaluate(gold_data, [r.model_dump(mode="json") for r in records], texts, seconds)
+            report.payload |= scored.to_dict()
+            report.parts.append(format_report(scored))
+        if baseline and wanted:
             naive, naive_seconds = [], {}
             for article_id, article in sorted(articles.items()):
                 started = time.perf_counter()
@@ -110,11 +117,12 @@ def evaluate_corpus(
             report.parts.append(_side_by_side(scored, naive_report))
         if questions:
             qa = [
-                run(gold_data, corpus.ask, "ask"),
+                run(gold_data, corpus.ask, "ask", log=log),
                 run(gold_data, lambda q: best_overlap_answer(q, corpus.store), BASELINE),
             ]
-            report.payload |= {"qa": qa[0].model_dump(), "qa_baseline": qa[1].model_dump()}
-            report.parts += [format_qa(part) for part in qa]
+            routes = by_route(*qa)
+            report.payload |= {"qa": qa[0].model_dump(), "qa_baseline": qa[1].model_dump(), "qa_routes": [r.model_dump() for r in routes]}
+            report.parts += [format_qa(part) for part in qa] + [format_routes(routes)]
     return report
 
 

@@ -10,7 +10,7 @@ training file (`keep_threshold`, what extraction uses). The result is the shippe
 format, `agent/data/attitude_judge.json`.
 
     from agent import Corpus
-    from agent.evaluation.calibrate import calibrate_files
+    from agent.evaluation.calibrate_attitudes import calibrate_files
 
     with Corpus() as corpus:
         report = calibrate_files(corpus, Path("train.txt"), Path("valid.txt"), out=Path("attitude_judge.json"))

@@ -1,0 +1,111 @@
+"""Answers never below plain retrieval (issue 28), replayed from cassettes recorded against the
+embedded local server: the floor answer, refusal decided on coverage, fall-through from the
+graph to the passages, an answer of the wrong kind rejected, and a question with "U.S." in it.
+Invented names throughout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent import data
+from agent.answer.routes import FLOOR, REFUSAL
+from agent.corpus import Corpus
+
+pytestmark = pytest.mark.vcr
+
+ARTICLES = {
+    "kesh.txt": """Kesh Cellars harvest
+
+The price of Kesh Cellars' red wine has not changed since 2015; the winery sells 4,000 bottles of it each year. The winery was founded in 1987 by Arno Kell.
+""",
+    "emissions.txt": """Energy figures for 2019
+
+U.S. emissions fell by 2.1% in 2019 because power plants burned less coal. Emissions in Veloria rose in the same year, the ministry in Port Halden said.
+""",
+    "ferry.txt": """Ferry row in Port Halden
+
+Union leader Orrin Vask criticised Mayor Dalia Fenwright over the closure of the Port Halden ferry. The ferry had carried 300 passengers a day before it stopped in March because of storm damage to the harbour wall. Fenwright said the harbour needed repairs.
+""",
+    "bridge.txt": """Bridge closed
+
+The reason the Aldmere bridge closed in May: cracks in its northern pier. Engineers will inspect it again in June.
+""",
+    "war.txt": """Ostrava's war enters a third year
+
+Ostrava's war with Veloria entered its third year on Monday. In the war, Kelm and Dunmar back Ostrava, while the Northern Compact backs Veloria.
+""",
+}
+
+
+def _corpus(settings, tmp_path: Path) -> Corpus:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    corpus = Corpus(settings)
+    corpus.ingest([folder])
+    return corpus
+
+
+def _verbatim(corpus: Corpus, answer) -> None:
+    for citation in answer.citations:
+        assert corpus.store.article(citation.article).text[citation.start : citation.end] == citation.quote
+
+
+def test_a_span_of_the_wrong_kind_is_no_answer(settings, tmp_path: Path):
+    with _corpus(settings, tmp_path) as corpus:
+        answer = corpus.ask("What is the price of Kesh Cellars' red wine?")
+    # The passage is about the price but states none: a count of bottles is no price, and
+    # the floor quotes no passage without money in it.
+    assert "4,000" not in answer.answer
+    assert answer.refused and answer.answer == REFUSAL and not answer.citations
+
+
+def test_an_abbreviation_does_not_split_the_question(settings, tmp_path: Path):
+    with _corpus(settings, tmp_path) as corpus:
+        answer = corpus.ask("Why did U.S. emissions fall in 2019?")
+        _verbatim(corpus, answer)
+    assert not answer.refused and "coal" in answer.answer
+    assert "do not" not in answer.answer  # one question, answered once
+    assert {c.article for c in answer.citations} == {"emissions.txt"}
+
+
+def test_the_floor_quotes_the_passage_the_model_chose_when_its_words_fail_the_checks(settings, tmp_path: Path):
+    with _corpus(settings, tmp_path) as corpus:
+        answer = corpus.ask("Why did the Aldmere bridge close?")
+        _verbatim(corpus, answer)
+    # The model chose the passage but copied the noun phrase after the colon, no clause: the
+    # passage it chose is quoted and cited instead of a refusal.
+    assert answer.route == "floor" and answer.answer.startswith(FLOOR) and not answer.refused
+    (citation,) = answer.citations
+    assert "cracks in its northern pier" in citation.quote and citation.article == "bridge.txt"
+
+
+def test_refusal_is_decided_on_coverage_against_the_fitted_threshold(settings, tmp_path: Path):
+    threshold = data.refusal()["threshold"]
+    with _corpus(settings, tmp_path) as corpus:
+        tempting = corpus.ask("What was the population of Port Halden's old town district at the last census in 2015?")
+        assert tempting.refused and tempting.route == "refusal"
+        assert tempting.coverage is not None and tempting.coverage < threshold
+        assert corpus._llm is None  # decided before any model call
+        answered = corpus.ask("How many passengers did the Port Halden ferry carry a day?")
+        _verbatim(corpus, answered)
+    assert answered.coverage >= threshold and not answered.refused and "300" in answered.answer
+
+
+def test_a_stance_question_the_graph_cannot_answer_goes_on_to_the_passages(settings, tmp_path: Path):
+    question = "Which countries back each side in Ostrava's war?"
+    with _corpus(settings, tmp_path) as corpus:
+        empty = corpus.ask(question)  # nothing extracted: an empty graph
+        corpus.extract()
+        assert any(r.type == "stance" for r in corpus.records())
+        extracted = corpus.ask(question)
+        for answer in (empty, extracted):
+            _verbatim(corpus, answer)
+    for answer in (empty, extracted):
+        # Never "Ostrava opposes Veloria" from the war: the sides are in the passages.
+        assert answer.route == "passages" and not answer.refused
+        assert "opposes" not in answer.answer
+        assert {c.article for c in answer.citations} == {"war.txt"}
