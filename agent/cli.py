@@ -209,7 +209,11 @@ def extract(
                 write_atomically(Path(out), text)
     except KeyboardInterrupt:
         err.print(f"interrupted: {done_count} articles are extracted and saved; run the same command again to resume")
-        raise typer.Exit(130) from None
+        # A question still with the model holds its worker thread, and a normal exit would wait
+        # for it; what is done is saved, so leave at once.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     fresh = [r for r in results if not r.cached]
     seconds = sum(r.seconds for r in fresh)
     per = f", {seconds / len(fresh):.1f} s per article" if fresh else ""

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from agent.extract.pipeline import extract_text
 from agent.models import Actor, Stance
+from tests.fake_openai import NoAttitudes
 
 
-class AlwaysPerson:
+class AlwaysPerson(NoAttitudes):
     """A model that calls every name a person; counts the calls."""
 
     def __init__(self) -> None:

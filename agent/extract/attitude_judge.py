@@ -174,8 +174,11 @@ def ask(sentence: str, first: str, second: str, grammar: Grammar, llm: AsksToken
         return value
 
     if len(missing) > 1:
-        with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+        pool = ThreadPoolExecutor(max_workers=len(missing))
+        try:
             answers |= dict(zip(missing, pool.map(answer, missing)))
+        finally:  # on Ctrl-C, no wait for the questions still with the model
+            pool.shutdown(wait=False, cancel_futures=True)
     else:
         answers |= {a: answer(a) for a in missing}
     return {a: answers[a] for a in questions}
