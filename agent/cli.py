@@ -296,13 +296,16 @@ def calibrate_command(
     baseline: Annotated[
         Optional[str], typer.Option("--baseline", help="Also score `naive` (one model call per sentence) on the check sample.")
     ] = None,
+    ranker: Annotated[
+        bool, typer.Option("--ranker", help="Fit the pair ranker instead (every sentence, no model calls; the shipped file: agent/data/pair_ranker.json).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     index: IndexOption = None,
 ) -> None:
     """Fit the attitude judge's decision (weights over the model's P(yes) and the grammar's
     evidence, and a threshold) on one balanced sample, check it on another, and print accuracy,
     macro-F1, the confusion matrix and the precision/recall curve on the check sample."""
-    from agent.evaluation.calibrate_attitudes import calibrate_files
+    from agent.evaluation.calibrate_attitudes import calibrate_files, calibrate_ranker_files
 
     started = time.perf_counter()
 
@@ -311,11 +314,14 @@ def calibrate_command(
             err.print(f"calibrate: {stage} {done}/{total} sentences, {time.perf_counter() - started:.0f} s")
 
     try:
-        with Corpus(_settings(index)) as corpus:
-            report = calibrate_files(
-                corpus, train, check, per_label=per_label, check_per_label=check_per_label, seed=seed,
-                baseline=baseline, out=out, on_item=progress,
-            )
+        if ranker:
+            report = calibrate_ranker_files(train, check, out)
+        else:
+            with Corpus(_settings(index)) as corpus:
+                report = calibrate_files(
+                    corpus, train, check, per_label=per_label, check_per_label=check_per_label, seed=seed,
+                    baseline=baseline, out=out, on_item=progress,
+                )
     except (DossierError, OSError, ValueError) as exc:
         _fail(exc)
     if as_json:

@@ -14,7 +14,8 @@ The work is cut into small steps, and the model only makes closed decisions:
 5. every record's quote must stand verbatim at its offsets, or it is dropped.
 Two named actors a clause links and no frame reads are put to the attitude judge
 (`attitude_judge`: one-token yes/no questions read as probabilities, combined with the
-parse's direction by fitted weights), a few pairs per article, to bound the cost. A
+parse's direction by fitted weights), a few pairs per article to bound the cost: those
+whose words most look like an attitude, by a model over sentence vectors (`pair_ranker`). A
 stance a frame reads is not put to it: a yes/no check of frame stances was measured and
 removed, since on the development articles the 1.5B model rejected only correct ones.
 Results are cached per article content, pipeline, prompts and model.
@@ -44,6 +45,7 @@ from agent.extract.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames
 from agent.extract.judge import judge
 from agent.extract.lexicon import Lexicon
 from agent.extract.links import Tie, acronyms, read_ties
+from agent.extract.pair_ranker import pair_texts, shipped_ranker
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
 from agent.text import safety
 from agent.text.countries import is_country_name
@@ -416,11 +418,16 @@ def _unread(pairs: list[_Pair], read: list[_Candidate]) -> list[_Pair]:
 
 
 def _judge_pairs(article: Article, pairs: list[_Pair], llm: Structured, answers: AnswerCache) -> list[_Candidate]:
-    """The attitude judge's decision on the article's first `MAX_JUDGED_PAIRS` unread pairs,
-    those where the parse makes one the doer and the two stand closest first: a stance where
-    the calibrated probability of one directed attitude passes the extraction threshold."""
+    """The attitude judge's decision on the article's first `MAX_JUDGED_PAIRS` unread pairs:
+    those where the parse makes one the doer first, then those whose words most look like an
+    attitude (`pair_ranker`). A stance where the calibrated probability of one directed
+    attitude passes the extraction threshold."""
     calibration = shipped_calibration()
-    ranked = sorted(pairs, key=lambda p: (p.direction == 0, abs(p.second.start - p.first.end)))[:MAX_JUDGED_PAIRS]
+    likely = shipped_ranker().probabilities([
+        pair_texts(article.text[p.sentence[0] : p.sentence[1]], _within(p.first, p.sentence), _within(p.second, p.sentence)) for p in pairs
+    ])
+    order = sorted(range(len(pairs)), key=lambda n: (pairs[n].direction == 0, -likely[n]))
+    ranked = [pairs[n] for n in order[:MAX_JUDGED_PAIRS]]
     judged: list[_Candidate] = []
     for pair in sorted(ranked, key=lambda p: p.first.start):
         start, end = pair.sentence
@@ -433,6 +440,10 @@ def _judge_pairs(article: Article, pairs: list[_Pair], llm: Structured, answers:
         relation = "supports" if polarity_of(attitude) == "positive" else "opposes"
         judged.append(_Candidate(Frame([holder], relation, [target], cue=""), pair.sentence))
     return judged
+
+
+def _within(mention: Mention, sentence: tuple[int, int]) -> tuple[int, int]:
+    return mention.start - sentence[0], mention.end - sentence[0]
 
 
 def _choose(article: Article, reference: _Reference, llm: Structured) -> Mention | None:
