@@ -246,11 +246,7 @@ def test_commands_started_together_on_a_new_index_all_succeed(round_: int, tmp_p
         "actors": ["actors", "--index", index],
     }
     env = {"DOSSIER_BASE_URL": closed_port_url(), "DOSSIER_MODEL": "x", "DOSSIER_MAX_RETRIES": "0"}
-    start_at = time.time() + 1.0  # every child has forked by then
-    processes = {
-        name: proc_worker.start_agent(args, env, tmp_path / f"{name}.log", tmp_path, start_at=start_at)
-        for name, args in commands.items()
-    }
+    processes = proc_worker.start_together(commands, env, tmp_path, WAIT_S)
     for process in processes.values():
         process.join(WAIT_S)
     logs = {name: (tmp_path / f"{name}.log").read_text() for name in commands}
