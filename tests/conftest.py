@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -44,6 +45,18 @@ def pytest_configure(config: pytest.Config) -> None:
         tempfile.tempdir = None  # gettempdir() reads TMPDIR again
 
 
+# The longest files first (from `pytest --durations=0` on 2 cores), then the others by their
+# number of tests: `--dist loadfile --no-loadscope-reorder` hands files out in this order, and
+# a long file handed out last keeps one worker busy while the other waits.
+LONGEST_FILES = ("test_notebook.py", "test_crash_resume.py", "test_damaged_index.py", "test_keep_alive.py", "test_bench.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FILES)}
+    tests_in = Counter(item.path for item in items)
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), -tests_in[item.path], str(item.path)))
+
+
 @pytest.fixture(scope="session")
 def vcr_config() -> dict:
     return dict(VCR_CONFIG)
@@ -52,6 +65,29 @@ def vcr_config() -> dict:
 @pytest.fixture(scope="session")
 def vcr_cassette_dir() -> str:
     return str(CASSETTES)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _embedding_memo() -> Iterator[None]:
+    """Each text embedded once per worker. About ninety tests ingest the same demo articles,
+    and embedding them again each time was a sixth of the suite's CPU; the vectors are the
+    model's own (`agent bench` times the unmemoised function)."""
+    import numpy as np
+
+    import agent.index.embeddings as embeddings
+
+    model = embeddings.embed
+    vectors: dict[str, np.ndarray] = {}
+
+    def memoised(texts: list[str]) -> np.ndarray:
+        new = [text for text in dict.fromkeys(texts) if text not in vectors]
+        if new:
+            vectors.update(zip(new, model(new)))
+        return np.stack([vectors[text] for text in texts]) if texts else model(texts)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(embeddings, "embed", memoised)
+        yield
 
 
 @pytest.fixture(autouse=True)
