@@ -59,8 +59,9 @@ demo: $(VENV)/.local-installed
 	$(VENV)/bin/ask "Where did Erdogan and Putin meet?"
 
 # Two workers, one test file each at a time: a file's tests share their fixtures and fakes.
+# The later rounds of the race tests (marked `stress`) run only where CI is set, as in .ci/run.
 test: $(VENV)/.test-installed
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(if $(CI),,-m "not stress")
 
 # Re-record every cassette against the embedded local model (needs the local extra).
 record: $(VENV)/.local-installed

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -23,6 +27,36 @@ EXAMPLES = ROOT / "examples" / "libya"
 REPLAY_URL = "http://127.0.0.1:9/v1"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary folders on tmpfs where the machine has a roomy one and TMPDIR is not set.
+    The tests write thousands of small SQLite and Chroma files: on a disk, SQLite's fsync at
+    each commit and the deletion of old runs' folders cost the suite tens of seconds of
+    waiting; on tmpfs nothing. A killed process loses no written data on either. Set before
+    any temporary folder exists, in the xdist controller too, and inherited by the workers
+    and every process a test starts."""
+    if os.environ.get("TMPDIR") or config.option.basetemp:
+        return
+    try:
+        free = os.statvfs("/dev/shm")
+    except OSError:
+        return
+    if free.f_bavail * free.f_frsize >= 2 << 30 and os.access("/dev/shm", os.W_OK | os.X_OK):
+        os.environ["TMPDIR"] = "/dev/shm"
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
+# The longest files first (from `pytest --durations=0` on 2 cores), then the others by their
+# number of tests: `--dist loadfile --no-loadscope-reorder` hands files out in this order, and
+# a long file handed out last keeps one worker busy while the other waits.
+LONGEST_FILES = ("test_notebook.py", "test_crash_resume.py", "test_damaged_index.py", "test_keep_alive.py", "test_bench.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FILES)}
+    tests_in = Counter(item.path for item in items)
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), -tests_in[item.path], str(item.path)))
+
+
 @pytest.fixture(scope="session")
 def vcr_config() -> dict:
     return dict(VCR_CONFIG)
@@ -31,6 +65,29 @@ def vcr_config() -> dict:
 @pytest.fixture(scope="session")
 def vcr_cassette_dir() -> str:
     return str(CASSETTES)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _embedding_memo() -> Iterator[None]:
+    """Each text embedded once per worker. About ninety tests ingest the same demo articles,
+    and embedding them again each time was a sixth of the suite's CPU; the vectors are the
+    model's own (`agent bench` times the unmemoised function)."""
+    import numpy as np
+
+    import agent.index.embeddings as embeddings
+
+    model = embeddings.embed
+    vectors: dict[str, np.ndarray] = {}
+
+    def memoised(texts: list[str]) -> np.ndarray:
+        new = [text for text in dict.fromkeys(texts) if text not in vectors]
+        if new:
+            vectors.update(zip(new, model(new)))
+        return np.stack([vectors[text] for text in texts]) if texts else model(texts)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(embeddings, "embed", memoised)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -72,13 +129,50 @@ def settings(tmp_path: Path, model_url: str) -> Settings:
     )
 
 
+@contextmanager
+def _run_lock(path: Path) -> Iterator[None]:
+    import fcntl
+
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """`build(path)` once per test run rather than once per xdist worker: the first worker to
+    ask builds it under a lock, the others wait for it and use the same folder. Tests only
+    ever copy a template, never open it, so sharing one lets no test's writes reach another."""
+    base = tmp_path_factory.getbasetemp()
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # no flock: each worker builds its own
+        shared = False
+    else:
+        shared = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+    root = base.parent if shared else base
+    folder, done = root / f"template-{name}", root / f"template-{name}.done"
+    lock = _run_lock(root / f"template-{name}.lock") if shared else nullcontext()
+    with lock:
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
+            folder.mkdir()
+            build(folder / "index")
+            done.touch()
+    return folder / "index"
+
+
 @pytest.fixture(scope="session")
 def _ingested_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo corpus ingested once per session; tests get their own copy."""
-    path = tmp_path_factory.mktemp("template") / "index"
-    with Corpus(Settings(index_path=path)) as corpus:
-        corpus.ingest([EXAMPLES])
-    return path
+    """The demo corpus ingested once per run; tests get their own copy."""
+
+    def build(path: Path) -> None:
+        with Corpus(Settings(index_path=path)) as corpus:
+            corpus.ingest([EXAMPLES])
+
+    return _built_once(tmp_path_factory, "ingested", build)
 
 
 @pytest.fixture
@@ -89,21 +183,27 @@ def corpus(settings: Settings, _ingested_template: Path):
 
 
 @pytest.fixture(scope="session")
-def _extracted_template(request: pytest.FixtureRequest, model_url: str, vcr_config: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo corpus ingested and extracted once per session, replaying one cassette of the
-    real model's extraction (`cassettes/extract_demo_corpus.yaml`): what `ask` reads from."""
+def _extracted_template(
+    request: pytest.FixtureRequest, model_url: str, vcr_config: dict, tmp_path_factory: pytest.TempPathFactory, _ingested_template: Path
+) -> Path:
+    """The demo corpus ingested and extracted once per run, replaying one cassette of the
+    real model's extraction (`cassettes/extract_demo_corpus.yaml`): what `ask` reads from.
+    It starts from a copy of the ingested template (extraction finds the articles unchanged)."""
     import vcr
 
-    root = tmp_path_factory.mktemp("extracted")
-    settings = Settings(index_path=root / "index", cache_dir=root / "cache", base_url=model_url, model="dossier-local", max_retries=0, request_timeout=300)
     mode = request.config.getoption("--record-mode") or "none"
     cassette = CASSETTES / "extract_demo_corpus.yaml"
     # `--record-mode=once` records only cassettes that do not exist yet: this one is replayed.
     replay = mode == "none" or mode == "once" and cassette.exists()
-    recorder = vcr.VCR(record_mode="none" if replay else "all", **vcr_config)
-    with recorder.use_cassette(str(cassette)), Corpus(settings) as corpus:
-        corpus.extract([EXAMPLES])
-    return settings.index_path
+
+    def build(path: Path) -> None:
+        shutil.copytree(_ingested_template, path)
+        settings = Settings(index_path=path, cache_dir=path.parent / "cache", base_url=model_url, model="dossier-local", max_retries=0, request_timeout=300)
+        recorder = vcr.VCR(record_mode="none" if replay else "all", **vcr_config)
+        with recorder.use_cassette(str(cassette)), Corpus(settings) as corpus:
+            corpus.extract([EXAMPLES])
+
+    return _built_once(tmp_path_factory, "extracted", build)
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ A fresh interpreter needs about 5 s on 2 cores to import Dossier (chromadb, open
 spaCy). The tests run many short-lived children, so they come from a multiprocessing
 *forkserver* that imports this module (and loads the spaCy pipeline) once: each child
 is a fork of that clean, single-threaded server, with nothing of the pytest process in
-it (no Chroma client, no model threads). Chroma and the embedding model are opened in
-the child itself, after the fork.
+it (no Chroma client, no model threads). Chroma's modules are imported here too (1 to 3 s
+of CPU that every child opening an index paid again); Chroma and the embedding model are
+opened in the child itself, after the fork.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+import chromadb  # noqa: F401 - imported lazily by any command that opens the index
+import chromadb.api.rust  # noqa: F401 - and these by the first client
+import chromadb.telemetry.product.posthog  # noqa: F401
 import rich.progress  # noqa: F401 - imported lazily by `agent extract`
 
 import agent.output.export  # noqa: F401
@@ -35,10 +39,11 @@ parser()
 LLM(Settings(_env_file=None, base_url="http://127.0.0.1:9/v1", model="x"), "http://127.0.0.1:9/v1")  # type: ignore[call-arg]
 
 
-def _main(args: list[str], env: dict[str, str], log_path: str, cwd: str, start_at: float | None) -> None:
+def _main(args: list[str], env: dict[str, str], log_path: str, cwd: str, together=None) -> None:
     """Run `agent ARGS` in `cwd` with only `env` for settings, stdout and stderr to
-    `log_path`; exit with its code. With `start_at` (a `time.time()`), wait until then,
-    so that several children start their command at the same moment."""
+    `log_path`; exit with its code. With `together` (a semaphore and a shared start time,
+    from `start_together`), say this child is ready and wait for the common start, so that
+    several children start their command at the same moment."""
     # Ctrl-C as in a user's terminal: a shell starts background jobs (CI's `make test &`) with
     # SIGINT ignored, and the forkserver would hand that on to every child.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -51,7 +56,12 @@ def _main(args: list[str], env: dict[str, str], log_path: str, cwd: str, start_a
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     sys.stdout = sys.stderr = log
-    if start_at is not None:
+    if together is not None:
+        ready, start = together
+        ready.release()
+        while not start.value:  # set once every child is ready
+            time.sleep(0.002)
+        start_at = start.value
         time.sleep(max(0.0, start_at - time.time() - 0.01))
         while time.time() < start_at:  # spin the last moment: the children start within microseconds
             pass
@@ -72,10 +82,26 @@ def warm() -> None:
     forkserver.ensure_running()
 
 
-def start_agent(
-    args: list[str], env: dict[str, str], log_path: Path, cwd: Path, start_at: float | None = None
-) -> BaseProcess:
+def start_agent(args: list[str], env: dict[str, str], log_path: Path, cwd: Path, together=None) -> BaseProcess:
     """Start `agent ARGS` in a forked child; `.pid`, `.join()`, `.exitcode` as usual."""
-    process = context().Process(target=_main, args=(args, env, str(log_path), str(cwd), start_at), daemon=True)
+    process = context().Process(target=_main, args=(args, env, str(log_path), str(cwd), together), daemon=True)
     process.start()
     return process
+
+
+def start_together(commands: dict[str, list[str]], env: dict[str, str], folder: Path, wait_s: float) -> dict[str, BaseProcess]:
+    """Start each `agent ARGS` of `commands` in its own child (log: `folder/NAME.log`, run in
+    `folder`), all at the same moment: as soon as every child has forked and set up, rather
+    than after a fixed delay long enough for the slowest fork."""
+    ctx = context()
+    ready, start = ctx.Semaphore(0), ctx.Value("d", 0.0)
+    processes = {
+        name: start_agent(args, env, folder / f"{name}.log", folder, together=(ready, start)) for name, args in commands.items()
+    }
+    deadline = time.monotonic() + wait_s
+    for _ in processes:
+        if not ready.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            start.value = -1.0  # lets the children that are waiting go, so that they end
+            raise AssertionError(f"not every child was ready within {wait_s} s")
+    start.value = time.time() + 0.05  # the children poll every 2 ms and spin the last 10
+    return processes

@@ -5,7 +5,12 @@ text, and each URL that cannot be fetched gets one clear reason."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import shutil
+import socket
+import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -307,3 +312,160 @@ def test_a_server_that_trickles_is_cut_at_the_deadline_of_the_whole_fetch(site: 
         fetch(f"{site}{path}", 1_000_000, 2, allow_private=True)
     # The trickle goes on for 16 s; a margin for a busy machine, below that.
     assert time.monotonic() - started < 8
+
+
+# --- the address checked is the address connected to (DNS rebinding) --------------------------
+
+PUBLIC, PUBLIC_2 = "93.184.216.34", "93.184.216.35"  # public: they pass the check, and are never contacted
+
+
+class _Network:
+    """Name resolution and TCP connects as a test arranges them. `answers[name]` are the
+    resolver's successive answers for a made-up name, each a list of addresses (the last
+    repeats); `routes` sends a connect to a public address to a local server instead; any
+    other connect reaches loopback only, so no test touches the real network. Proxies from
+    the environment are cleared: a test that wants one sets it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[list[str]]], routes: dict | None = None) -> None:
+        for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+            monkeypatch.delenv(name.upper(), raising=False)
+        self.looked_up: list[str] = []
+        self.connected: list[tuple[str, int]] = []
+        real_resolve, real_connect = socket.getaddrinfo, socket.create_connection
+
+        def resolve(host, port, *args, **kwargs):
+            if host not in answers:
+                return real_resolve(host, port, *args, **kwargs)
+            self.looked_up.append(host)
+            addresses = answers[host].pop(0) if len(answers[host]) > 1 else answers[host][0]
+            return [found for address in addresses for found in real_resolve(address, port, *args, **kwargs)]
+
+        def connect(address, *args, **kwargs):
+            host, port = address[:2]
+            self.connected.append((host, port))
+            if (host, port) in routes_:
+                return real_connect(routes_[(host, port)], *args, **kwargs)
+            ip = resolve(host, port, type=socket.SOCK_STREAM)[0][4][0]  # as create_connection would
+            if not ipaddress.ip_address(ip).is_loopback:
+                raise OSError(f"{ip}: the tests reach no network")
+            return real_connect((ip, port), *args, **kwargs)
+
+        routes_ = routes or {}
+        monkeypatch.setattr(socket, "getaddrinfo", resolve)
+        monkeypatch.setattr(socket, "create_connection", connect)
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_check_is_connected_to_the_checked_address(site: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first answer, the one checked, is public; every later one is 127.0.0.1, where the
+    test site listens. Before, httpx looked the name up again to connect and fetched the site's
+    page; now the name is looked up once and the connect goes to the checked address."""
+    port = int(site.rsplit(":", 1)[1])
+    net = _Network(monkeypatch, {"rebind.example": [[PUBLIC], ["127.0.0.1"]]})
+    with pytest.raises(FetchError, match=r"cannot fetch it \(ConnectError: 93\.184\.216\.34: the tests reach no network"):
+        fetch(f"http://rebind.example:{port}/news/port-reopens", 1_000_000, 5)
+    assert net.looked_up == ["rebind.example"] and net.connected == [(PUBLIC, port)]
+
+
+def test_each_hop_connects_to_its_checked_addresses_in_turn_and_keeps_the_name(site: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name has two public addresses: the first refuses, the second is (routed to) the
+    test site. A redirect is resolved, checked and pinned again; the page keeps the name."""
+    port = int(site.rsplit(":", 1)[1])
+    net = _Network(monkeypatch, {"news.example": [[PUBLIC, PUBLIC_2]]}, routes={(PUBLIC_2, port): ("127.0.0.1", port)})
+    page = fetch(f"http://news.example:{port}/old-link", 1_000_000, 5)
+    assert page.url == f"http://news.example:{port}/news/port-reopens" and "Velmora" in page.text
+    assert net.looked_up == ["news.example"] * 2
+    assert net.connected == [(PUBLIC, port), (PUBLIC_2, port)] * 2
+
+
+@pytest.fixture(scope="module")
+def tls_site(tmp_path_factory: pytest.TempPathFactory):
+    """An HTTPS server on 127.0.0.1 whose self-signed certificate names secure.example and no
+    address; it records the TLS server name (SNI) and Host header of each request."""
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl command to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    make = "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=secure.example"
+    extra = ["-addext", "subjectAltName=DNS:secure.example", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(["openssl", *make.split(), *extra], check=True, capture_output=True)
+    seen: dict[str, list[str]] = {"sni": [], "host": []}
+
+    class Secure(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            seen["host"].append(self.headers["Host"])
+            body = b"<html><body><p>Served over TLS to secure.example.</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _socket, name, _context: seen["sni"].append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Secure)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], cert, seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_https_fetch_pinned_to_the_checked_address_still_names_the_host(tls_site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TLS is spoken to the name: SNI and Host are secure.example, the certificate (which
+    names no address) is verified against it, and another name on the same address fails."""
+    port, cert, seen = tls_site
+    net = _Network(monkeypatch, {"secure.example": [[PUBLIC]], "other.example": [[PUBLIC]]}, routes={(PUBLIC, port): ("127.0.0.1", port)})
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # httpx (trust_env) trusts the test's certificate
+    page = fetch(f"https://secure.example:{port}/story", 1_000_000, 5)
+    assert "Served over TLS" in page.text and page.url == f"https://secure.example:{port}/story"
+    assert net.connected == [(PUBLIC, port)]
+    assert seen["sni"][-1:] == ["secure.example"] and seen["host"][-1:] == [f"secure.example:{port}"]
+    with pytest.raises(FetchError, match="certificate is not valid for 'other.example'"):
+        fetch(f"https://other.example:{port}/story", 1_000_000, 5)
+    assert net.connected[-1] == (PUBLIC, port)
+
+
+@pytest.fixture(scope="module")
+def proxy():
+    """A forward HTTP proxy stand-in on 127.0.0.1: it answers every request itself and records
+    the URL and Host header asked for."""
+    asked: list[tuple[str, str]] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            asked.append((self.path, self.headers["Host"]))
+            body = b"<html><body><p>Through the proxy.</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_behind_a_proxy_the_proxy_resolves_the_name_and_hosts_it_leaves_out_are_pinned(proxy, monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy_url, asked = proxy
+    net = _Network(monkeypatch, {"proxied.example": [[PUBLIC]]})
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    page = fetch("http://proxied.example/story", 1_000_000, 5)
+    assert "Through the proxy" in page.text and page.url == "http://proxied.example/story"
+    assert asked[-1] == ("http://proxied.example/story", "proxied.example")  # the name, not an address
+    assert net.looked_up == ["proxied.example"]  # still checked
+    assert [host for host, _ in net.connected] == ["127.0.0.1"]  # only the proxy was contacted
+    monkeypatch.setenv("NO_PROXY", ".example")  # left out of the proxy: direct, to the checked address
+    with pytest.raises(FetchError, match=r"cannot fetch it \(ConnectError: 93\.184\.216\.34: the tests reach no network"):
+        fetch("http://proxied.example/story", 1_000_000, 5)
+    assert net.connected[-1] == (PUBLIC, 80)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -18,8 +19,13 @@ def _slow_reply(n, request):
 
 
 def _records(folder: Path, url: str, workers: int, name: str) -> list[str]:
-    # Each run its own cache folder: the attitude judge's answers kept by one would spare the other its questions.
-    settings = Settings(index_path=folder.parent / name, cache_dir=folder.parent / f"{name}-cache", base_url=url, model="x", max_retries=0)
+    # Each run on its own copy of one ingested index (extraction is compared, so the articles are
+    # embedded once) and its own cache folder (the attitude judge's answers kept by one run would
+    # spare the other its questions).
+    settings = Settings(
+        index_path=shutil.copytree(folder.parent / "ingested", folder.parent / name),
+        cache_dir=folder.parent / f"{name}-cache", base_url=url, model="x", max_retries=0,
+    )
     with Corpus(settings) as corpus:
         results = corpus.extract([folder], workers=workers)
         assert [r.article.id for r in results] == sorted(r.article.id for r in results)
@@ -31,6 +37,8 @@ def test_parallel_extraction_equals_a_serial_one(tmp_path: Path):
     folder.mkdir()
     for name in ("000_9d2263bbbf356092.txt", "002_f78050063894d683.txt", "004_f922b3274599afac.txt"):
         (folder / name).write_text((EXAMPLES / name).read_text(encoding="utf-8"), encoding="utf-8")
+    with Corpus(Settings(index_path=tmp_path / "ingested")) as corpus:
+        corpus.ingest([folder])
     with FakeOpenAI(_slow_reply) as fake:
         serial = _records(folder, fake.url, 1, "serial")
         calls = len(fake.chat_requests())

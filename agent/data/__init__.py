@@ -38,6 +38,7 @@ def titles() -> dict[str, bool]:
     return found
 
 
+@lru_cache(maxsize=1)
 def instruction_words() -> dict[str, frozenset[str]]:
     """The word lists of `instructions.toml` (addressees, answer verbs, ...), lower-case."""
     return {key: frozenset(word.lower() for word in words) for key, words in tomllib.loads(text("instructions.toml")).items()}
