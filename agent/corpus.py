@@ -253,7 +253,7 @@ class Corpus:
             ArticleInfo(
                 id=a.id, title=a.title, outlet=a.outlet, published=a.published, url=a.url, path=a.path,
                 chunks=chunks.get(a.id, 0),
-                extracted=self.store.cached_records(cache_key(a, self.model_id, self.lexicon)) is not None,
+                extracted=self.store.cached_records(cache_key(a, self.model_id, self.lexicon, self.settings.attitude_pairs)) is not None,
             )
             for a in self.store.articles()
         ]
@@ -380,7 +380,7 @@ class Corpus:
         model = self.model_id
 
         def cached(article: Article) -> ArticleResult | None:
-            hit = self.store.cached_records(cache_key(article, model, self.lexicon))
+            hit = self.store.cached_records(cache_key(article, model, self.lexicon, self.settings.attitude_pairs))
             if hit is None:
                 return None
             records, seconds = hit
@@ -388,7 +388,7 @@ class Corpus:
 
         def save(result: ArticleResult) -> None:
             self.store.cache_records(
-                cache_key(result.article, model, self.lexicon), result.article.id, model,
+                cache_key(result.article, model, self.lexicon, self.settings.attitude_pairs), result.article.id, model,
                 [r.model_dump(mode="json") for r in result.records], result.seconds,
             )
 
@@ -400,13 +400,13 @@ class Corpus:
                 if on_done is not None:
                     on_done(result)
 
-            results = run_batch(articles, lambda a: extract_article(a, self.llm, self.lexicon, self.attitude_answers), cached, save, workers, done)
+            results = run_batch(articles, lambda a: extract_article(a, self.llm, self.lexicon, self.attitude_answers, self.settings.attitude_pairs), cached, save, workers, done)
         self._wrote()
         return results
 
     def read_stances(self, text: str) -> list[ReadStance]:
         """The stances extraction reads in `text` (not stored): what `agent eval --attitudes` scores."""
-        result = extract_text(text, self.llm, self.lexicon, answers=self.attitude_answers)
+        result = extract_text(text, self.llm, self.lexicon, answers=self.attitude_answers, judged_pairs=self.settings.attitude_pairs)
         return [ReadStance(holder=r.holder, relation=r.relation, target=r.target, status=r.status)
                 for r in result.records if isinstance(r, Stance)]
 
@@ -453,7 +453,7 @@ class Corpus:
         model, lexicon = self.model_id, self.lexicon
         out: dict[str, list[Record] | None] = {}
         for article in self.store.articles():
-            hit = self.store.cached_records(cache_key(article, model, lexicon))
+            hit = self.store.cached_records(cache_key(article, model, lexicon, self.settings.attitude_pairs))
             out[article.id] = None if hit is None else [record_from_dict(r) for r in hit[0]]
         return out
 

@@ -20,7 +20,7 @@ from agent.extract.attitude_judge import (
     ATTITUDES, CLASSES, FEATURES, PROMPTS, AnswerCache, Calibration, Grammar, ask, load_calibration, shipped_calibration,
     yes_probability,
 )
-from agent.extract.pipeline import MAX_JUDGED_PAIRS, cache_inputs, extract_text
+from agent.extract.pipeline import cache_inputs, extract_text
 from agent.model.llm import LLM, FirstToken
 from agent.models import Stance
 from agent.settings import Settings
@@ -213,29 +213,38 @@ class AttitudeModel(NoAttitudes):
 def test_a_pair_no_frame_reads_becomes_a_stance_when_the_judge_says_so_with_its_sentence_as_evidence():
     text = "Ostrava held talks on trade. Tomas Vell's scathing remarks about Ostrava drew applause."
     model = AttitudeModel(yes=("Does Tomas Vell show a negative attitude toward Ostrava",))
-    result = extract_text(text, model)
+    result = extract_text(text, model, judged_pairs=3)
     (stance,) = [r for r in result.records if isinstance(r, Stance)]
     assert (stance.holder, stance.relation, stance.target, stance.status) == ("Tomas Vell", "opposes", "Ostrava", "stated")
     assert stance.evidence.quote == text[stance.evidence.start : stance.evidence.end] == text.split(". ", 1)[1]
     assert len(model.questions) == 4  # no frame settled who holds it: both directions asked
-    assert not [r for r in extract_text(text, AttitudeModel()).records if isinstance(r, Stance)]  # all no: nothing
+    assert not [r for r in extract_text(text, AttitudeModel(), judged_pairs=3).records if isinstance(r, Stance)]  # all no: nothing
+    quiet = AttitudeModel(yes=("Does",))
+    assert not [r for r in extract_text(text, quiet).records if isinstance(r, Stance)] and quiet.questions == []  # judge off: nothing asked
 
 
 def test_a_pair_a_frame_reads_is_not_put_to_the_judge_and_a_list_is_no_pair():
     model = AttitudeModel(yes=("Does",))
     # (Quennel, not Ostrava: the place gazetteer knows that name as a town, and a town holds no stance.)
-    records = extract_text("Kelm, Varga and Dunmar condemned Quennel on Tuesday.", model).records
+    records = extract_text("Kelm, Varga and Dunmar condemned Quennel on Tuesday.", model, judged_pairs=3).records
     stances = {(s.holder, s.relation, s.target) for s in records if isinstance(s, Stance)}
     assert stances == {(h, "condemns", "Quennel") for h in ("Kelm", "Varga", "Dunmar")}
     assert model.questions == []
 
 
-def test_an_article_puts_at_most_a_few_pairs_to_the_judge():
+def test_an_article_puts_at_most_the_configured_pairs_to_the_judge():
     text = " ".join(f"{a}'s scathing remarks about {b} drew applause." for a, b in [
         ("Tomas Vell", "Ostrava"), ("Mara Voss", "Kelm"), ("Ivo Lund", "Dunmar"), ("Nela Frost", "Varga"), ("Aldo Brenn", "Orlov")])
-    model = AttitudeModel()
-    extract_text(text, model)
-    assert 0 < len(model.questions) <= 4 * MAX_JUDGED_PAIRS
+    for pairs in (1, 3):
+        model = AttitudeModel()
+        extract_text(text, model, judged_pairs=pairs)
+        assert 0 < len(model.questions) <= 4 * pairs
+
+
+def test_the_judge_is_off_unless_a_number_of_pairs_is_set(monkeypatch: pytest.MonkeyPatch):
+    assert Settings(_env_file=None).attitude_pairs == 0  # type: ignore[call-arg]
+    monkeypatch.setenv("DOSSIER_ATTITUDE_PAIRS", "3")
+    assert Settings(_env_file=None).attitude_pairs == 3  # type: ignore[call-arg]
 
 
 # --- agent calibrate ---------------------------------------------------------------------------

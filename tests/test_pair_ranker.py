@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from agent.cli import app
 from agent.evaluation.calibrate_attitudes import auc, fit_ranker
 from agent.extract.pair_ranker import DIMENSIONS, load_ranker, pair_texts, shipped_ranker
-from agent.extract.pipeline import MAX_JUDGED_PAIRS, extract_text
+from agent.extract.pipeline import extract_text
 
 from .test_attitude_judge import NAMES, AttitudeModel, _directed_file
 
@@ -42,9 +42,8 @@ def test_the_shipped_ranker_scores_pairs_whose_words_hold_an_attitude_above_plai
 def test_extraction_puts_the_pairs_that_look_like_an_attitude_to_the_judge_first():
     """Six pairs no frame reads, three judged: the three whose words hold an attitude."""
     model = AttitudeModel()
-    extract_text(" ".join(s for s, _, _ in PLAIN[:2] + HOSTILE + PLAIN[2:]), model)
+    extract_text(" ".join(s for s, _, _ in PLAIN[:2] + HOSTILE + PLAIN[2:]), model, judged_pairs=3)
     asked = {name for q in model.questions for name in NAMES + ["Velmora", "Pia Stahl"] if name in q}
-    assert MAX_JUDGED_PAIRS == 3
     assert {"Ostrava", "Kelm", "Dunmar"} <= asked and not asked & {"Varga", "Orlov", "Velmora"}, model.questions
 
 

@@ -56,9 +56,6 @@ from agent.text.sentences import split_sentences
 
 PIPELINE_VERSION = "1"
 MAX_REFERENCE_OPTIONS = 6
-# Pairs of actors no frame reads, put to the attitude judge per article: each costs up to four
-# one-token questions (about 0.75 s each on 2 cores), and extraction stays within 20 s an article.
-MAX_JUDGED_PAIRS = 3
 
 NameType = Literal["state", "government", "armed_group", "international_organisation", "person", "place", "other"]
 _NOT_ACTORS = {"place"}
@@ -79,13 +76,15 @@ class NameKind(BaseModel):
 
 # Everything extraction reads, hashed whole: its own code and the text utilities under it,
 # and every shipped data file (word lists, lexicon, titles, prompts).
-CACHE_INPUTS = ("extract", "text", "data")
+# Folders and files under agent/; the embedding model's code because the pair ranker reads its vectors.
+CACHE_INPUTS = ("extract", "text", "data", "index/__init__.py", "index/embeddings.py")
 
 
 def cache_inputs() -> list[Path]:
     root = Path(__file__).resolve().parent.parent
+    paths = [root / name for name in CACHE_INPUTS]
     return sorted(
-        path for folder in CACHE_INPUTS for path in (root / folder).rglob("*")
+        path for top in paths for path in ([top] if top.is_file() else top.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     )
 
@@ -103,8 +102,9 @@ def cache_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_key(article: Article, model: str, words: Lexicon = DEFAULT_LEXICON) -> str:
-    return hashlib.sha256(f"{article.content_hash}|{cache_version()}|{model}|{words.digest}".encode()).hexdigest()
+def cache_key(article: Article, model: str, words: Lexicon = DEFAULT_LEXICON, judged_pairs: int = 0) -> str:
+    judge = f"|judged pairs {judged_pairs}" if judged_pairs else ""  # without the judge, the keys extraction always had
+    return hashlib.sha256(f"{article.content_hash}|{cache_version()}|{model}|{words.digest}{judge}".encode()).hexdigest()
 
 
 @dataclass
@@ -154,9 +154,10 @@ class ArticleResult:
 
 
 def extract_article(
-    article: Article, llm: Structured, words: Lexicon = DEFAULT_LEXICON, answers: AnswerCache | None = None
+    article: Article, llm: Structured, words: Lexicon = DEFAULT_LEXICON, answers: AnswerCache | None = None, judged_pairs: int = 0
 ) -> ArticleResult:
-    """`answers`: where the attitude judge's answers are kept (default: for this article only)."""
+    """`judged_pairs`: how many actor pairs no frame reads go to the attitude judge
+    (`Settings.attitude_pairs`); `answers`: where its answers are kept (default: for this article only)."""
     started = time.perf_counter()
     sentences, instructions = _sentences(article, llm)
     candidates, mentions, ties, references, opens, organisations, pairs = _read_frames(article.text, sentences, words)
@@ -166,7 +167,7 @@ def extract_article(
         for mention in candidate.frame.holders + candidate.frame.targets:
             mentions.setdefault(mention, candidate.sentence)
     unread = _unread(pairs, candidates + opens)
-    for candidate in _judge_pairs(article, unread, llm, answers if answers is not None else AnswerCache()):
+    for candidate in _judge_pairs(article, unread, llm, answers if answers is not None else AnswerCache(), judged_pairs):
         candidates.append(candidate)
         for mention in candidate.frame.holders + candidate.frame.targets:
             mentions.setdefault(mention, candidate.sentence)
@@ -188,11 +189,12 @@ def extract_article(
 
 
 def extract_text(
-    text: str, llm: Structured, words: Lexicon = DEFAULT_LEXICON, article_id: str = "text", answers: AnswerCache | None = None
+    text: str, llm: Structured, words: Lexicon = DEFAULT_LEXICON, article_id: str = "text",
+    answers: AnswerCache | None = None, judged_pairs: int = 0,
 ) -> ArticleResult:
     """Extraction of a text that is not in the index (a sentence under evaluation): nothing is stored."""
     article = Article(id=article_id, path=article_id, text=text, content_hash=hashlib.sha256(text.encode()).hexdigest())
-    return extract_article(article, llm, words, answers)
+    return extract_article(article, llm, words, answers, judged_pairs)
 
 
 # --- 1. frames from grammar -------------------------------------------------------------
@@ -417,17 +419,19 @@ def _unread(pairs: list[_Pair], read: list[_Candidate]) -> list[_Pair]:
     return [p for p in pairs if (p.sentence[1], frozenset((p.first.text.lower(), p.second.text.lower()))) not in tied]
 
 
-def _judge_pairs(article: Article, pairs: list[_Pair], llm: Structured, answers: AnswerCache) -> list[_Candidate]:
-    """The attitude judge's decision on the article's first `MAX_JUDGED_PAIRS` unread pairs:
+def _judge_pairs(article: Article, pairs: list[_Pair], llm: Structured, answers: AnswerCache, judged_pairs: int) -> list[_Candidate]:
+    """The attitude judge's decision on the article's first `judged_pairs` unread pairs:
     those where the parse makes one the doer first, then those whose words most look like an
     attitude (`pair_ranker`). A stance where the calibrated probability of one directed
     attitude passes the extraction threshold."""
+    if not judged_pairs or not pairs:
+        return []
     calibration = shipped_calibration()
     likely = shipped_ranker().probabilities([
         pair_texts(article.text[p.sentence[0] : p.sentence[1]], _within(p.first, p.sentence), _within(p.second, p.sentence)) for p in pairs
     ])
     order = sorted(range(len(pairs)), key=lambda n: (pairs[n].direction == 0, -likely[n]))
-    ranked = [pairs[n] for n in order[:MAX_JUDGED_PAIRS]]
+    ranked = [pairs[n] for n in order[:judged_pairs]]
     judged: list[_Candidate] = []
     for pair in sorted(ranked, key=lambda p: p.first.start):
         start, end = pair.sentence
