@@ -220,8 +220,14 @@ def extract(
 def eval_command(
     gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold annotations (the format of examples/eval/dev.json).")] = None,
     attitudes: Annotated[
-        Optional[Path], typer.Option("--attitudes", help="Directed-attitude sentences (the format of tests/data/attitudes.json).")
+        Optional[Path], typer.Option("--attitudes", help=(
+            "Directed-attitude sentences: the JSON of tests/data/attitudes.json, or a directed-sentiment "
+            "file (Park et al. 2021: sentence, p, q, label 0-4, tab-separated)."))
     ] = None,
+    per_label: Annotated[
+        Optional[int], typer.Option("--per-label", min=1, help="With --attitudes: a balanced sample, this many sentences of each gold class.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="With --per-label: which sample (the same seed, the same sentences).")] = 0,
     baseline: Annotated[
         Optional[str], typer.Option("--baseline", help="Also score `naive` (one model call per sentence, the obvious prompt) beside it.")
     ] = None,
@@ -233,7 +239,7 @@ def eval_command(
     index: IndexOption = None,
 ) -> None:
     """Score extraction against gold: stance precision/recall/F1, grounding, dates, seconds per article;
-    with --attitudes, sentence accuracy on directed attitudes; with --baseline naive, the obvious
+    with --attitudes, directed attitudes per sentence (accuracy, macro-F1, confusion matrix); with --baseline naive, the obvious
     approach scored the same way beside it; with --questions, also the answers (correct, false
     refusals, false answers, citation precision, p50/p95 seconds), overall and per route, beside
     the best-overlap-sentence baseline. A gold file holding only questions is scored on its answers."""
@@ -242,13 +248,13 @@ def eval_command(
     from agent.evaluation.score import load_gold
 
     try:
-        check_inputs(gold, attitudes, baseline, predictions)
+        check_inputs(gold, attitudes, baseline, predictions, per_label)
         with Corpus(_settings(index)) as corpus:
             if questions and gold is not None:
                 _warn_unindexed_questions(load_gold(gold), corpus)
             report = evaluate_corpus(
-                corpus, gold=gold, attitudes=attitudes, baseline=baseline, predictions=predictions, questions=questions,
-                log=lambda line: err.print(escape(line)),
+                corpus, gold=gold, attitudes=attitudes, per_label=per_label, seed=seed, baseline=baseline,
+                predictions=predictions, questions=questions, log=lambda line: err.print(escape(line)),
             )
     except (DossierError, OSError, ValueError) as exc:
         _fail(exc)

@@ -18,11 +18,12 @@ from pathlib import Path
 
 from agent.corpus import Corpus
 from agent.errors import DossierError
-from agent.evaluation.attitudes import format_attitudes, load_attitudes, score
+from agent.evaluation.attitudes import balanced_sample, format_attitudes, load_attitudes, score
 from agent.evaluation.baseline import naive_read, naive_records
 from agent.evaluation.qa import BASELINE, best_overlap_answer, by_route, format_qa, format_routes, run
 from agent.evaluation.score import evaluate, format_report, load_gold
 from agent.output.export import read_records
+from agent.progress import progress_bar
 
 BASELINES = ("naive",)
 
@@ -33,10 +34,15 @@ class EvalReport:
     parts: list[str] = field(default_factory=list)  # the report as text, one part per section
 
 
-def check_inputs(gold: Path | None, attitudes: Path | None, baseline: str | None, predictions: Path | None) -> None:
-    """A clear error for a missing gold file, an unknown baseline or a file that is not there."""
+def check_inputs(
+    gold: Path | None, attitudes: Path | None, baseline: str | None, predictions: Path | None, per_label: int | None = None
+) -> None:
+    """A clear error for a missing gold file, an unknown baseline, a sample of nothing or a file
+    that is not there."""
     if gold is None and attitudes is None:
         raise DossierError("give --gold FILE, --attitudes FILE or both")
+    if per_label is not None and attitudes is None:
+        raise DossierError("--per-label samples the sentences of --attitudes FILE: give that file")
     if baseline not in (None, *BASELINES):
         raise DossierError(f"unknown --baseline {baseline!r}: the one baseline is `naive`")
     for path in (gold, attitudes, predictions):
@@ -49,6 +55,8 @@ def evaluate_corpus(
     *,
     gold: Path | None = None,
     attitudes: Path | None = None,
+    per_label: int | None = None,
+    seed: int = 0,
     baseline: str | None = None,
     predictions: Path | None = None,
     questions: bool = False,
@@ -56,17 +64,25 @@ def evaluate_corpus(
 ) -> EvalReport:
     """Stance precision/recall/F1, grounding, dates and seconds per article against `gold`
     (extracting now, cached, unless `predictions` gives records); sentence accuracy on the
-    directed `attitudes`; with `baseline="naive"`, the obvious approach scored beside it;
+    directed `attitudes` (a balanced sample of `per_label` sentences of each class, drawn by
+    `seed`, when given); with `baseline="naive"`, the obvious approach scored beside it;
     with `questions`, the gold questions asked and scored, overall and per route, beside the
     best-overlap baseline (`log` gets one line per question as it is answered). A gold file
     holding only questions (`qa`) is scored on its answers, with nothing extracted."""
-    check_inputs(gold, attitudes, baseline, predictions)
+    check_inputs(gold, attitudes, baseline, predictions, per_label)
     report = EvalReport()
     if attitudes is not None:
         items = load_attitudes(attitudes)
-        reports = [score("pipeline", items, corpus.read_stances)]
+        if per_label:
+            items = balanced_sample(items, per_label, seed)
+        systems = [("pipeline", corpus.read_stances)]
         if baseline:
-            reports.append(score("naive", items, lambda text: naive_read(text, corpus.llm)))
+            systems.append(("naive", lambda text: naive_read(text, corpus.llm)))
+        reports = []
+        for name, read in systems:
+            with progress_bar(f"attitudes: {name}") as bar:
+                bar.total(len(items))
+                reports.append(score(name, items, read, on_item=lambda done, total: bar.advance(f"attitudes: {name}")))
         report.payload["attitudes"] = [r.model_dump(mode="json") for r in reports]
         report.parts.append(format_attitudes(reports))
     if gold is not None:
