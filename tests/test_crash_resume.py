@@ -237,7 +237,7 @@ def test_two_ingests_at_once_leave_a_consistent_index(tmp_path: Path) -> None:
 
 
 STRESS_ROUNDS = 20  # a race that loses one run in ten shows up in 20 rounds with p = 0.88
-QUICK_ROUNDS = 4  # what `make test` runs outside CI; the rest are marked `stress` (CI runs all)
+QUICK_ROUNDS = 2  # what `make test` runs outside CI; the rest are marked `stress` (CI runs all)
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs fork")
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 100  # at one failing round in 25, 100 rounds miss the race with p = 0.017
-QUICK_ROUNDS = 20  # what `make test` runs outside CI; CI runs all 100 (marked `stress`)
+QUICK_ROUNDS = 10  # what `make test` runs outside CI; CI runs all 100 (marked `stress`)
 OPENERS = 6
 
 

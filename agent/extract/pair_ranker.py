@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 from agent import data
-from agent.index.embeddings import embed
 
 RANKER_FILE = "pair_ranker.json"  # in agent/data
 INPUTS = ("sentence", "span")
@@ -41,6 +40,10 @@ def pair_texts(sentence: str, first: tuple[int, int], second: tuple[int, int]) -
 
 def vectors(texts: Sequence[tuple[str, str]]) -> np.ndarray:
     """The ranker's input for each (sentence, stretch): the two MiniLM vectors side by side."""
+    # Imported here: the embedding module loads chromadb (about 1.5 s), which every command that
+    # imports extraction would pay, and only the judge, off by default, reads these vectors.
+    from agent.index.embeddings import embed
+
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     return np.hstack([embed([t[0] for t in texts]), embed([t[1] for t in texts])])

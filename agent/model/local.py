@@ -435,6 +435,7 @@ class LocalServer:
         assert self.process is not None
         timeout = self.settings.server_start_timeout
         deadline = time.monotonic() + timeout
+        pause = 0.02  # doubling to 0.25 s: a server up at once (a fake, a warm start) is seen at once
         while not _answers(self.base_url, timeout=1.0):
             if self.process.poll() is not None:
                 raise ModelError(self._ended("while starting", log_offset))
@@ -443,7 +444,8 @@ class LocalServer:
                     f"The model server did not answer within {timeout:.0f} s (raise DOSSIER_SERVER_START_TIMEOUT "
                     f"if the machine is slow); its log: {self.log_path}:\n{_log_tail(self.log_path, log_offset)}"
                 )
-            time.sleep(0.25)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
         problem = _generation_fails(self.base_url, max(deadline - time.monotonic(), 30.0))
         if problem is None:
             return
