@@ -13,6 +13,8 @@ import ssl
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -69,7 +71,38 @@ PORT_PAGE = news_page(
 )
 
 
-class _Site(BaseHTTPRequestHandler):
+class _Handler(BaseHTTPRequestHandler):
+    """A test server's handler: `_send` answers, and nothing is logged."""
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should on an oversized page
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Iterator[ThreadingHTTPServer]:
+    """`handler` served on a free port of 127.0.0.1 (over TLS with `tls`) while the block runs."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Site(_Handler):
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         if self.path == "/news/port-reopens":
             self._send(200, PORT_PAGE.encode(), "text/html; charset=utf-8")
@@ -108,28 +141,11 @@ class _Site(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up, as it should
 
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up, as it should on an oversized page
-
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _serving(_Site) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture
@@ -218,23 +234,12 @@ def test_cli_ingest_of_a_url_and_a_dead_one(site: str, tmp_path: Path) -> None:
 def other_site():
     """A second server on another port of 127.0.0.1: an "internal admin page"."""
 
-    class Admin(BaseHTTPRequestHandler):
+    class Admin(_Handler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
-            body = b"<html><body><p>Internal admin page: the database password is hunter2.</p></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._send(200, b"<html><body><p>Internal admin page: the database password is hunter2.</p></body></html>", "text/html")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Admin)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _serving(Admin) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def test_a_loopback_url_is_refused_unless_the_user_allows_it(site: str, tmp_path: Path) -> None:
@@ -391,28 +396,16 @@ def tls_site(tmp_path_factory: pytest.TempPathFactory):
     subprocess.run(["openssl", *make.split(), *extra], check=True, capture_output=True)
     seen: dict[str, list[str]] = {"sni": [], "host": []}
 
-    class Secure(BaseHTTPRequestHandler):
+    class Secure(_Handler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
             seen["host"].append(self.headers["Host"])
-            body = b"<html><body><p>Served over TLS to secure.example.</p></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
+            self._send(200, b"<html><body><p>Served over TLS to secure.example.</p></body></html>", "text/html")
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     context.sni_callback = lambda _socket, name, _context: seen["sni"].append(name)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Secure)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1], cert, seen
-    server.shutdown()
-    server.server_close()
+    with _serving(Secure, tls=context) as server:
+        yield server.server_address[1], cert, seen
 
 
 def test_an_https_fetch_pinned_to_the_checked_address_still_names_the_host(tls_site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -436,24 +429,13 @@ def proxy():
     the URL and Host header asked for."""
     asked: list[tuple[str, str]] = []
 
-    class Proxy(BaseHTTPRequestHandler):
+    class Proxy(_Handler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
             asked.append((self.path, self.headers["Host"]))
-            body = b"<html><body><p>Through the proxy.</p></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._send(200, b"<html><body><p>Through the proxy.</p></body></html>", "text/html")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", asked
-    server.shutdown()
-    server.server_close()
+    with _serving(Proxy) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
 
 
 def test_behind_a_proxy_the_proxy_resolves_the_name_and_hosts_it_leaves_out_are_pinned(proxy, monkeypatch: pytest.MonkeyPatch) -> None:
