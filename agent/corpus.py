@@ -248,12 +248,12 @@ class Corpus:
     def listing(self) -> list[ArticleInfo]:
         """What is indexed: each article's metadata, chunk count and whether it is extracted
         (with the current pipeline and model)."""
-        chunks = self.store.chunk_counts()
+        chunks, key = self.store.chunk_counts(), self._extraction_key()
         return [
             ArticleInfo(
                 id=a.id, title=a.title, outlet=a.outlet, published=a.published, url=a.url, path=a.path,
                 chunks=chunks.get(a.id, 0),
-                extracted=self.store.cached_records(cache_key(a, self.model_id, self.lexicon, self.settings.attitude_pairs)) is not None,
+                extracted=self.store.cached_records(key(a)) is not None,
             )
             for a in self.store.articles()
         ]
@@ -377,10 +377,10 @@ class Corpus:
             articles = self.store.articles()
             if not articles:
                 raise DossierError(f"the index at {self.settings.index_path} is empty: run `agent extract PATH` on the articles")
-        model = self.model_id
+        model, key = self.model_id, self._extraction_key()
 
         def cached(article: Article) -> ArticleResult | None:
-            hit = self.store.cached_records(cache_key(article, model, self.lexicon, self.settings.attitude_pairs))
+            hit = self.store.cached_records(key(article))
             if hit is None:
                 return None
             records, seconds = hit
@@ -388,7 +388,7 @@ class Corpus:
 
         def save(result: ArticleResult) -> None:
             self.store.cache_records(
-                cache_key(result.article, model, self.lexicon, self.settings.attitude_pairs), result.article.id, model,
+                key(result.article), result.article.id, model,
                 [r.model_dump(mode="json") for r in result.records], result.seconds,
             )
 
@@ -436,6 +436,11 @@ class Corpus:
                 learned.setdefault(record.relation, {}).setdefault(record.judged_verb, []).append(record)
         return learned
 
+    def _extraction_key(self) -> Callable[[Article], str]:
+        """An article's extraction cache key with this corpus's model, lexicon and judge setting."""
+        model, lexicon, pairs = self.model_id, self.lexicon, self.settings.attitude_pairs
+        return lambda article: cache_key(article, model, lexicon, pairs)
+
     @property
     def model_id(self) -> str:
         """What the extraction cache is keyed on: the model file, or the endpoint and model name."""
@@ -450,10 +455,10 @@ class Corpus:
     def records_by_article(self) -> dict[str, list[Record] | None]:
         """Each ingested article's cached records, or None when it is not extracted (with the
         current pipeline and model)."""
-        model, lexicon = self.model_id, self.lexicon
+        key = self._extraction_key()
         out: dict[str, list[Record] | None] = {}
         for article in self.store.articles():
-            hit = self.store.cached_records(cache_key(article, model, lexicon, self.settings.attitude_pairs))
+            hit = self.store.cached_records(key(article))
             out[article.id] = None if hit is None else [record_from_dict(r) for r in hit[0]]
         return out
 
