@@ -12,6 +12,7 @@ import pytest
 from agent.extract.dates import find_date_mentions, resolve
 from agent.ingest.published import parse_published
 from agent.models import Article, DateMention
+from agent.text.dates import languages_naming_a_month
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "libya"
@@ -339,6 +340,27 @@ def test_long_sentence_event_is_capped_around_the_expression():
 )
 def test_parse_published(raw, expected):
     assert parse_published(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "date_read"),
+    [
+        ("8. Januar 2020", "de", date(2020, 1, 8)),
+        ("8 января 2020", "ru", date(2020, 1, 8)),
+        ("2020年1月8日", "zh", date(2020, 1, 8)),
+        ("15 listopada 2019", "pl", date(2019, 11, 15)),
+    ],
+)
+def test_dates_in_other_languages_are_read_by_the_languages_naming_their_month(text, language, date_read):
+    assert language in languages_naming_a_month(text)
+    assert parse_published(text) == date_read
+
+
+def test_text_naming_no_month_is_tried_in_english_alone():
+    # Not in all 205 languages, which costs dateparser about 4 s on its first such text.
+    assert languages_naming_a_month("G20 summit") == ["en"]
+    assert languages_naming_a_month("Summary of 2020") == ["en"]  # "mar" inside a word is no month
+    assert parse_published("G20 summit") is None
 
 
 def test_module_names_no_corpus_entities():

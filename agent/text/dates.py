@@ -3,6 +3,8 @@ other formats or languages through `dateparser`, never relative to today."""
 
 from __future__ import annotations
 
+import importlib
+import re
 from datetime import datetime
 from functools import lru_cache
 
@@ -43,6 +45,52 @@ def absolute_date(text: str, parts: tuple[str, ...]) -> datetime | None:
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
     try:
-        return dateparser.parse(text, settings=settings)
+        return dateparser.parse(text, languages=languages_naming_a_month(text), settings=settings)
     except Exception:  # dateparser raises assorted errors on odd input
         return None
+
+
+def languages_naming_a_month(text: str) -> list[str]:
+    """The dateparser languages with a month name in `text`, in dateparser's own order of trial;
+    English alone when none has (numeric dates).
+
+    Left to itself, dateparser loads all of its 205 languages on the first text none of them
+    reads, about 4 s; every date asked for here has a month, so only these can read it.
+    """
+    lowered = text.lower()
+    words = set(re.findall(r"[^\W\d_]+", lowered))
+    found = {
+        language
+        for form, languages in _month_forms().items()
+        if (form in words if _spaced_word(form) else form in lowered)
+        for language in languages
+    }
+    order = _language_order()
+    return sorted(found, key=order.index) if found else ["en"]
+
+
+def _spaced_word(form: str) -> bool:
+    """A single word of a script written with spaces between words (below the CJK blocks)."""
+    return form.isalpha() and all(ord(c) < 0x2E80 for c in form)
+
+
+@lru_cache(maxsize=1)
+def _language_order() -> list[str]:
+    from dateparser.data.languages_info import language_order
+
+    return list(language_order)
+
+
+@lru_cache(maxsize=1)
+def _month_forms() -> dict[str, tuple[str, ...]]:
+    """Every month name and abbreviation in dateparser's data (lower case, without a final
+    dot) -> the languages that write it. Reading the raw tables takes about 0.2 s."""
+    forms: dict[str, set[str]] = {}
+    for language in _language_order():
+        info = importlib.import_module(f"dateparser.data.date_translation_data.{language}").info
+        for month in MONTH_NAMES:
+            for form in info.get(month.lower(), ()):
+                form = form.lower().rstrip(".")
+                if form:
+                    forms.setdefault(form, set()).add(language)
+    return {form: tuple(languages) for form, languages in forms.items()}
