@@ -569,6 +569,7 @@ class Corpus:
             self.store, lambda: self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k,
             self.lexicon,
             refuse_below=self.settings.refuse_below if self.settings.refuse_below is not None else data.refusal()["threshold"],
+            confident_above=data.answer_confidence()["threshold"],
         )
         result = answering.ask(question, sources)
         if self.readonly:
@@ -604,3 +605,6 @@ class _Lazy:
 
     def structured(self, *args, **kwargs):
         return self._corpus.llm.structured(*args, **kwargs)
+
+    def structured_scored(self, *args, **kwargs):
+        return self._corpus.llm.structured_scored(*args, **kwargs)

@@ -21,6 +21,10 @@ class ModelError(DossierError):
     """The language model could not be reached, started or made to answer validly."""
 
 
+class InvalidModelOutput(ModelError):
+    """The model answered, but not validly, each time it was asked (cut off, not the schema)."""
+
+
 class IndexUnavailable(DossierError):
     """The index cannot be used as configured (server unreachable, other embedding model)."""
 

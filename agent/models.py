@@ -226,6 +226,11 @@ class Answer(BaseModel):
         description="How much of the question's names, focus and words the best retrieved passage covers (0-1): "
         "below the fitted threshold the passages route refuses. None when no passage was read.",
     )
+    confidence: float | None = Field(
+        default=None,
+        description="The probability the model gave the passage it chose (the last choice, for a two-hop answer), "
+        "read from its token log-probabilities; None without a choice or where the endpoint gives none.",
+    )
     dropped: list[str] = Field(
         default_factory=list, description="Sentences removed because no citation supported them."
     )

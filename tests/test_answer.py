@@ -259,3 +259,12 @@ def test_the_refusal_threshold_is_fitted_on_answerable_and_unanswerable_question
     # 0.7 refuses both unanswerable ones for one false refusal (cost 1); 0.5 lets one through (cost 1 + 2).
     assert threshold == 0.7
     assert dict(table)[0.7] == {"false_refusals": 1, "unanswerable_let_through": 0, "cost": 1}
+
+
+def test_a_currency_sign_and_a_percent_sign_stay_with_the_copied_number():
+    passage = "Orlen Group, which controls 51% of Vastel, valued its £3bn stake at $280bn."
+    for span in ("51%", "£3bn", "$280bn"):
+        start, end = locate(span, passage)
+        assert passage[start:end] == span
+    start, end = locate("51", passage)
+    assert passage[start:end] == "51"  # what the model copied, no more

@@ -109,3 +109,15 @@ def test_a_stance_question_the_graph_cannot_answer_goes_on_to_the_passages(setti
         assert answer.route == "passages" and not answer.refused
         assert "opposes" not in answer.answer
         assert {c.article for c in answer.citations} == {"war.txt"}
+
+
+def test_an_answer_rests_on_the_models_probability_for_the_passage_it_chose(settings, tmp_path: Path, monkeypatch):
+    question = "How many passengers did the Port Halden ferry carry a day?"
+    with _corpus(settings, tmp_path) as corpus:
+        answered = corpus.ask(question)
+        # Read from the recorded token log-probabilities of the embedded server, not sampled.
+        assert answered.confidence is not None and 0 < answered.confidence <= 1
+        assert answered.confidence >= data.answer_confidence()["threshold"] and "300" in answered.answer
+        monkeypatch.setattr(data, "answer_confidence", lambda: {"threshold": answered.confidence + 1e-6})
+        doubted = corpus.ask(question)
+    assert doubted.refused and doubted.answer == REFUSAL and not doubted.citations

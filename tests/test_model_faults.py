@@ -4,6 +4,7 @@ in bounded time, and a failed extraction caches nothing for the article it was o
 
 from __future__ import annotations
 
+import math
 import shutil
 import sqlite3
 import time
@@ -188,3 +189,55 @@ def test_failure_midway_keeps_finished_articles_and_nothing_of_the_failed_one(mi
     assert done == ["m1_tripoli.txt"]
     assert _cache_rows(mini_index) == ["m1_tripoli.txt"]  # the second article, which failed, has no row
     assert any(r.sentence in MINI_CORPUS["m2_sirte.txt"] for r in fake.chat_requests() if r.sentence)
+
+
+class _Choice(BaseModel):
+    passage: int | None
+    span: str = ""
+
+
+def _with_logprobs(reply: Reply, tokens: list[tuple[str, float]]) -> Reply:
+    body = dict(reply.body)  # type: ignore[arg-type]
+    body["choices"] = [body["choices"][0] | {"logprobs": {"content": [{"token": t, "logprob": lp, "bytes": None, "top_logprobs": []} for t, lp in tokens]}}]
+    return Reply(body=body)
+
+
+def test_a_scored_answer_gives_the_probability_of_the_value_the_model_wrote():
+    tokens = [('{"', -1.0), ("passage", -0.5), ('":', 0.0), (" ", -0.2), ("2", -0.1), (",", -0.3), (' "span": "', 0.0), ("12", -1.2), (' euros"}', 0.0)]
+    reply = _with_logprobs(tool_call("_Choice", {"passage": 2, "span": "12 euros"}), tokens)
+    with FakeOpenAI([reply]) as fake:
+        llm = LLM(Settings(base_url=fake.url, model="x", max_retries=0, request_timeout=5), fake.url)
+        scored = llm.structured_scored(_Choice, [{"role": "user", "content": "?"}])
+        (request,) = fake.chat_requests()
+    assert (scored.value.passage, scored.value.span) == (2, "12 euros") and request.body["logprobs"] is True
+    # The space and the digit: where "null" and each other number part from "2".
+    assert scored.probability("passage") == pytest.approx(math.exp(-0.3))
+    assert scored.probability("verdict") is None
+
+
+def test_an_endpoint_that_refuses_logprobs_gives_the_answer_unscored_and_is_not_asked_again():
+    refusal = error(500, "logprobs is not supported for models created with logits_all=False")
+    answer = tool_call("_Choice", {"passage": 1, "span": "x"})
+    with FakeOpenAI([refusal, answer, answer]) as fake:
+        llm = LLM(Settings(base_url=fake.url, model="x", max_retries=0, request_timeout=5), fake.url)
+        first = llm.structured_scored(_Choice, [{"role": "user", "content": "?"}])
+        second = llm.structured_scored(_Choice, [{"role": "user", "content": "?"}])
+        bodies = [r.body for r in fake.chat_requests()]
+    assert (first.value.passage, second.value.passage) == (1, 1)
+    assert first.probability("passage") is None and llm.gives_logprobs is False
+    assert [b.get("logprobs") for b in bodies] == [True, None, None]
+
+
+def test_a_choice_the_model_never_writes_validly_is_no_answer_not_a_crash(mini_index: Path) -> None:
+    """A span too long for the answer's tokens cuts the JSON off, every time it is asked: the
+    question is answered as if no passage had been chosen. An unreachable model still fails."""
+    cut_off = tool_call("Pick", '{"passage": 2, "span": "The LNA took control of the coastal')
+    settings = dict(_env_file=None, index_path=mini_index, model="x", max_retries=1, request_timeout=5)
+    with FakeOpenAI([cut_off]) as fake:
+        with Corpus(Settings(base_url=fake.url, **settings)) as corpus:  # type: ignore[arg-type]
+            answer = corpus.ask("Which city did the LNA take control of on Monday?")
+        asked = len(fake.chat_requests())
+    assert answer.refused and not answer.citations and asked == 2  # asked again once, then given up
+    with Corpus(Settings(base_url=closed_port_url(), **settings)) as corpus:  # type: ignore[arg-type]
+        with pytest.raises(ModelError, match="cannot reach"):
+            corpus.ask("Which city did the LNA take control of on Monday?")

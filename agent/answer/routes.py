@@ -17,6 +17,7 @@ Nothing here re-runs extraction on passages: answers read what earlier stages st
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -30,6 +31,7 @@ from agent.answer.verify import (
     about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, of_kind, offers, supports,
 )
 from agent.data.prompts import load as load_prompt
+from agent.errors import InvalidModelOutput
 from agent.extract.frames import DEFAULT_LEXICON
 from agent.extract.lexicon import Lexicon
 from agent.index.retrieval import tokens
@@ -43,6 +45,8 @@ from agent.timing import stage
 if TYPE_CHECKING:  # openai and chromadb take seconds to import; a graph answer needs neither
     from agent.index.retrieval import Hit, Retriever
     from agent.model.llm import LLM
+
+log = logging.getLogger(__name__)
 
 REFUSAL = "The articles do not say."
 FLOOR = "The closest passage: "
@@ -99,6 +103,7 @@ class Composer:
         self.sentences: list[str] = []
         self.dropped: list[str] = []
         self.evidence: list[float] = []  # each passage-route part's coverage (`Retrieved.evidence`)
+        self.confidence: list[float | None] = []  # the model's probability for each passage it chose
 
     def say(self, text: str, passages: Iterable[Passage], given: tuple[str, ...] = (), note: str = "", shown: str | None = None) -> bool:
         """Keep `text` (written as `shown`, if given: a resolved date, a count) with the passages
@@ -165,6 +170,7 @@ class Sources:
     top_k: int = 8
     words: Lexicon = DEFAULT_LEXICON  # the stance lexicon extraction used
     refuse_below: float = 0.0  # the passages route refuses below this coverage (`verify.coverage`)
+    confident_above: float = 0.0  # nor answers from a model choice less probable than this (`Answer.confidence`)
 
     def __post_init__(self) -> None:
         self._memo: dict[str, object] = {}
@@ -219,8 +225,14 @@ def ask(question: str, sources: Sources) -> Answer:
         citations=[] if refused else sorted(composer.citations.values(), key=lambda c: c.n),
         route=routes[0] if routes else "refusal",
         coverage=round(max(composer.evidence), 3) if composer.evidence else None,
+        confidence=_last_known(composer.confidence),
         dropped=composer.dropped,
     )
+
+
+def _last_known(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(known[-1], 4) if known else None
 
 
 def _missing_names(q: Question, sources: Sources) -> str | None:
@@ -657,16 +669,27 @@ def standing(passage: Passage) -> str:
 _PRONOUN_START = re.compile(r"^(?:she|he|it|they|its|her|his|their|the (?:city|town|village|novel|film|company|group))\b", re.IGNORECASE)
 
 
-def _pick(q: Question, shown: list[Passage], llm: LLM):
+def _pick(q: Question, shown: list[Passage], llm: LLM, composer: Composer):
+    """The model's choice of passage and span; the probability it gave the passage it chose is
+    kept beside the answer (`Answer.confidence`)."""
     model = YesNoPick if q.expects == "yesno" else Pick
-    return llm.structured(
-        model,
-        [
-            {"role": "system", "content": load_prompt("answer_system")},
-            {"role": "user", "content": load_prompt("answer_user").format(passages=render_passages(shown, q.text), question=q.text)},
-        ],
-        max_tokens=MAX_ANSWER_TOKENS,
-    )
+    try:
+        scored = llm.structured_scored(
+            model,
+            [
+                {"role": "system", "content": load_prompt("answer_system")},
+                {"role": "user", "content": load_prompt("answer_user").format(passages=render_passages(shown, q.text), question=q.text)},
+            ],
+            max_tokens=MAX_ANSWER_TOKENS,
+        )
+    except InvalidModelOutput as exc:
+        # Cut off or off the schema each time asked (a span too long for the answer's tokens):
+        # no choice, as if the model had chosen none. A model that cannot be reached still fails.
+        log.info("no valid passage choice: %s", exc)
+        return model(passage=None, verdict="no") if model is YesNoPick else model(passage=None)
+    if scored.value.passage is not None:
+        composer.confidence.append(scored.probability("passage"))
+    return scored.value
 
 
 def _copied_from(pick, shown: list[Passage]) -> tuple[Passage | None, tuple[int, int] | None]:
@@ -717,10 +740,10 @@ def answer_from_passages(q: Question, sources: Sources, composer: Composer) -> s
         return None
     if answer_extractive(q, sources, composer, found):
         return "passages"
-    return "floor" if answer_floor(q, composer, found, sources.refuse_below) else None
+    return "floor" if answer_floor(q, composer, found, sources) else None
 
 
-def answer_floor(q: Question, composer: Composer, found: Retrieved, threshold: float) -> bool:
+def answer_floor(q: Question, composer: Composer, found: Retrieved, sources: Sources) -> bool:
     """The floor under a model answer that failed its checks: the passage the model chose,
     quoted and cited, when it is about the question (its names and focus, `about`), covers it
     as well as the refusal threshold asks, and holds an answer of the kind asked for
@@ -728,12 +751,12 @@ def answer_floor(q: Question, composer: Composer, found: Retrieved, threshold: f
     to every question the model declines was right about a third of the time on the
     development questions."""
     passage = found.chosen
-    if passage is None:
+    if passage is None or not _confident(composer, sources):
         return False
     cover = next((c for p, c in zip(found.passages, found.covers) if (p.article.id, p.start) == (passage.article.id, passage.start)), None)
     if cover is None:
         cover = coverage(standing(passage), q)
-    if cover < threshold or not _is_direct(passage, q) or not offers(passage.quote, q):
+    if cover < sources.refuse_below or not _is_direct(passage, q) or not offers(passage.quote, q):
         return False
     quote = " ".join(passage.quote.split()).rstrip(" .")
     return composer.say(quote, [passage], given=q.names, shown=f"{FLOOR}“{quote}”")
@@ -746,13 +769,15 @@ def _is_direct(passage: Passage, q: Question) -> bool:
 
 def answer_extractive(q: Question, sources: Sources, composer: Composer, found: Retrieved) -> bool:
     passages = found.passages
-    direct = [p for p in passages if _is_direct(p, q)]
-    direct.sort(key=lambda p: -_names_found(p, q))  # stable: rank order within a tie
+    # The passages shown, best covered first (rank order within a tie), among those naming one
+    # of the question's names: the focus noun is one word of the question, not a gate ("Greece
+    # makes 115,000 tonnes" answers "How much feta does Greece produce?").
+    cover = {id(p): c for p, c in zip(passages, found.covers)}
+    ranked = sorted((p for p in passages if not q.names or _names_found(p, q)), key=lambda p: -cover[id(p)])
     if q.expects == "yesno" and q.names:
         # "Did X meet Y?" is answered by a passage that names both, whatever its verb.
-        direct = [p for p in direct if _names_found(p, q) == len(q.names)]
-        if not direct:
-            return False
+        ranked = [p for p in ranked if _names_found(p, q) == len(q.names)]
+    direct = [p for p in ranked if _is_direct(p, q)]
     links = [p for p in passages if q.names and _names_found(p, q) and p not in direct]
     # The passage that links the subject to the bridge shares the question's other words
     # ("born", "village"): those first.
@@ -760,9 +785,11 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     bridged = _bridge_candidates(q, links, sources, exclude=direct + links) if q.hops and links else []
     if not direct and not bridged:
         return False  # nothing retrieved is about what was asked, even if it names the subject
-    link_shown = links[:1] if bridged else []  # the bridge's source goes beside its candidates
-    shown = _renumber((direct[: MAX_PASSAGES - len(link_shown)] + link_shown + bridged)[: MAX_PASSAGES + 2])
-    pick = _pick(q, shown, sources.llm)
+    if bridged:  # the bridge's source goes beside its candidates
+        shown = _renumber((direct[: MAX_PASSAGES - 1] + links[:1] + bridged)[: MAX_PASSAGES + 2])
+    else:
+        shown = _renumber(ranked[:MAX_PASSAGES])
+    pick = _pick(q, shown, sources.llm, composer)
     found.chosen = next((p for p in shown if p.n == pick.passage), None)
     chosen, located = _copied_from(pick, shown)
     if chosen is None or located is None:
@@ -780,9 +807,24 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         return _second_hop(q, sources, composer, chosen, span) if q.hops and _is_name(span) else False
     if not of_kind(span, q):
         return False  # "4,000 bottles" for a price: the floor may still quote a passage that has one
-    if not about(chosen.quote, q) and not (link and about(link.quote, q)):
+    if q.expects == "any" and q.measure is None and _whole(span, chosen):
+        return False  # the passage copied whole: the model found no answer in it
+    if not _confident(composer, sources):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)
+
+
+def _confident(composer: Composer, sources: Sources) -> bool:
+    """Whether the model's last choice of passage is probable enough to answer from (the
+    threshold fitted on development questions); a choice read without probabilities (an
+    endpoint that gives none) is taken as it is."""
+    probability = composer.confidence[-1] if composer.confidence else None
+    return probability is None or probability >= sources.confident_above
+
+
+def _whole(span: str, passage: Passage) -> bool:
+    """A span of ten words or more that is most of its passage: a copy, not an answer."""
+    return len(span.split()) >= 10 and len(span) >= 0.6 * len(passage.quote)
 
 
 def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen: Passage, link: Passage | None, pick) -> bool:
@@ -826,12 +868,12 @@ def _second_hop(q: Question, sources: Sources, composer: Composer, first: Passag
     if not later:
         return False
     shown = _renumber([first] + later[: MAX_PASSAGES - 1])
-    pick = _pick(q, shown, sources.llm)
+    pick = _pick(q, shown, sources.llm, composer)
     chosen, found = _copied_from(pick, shown)
     if chosen is None or found is None or chosen.n == 1:
         return False
     span = chosen.quote[found[0] : found[1]]
-    if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)):
+    if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)) or not _confident(composer, sources):
         return False
     composer.say(bridge, [shown[0]], given=q.names)
     return composer.say(span, [chosen], given=(*q.names, bridge), shown=with_resolved_dates(span, chosen, sources.all_records()))

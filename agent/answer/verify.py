@@ -185,7 +185,17 @@ def locate(span: str, passage: str) -> tuple[int, int] | None:
     # Words in order, with only spacing and punctuation between them ("VNC led" finds "VNC) led").
     pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(part) for part in parts) + r"(?!\w)"
     match = re.search(pattern, passage, re.IGNORECASE)
-    return (match.start(), match.end()) if match else None
+    if not match:
+        return None
+    # A currency sign before the words and a percent sign after them are part of the answer
+    # ("$280bn", "51%"), when the span has them and the passage writes them there.
+    start, end = match.span()
+    sign, percent = re.match(r"\s*([^\w\s]*)", span)[1], span.rstrip().endswith("%")
+    if sign and sign != "%" and passage[max(0, start - len(sign)) : start] == sign:
+        start -= len(sign)
+    if percent and re.match(r"\s?%", passage[end:]):
+        end = passage.index("%", end) + 1
+    return start, end
 
 
 _MEASURE_TOKEN = re.compile(r"\d[\d,.]*[^\W\d_]*|[^\W_]+|[^\w\s]", re.UNICODE)

@@ -52,6 +52,13 @@ def refusal() -> dict:
 
 
 @lru_cache(maxsize=1)
+def answer_confidence() -> dict:
+    """The least probability of the model's passage choice that `ask` answers from, and the
+    development figures it was fitted on (`python -m agent.evaluation.calibrate_refusal --confidence`)."""
+    return json.loads(text("answer_confidence.json"))
+
+
+@lru_cache(maxsize=1)
 def measures() -> dict[str, dict[str, frozenset[str]]]:
     """`asks`: kind -> lemmas that ask for that measure; `units`: kind -> its units (measures.toml)."""
     table = tomllib.loads(text("measures.toml"))

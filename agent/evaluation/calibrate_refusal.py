@@ -10,7 +10,12 @@ Each candidate threshold refuses the questions whose coverage is below it. It co
 answerable question refused (a false refusal) and two for an unanswerable one let through (a
 false answer: a reader acts on it). The threshold kept costs least, the lowest such.
 `--write` stores it with its figures in agent/data/refusal.json, which `ask` reads
-(DOSSIER_REFUSE_BELOW overrides it). Questions answered without passages (the graph, dates)
+(DOSSIER_REFUSE_BELOW overrides it).
+
+With `--confidence`, the same runs fit the second decision: the model's probability for the
+passage it chose (`Answer.confidence`, read from its token log-probabilities), below which
+`ask` gives no answer from that choice. It costs one for a correct answer withheld and two for
+a false answer given; `--write` stores it in agent/data/answer_confidence.json. Questions answered without passages (the graph, dates)
 or refused for a name no article mentions carry no coverage and take no part.
 """
 
@@ -25,6 +30,7 @@ from agent.evaluation.qa import QAItem
 
 FALSE_ANSWER_COST = 2
 DATA = Path(__file__).resolve().parent.parent / "data" / "refusal.json"
+CONFIDENCE = DATA.with_name("answer_confidence.json")
 
 
 def cost(items: list[QAItem], threshold: float) -> dict[str, int]:
@@ -44,11 +50,31 @@ def fit(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]
     return best[0], table
 
 
+def confidence_cost(items: list[QAItem], threshold: float) -> dict[str, int]:
+    """What answering only above `threshold` of the model's probability for its chosen passage
+    costs: one for each correct answer withheld, two for each false answer still given."""
+    withheld = sum(1 for i in items if i.correct and i.confidence < threshold)  # type: ignore[operator]
+    given = sum(1 for i in items if i.false_answer and i.confidence >= threshold)  # type: ignore[operator]
+    return {"correct_withheld": withheld, "false_answers_given": given, "cost": withheld + FALSE_ANSWER_COST * given}
+
+
+def fit_confidence(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]:
+    """The least costly threshold on `Answer.confidence` (the lowest of equals) over the answers
+    the passages route gave from a model choice, and every candidate's figures."""
+    answered = [i for i in items if i.confidence is not None and not i.refused and i.route in {"passages", "floor"}]
+    candidates = sorted({0.0} | {math.floor(i.confidence * 1000) / 1000 for i in answered} | {1.01})  # type: ignore[operator]
+    table = [(t, confidence_cost(answered, t)) for t in candidates]
+    best = min(table, key=lambda row: (row[1]["cost"], row[0]))
+    return best[0], table
+
+
 def main(args: list[str]) -> None:
     paths = [a for a in args if not a.startswith("--")]
     if not paths:
         sys.exit(__doc__)
     items = [QAItem(**item) for path in paths for item in json.loads(Path(path).read_text(encoding="utf-8"))["qa"]["items"]]
+    if "--confidence" in args:
+        return _calibrate_confidence(items, paths, write="--write" in args)
     threshold, table = fit(items)
     for t, figures in table:
         mark = "  <-" if t == threshold else ""
@@ -66,6 +92,24 @@ def main(args: list[str]) -> None:
     if "--write" in args:
         DATA.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {DATA}")
+
+
+def _calibrate_confidence(items: list[QAItem], paths: list[str], write: bool) -> None:
+    threshold, table = fit_confidence(items)
+    for t, figures in table:
+        mark = "  <-" if t == threshold else ""
+        print(f"{t:5.3f}  {figures['correct_withheld']:>4} correct withheld  {figures['false_answers_given']:>4} false answers given{mark}")
+    summary = {
+        "threshold": threshold,
+        "fitted_on": [Path(p).name for p in paths],
+        "answers": sum(1 for i in items if i.confidence is not None and not i.refused and i.route in {"passages", "floor"}),
+        "objective": f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below)",
+        **dict(table)[threshold],
+    }
+    print(json.dumps(summary))
+    if write:
+        CONFIDENCE.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {CONFIDENCE}")
 
 
 if __name__ == "__main__":

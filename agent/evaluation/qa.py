@@ -38,6 +38,7 @@ class QAItem(BaseModel):
     seconds: float | None = None
     route: str | None = None  # what answered (graph, dates, count, passages, floor, refusal)
     coverage: float | None = None  # the refusal decision's evidence (`Answer.coverage`)
+    confidence: float | None = None  # the model's probability for the passage it chose (`Answer.confidence`)
 
 
 class QAReport(BaseModel):
@@ -145,6 +146,7 @@ def evaluate_qa(gold: dict, answers: list[dict], system: str = "ask") -> QARepor
             false_answer=not got["refused"] and not correct,
             citations=len(citations), citations_supported=backed, citations_in_allowed_articles=in_allowed,
             seconds=got.get("seconds"), route=got.get("route"), coverage=got.get("coverage"),
+            confidence=got.get("confidence"),
         ))
     return _report(system, items)
 

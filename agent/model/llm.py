@@ -21,14 +21,14 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import instructor
 import openai
 from instructor.core.exceptions import InstructorError
 from pydantic import BaseModel, ValidationError
 
-from agent.errors import ModelError, clip, exception_chain
+from agent.errors import InvalidModelOutput, ModelError, clip, exception_chain
 from agent.model.local import stopped_server, touch_activity
 from agent.settings import Settings
 from agent.timing import count, stage
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 
 LOCAL_MODEL_NAME = "dossier-local"  # the alias the embedded server answers to
+# llama.cpp's server gives token log-probabilities only when asked for at least one top token.
+_LOGPROBS = {"logprobs": True, "top_logprobs": 1}
 
 # --- keeping keys out of messages and logs ------------------------------------------------
 
@@ -97,6 +99,35 @@ class FirstToken:
 
     token: str
     top: dict[str, float] | None
+
+
+@dataclass(frozen=True)
+class Scored(Generic[T]):
+    """A validated answer and the tokens the model wrote for it, each with its log-probability
+    (None where the endpoint gives none)."""
+
+    value: T
+    tokens: list[tuple[str, float]] | None
+
+    def probability(self, field: str) -> float | None:
+        """The probability the model gave the value it wrote for `field` (every token from the
+        field's colon to the comma or brace after its value, the space before it included: that
+        is where a model choosing `null` parts from one choosing a number). None without
+        log-probabilities, or when the field cannot be found in what it wrote."""
+        if not self.tokens:
+            return None
+        text = "".join(token for token, _ in self.tokens)
+        key = re.search(rf'"{re.escape(field)}"\s*:', text)
+        if key is None:
+            return None
+        value = re.match(r'\s*(?:"(?:[^"\\]|\\.)*"|[^,}\s]*)', text[key.end() :])
+        start, end = key.end(), key.end() + value.end()
+        logprob, at = 0.0, 0
+        for token, token_logprob in self.tokens:
+            if at < end and at + len(token) > start:
+                logprob += token_logprob
+            at += len(token)
+        return math.exp(logprob)
 
 
 class LLM:
@@ -164,21 +195,39 @@ class LLM:
 
     def structured(self, response_model: type[T], messages: list[dict], max_tokens: int | None = None) -> T:
         """One validated `response_model` from the model, or a `ModelError` that says why not."""
+        return self._structured(response_model, messages, max_tokens, scored=False).value
+
+    def structured_scored(self, response_model: type[T], messages: list[dict], max_tokens: int | None = None) -> Scored[T]:
+        """Like `structured`, with the log-probability of each token the model wrote, where the
+        endpoint gives them (llama.cpp's server with `logits_all`, OpenAI): what a decision's
+        confidence is read from (`Scored.probability`)."""
+        return self._structured(response_model, messages, max_tokens, scored=self.gives_logprobs is not False)
+
+    def _structured(self, response_model: type[T], messages: list[dict], max_tokens: int | None, scored: bool) -> Scored[T]:
         self.calls += 1
         started = time.perf_counter()
         self._mark_used()
+        request = dict(
+            model=self.model,
+            response_model=response_model,
+            messages=messages,
+            max_tokens=max_tokens or self.settings.max_tokens,
+            temperature=self.settings.temperature,
+            max_retries=self.settings.max_retries,
+        )
         try:
             with stage("model"):
-                result, completion = self.client.chat.completions.create_with_completion(
-                    model=self.model,
-                    response_model=response_model,
-                    messages=messages,
-                    max_tokens=max_tokens or self.settings.max_tokens,
-                    temperature=self.settings.temperature,
-                    max_retries=self.settings.max_retries,
-                )
+                try:
+                    result, completion = self.client.chat.completions.create_with_completion(**request, **(_LOGPROBS if scored else {}))
+                except (openai.APIStatusError, InstructorError) as exc:  # llama.cpp's server without logits_all: HTTP 500
+                    cause = _root_cause(exc)
+                    if not (scored and isinstance(cause, openai.APIStatusError) and "logprob" in str(cause).lower()):
+                        raise
+                    self.gives_logprobs = False
+                    result, completion = self.client.chat.completions.create_with_completion(**request)
         except (openai.OpenAIError, InstructorError) as exc:
-            error = ModelError(self._explain(exc, response_model.__name__))
+            invalid = isinstance(_root_cause(exc), (json.JSONDecodeError, ValidationError))
+            error = (InvalidModelOutput if invalid else ModelError)(self._explain(exc, response_model.__name__))
             if _carries_secret(exc):
                 raise error from None  # the original's text echoes a key: do not chain it
             raise error from exc
@@ -189,7 +238,11 @@ class LLM:
         count("prompt_tokens", getattr(usage, "prompt_tokens", 0) or 0)
         count("completion_tokens", getattr(usage, "completion_tokens", 0) or 0)
         log.debug("%s in %.1fs", response_model.__name__, time.perf_counter() - started)
-        return result
+        content = None
+        if scored and completion.choices and completion.choices[0].logprobs:
+            content = completion.choices[0].logprobs.content
+        # OpenAI gives none for a tool call's arguments: that says nothing of other calls.
+        return Scored(result, [(t.token, t.logprob) for t in content] if content else None)
 
     def first_token(self, messages: list[dict], top: int = 10) -> FirstToken:
         """The model's first answer token and, where the endpoint gives them, the `top` most
