@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 
 from agent import data
 from agent.answer.question import Question
@@ -190,10 +191,10 @@ def locate(span: str, passage: str) -> tuple[int, int] | None:
     # A currency sign before the words and a percent sign after them are part of the answer
     # ("$280bn", "51%"), when the span has them and the passage writes them there.
     start, end = match.span()
-    sign, percent = re.match(r"\s*([^\w\s]*)", span)[1], span.rstrip().endswith("%")
-    if sign and sign != "%" and passage[max(0, start - len(sign)) : start] == sign:
-        start -= len(sign)
-    if percent and re.match(r"\s?%", passage[end:]):
+    sign = span.lstrip()[:1]
+    if sign and unicodedata.category(sign) == "Sc" and passage[start - 1 : start] == sign:
+        start -= 1
+    if span.rstrip().endswith("%") and re.match(r"\s?%", passage[end:]):
         end = passage.index("%", end) + 1
     return start, end
 

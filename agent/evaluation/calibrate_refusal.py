@@ -10,13 +10,13 @@ Each candidate threshold refuses the questions whose coverage is below it. It co
 answerable question refused (a false refusal) and two for an unanswerable one let through (a
 false answer: a reader acts on it). The threshold kept costs least, the lowest such.
 `--write` stores it with its figures in agent/data/refusal.json, which `ask` reads
-(DOSSIER_REFUSE_BELOW overrides it).
+(DOSSIER_REFUSE_BELOW overrides it). Questions answered without passages (the graph, dates)
+or refused for a name no article mentions carry no coverage and take no part.
 
 With `--confidence`, the same runs fit the second decision: the model's probability for the
 passage it chose (`Answer.confidence`, read from its token log-probabilities), below which
 `ask` gives no answer from that choice. It costs one for a correct answer withheld and two for
-a false answer given; `--write` stores it in agent/data/answer_confidence.json. Questions answered without passages (the graph, dates)
-or refused for a name no article mentions carry no coverage and take no part.
+a false answer given; `--write` stores it in agent/data/answer_confidence.json.
 """
 
 from __future__ import annotations
@@ -40,14 +40,9 @@ def cost(items: list[QAItem], threshold: float) -> dict[str, int]:
 
 
 def fit(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]:
-    """The threshold that costs least (the lowest of equals), and every candidate's figures."""
+    """The coverage threshold that costs least (the lowest of equals), and every candidate's figures."""
     scored = [i for i in items if i.coverage is not None]
-    # Each coverage seen is a candidate (a question at the threshold is kept), stored rounded
-    # down to three places so the stored figure keeps the same questions.
-    candidates = sorted({0.0} | {math.floor(i.coverage * 1000) / 1000 for i in scored} | {1.01})  # type: ignore[operator]
-    table = [(t, cost(scored, t)) for t in candidates]
-    best = min(table, key=lambda row: (row[1]["cost"], row[0]))
-    return best[0], table
+    return _least_costly([i.coverage for i in scored], lambda t: cost(scored, t))  # type: ignore[misc]
 
 
 def confidence_cost(items: list[QAItem], threshold: float) -> dict[str, int]:
@@ -61,9 +56,19 @@ def confidence_cost(items: list[QAItem], threshold: float) -> dict[str, int]:
 def fit_confidence(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]:
     """The least costly threshold on `Answer.confidence` (the lowest of equals) over the answers
     the passages route gave from a model choice, and every candidate's figures."""
-    answered = [i for i in items if i.confidence is not None and not i.refused and i.route in {"passages", "floor"}]
-    candidates = sorted({0.0} | {math.floor(i.confidence * 1000) / 1000 for i in answered} | {1.01})  # type: ignore[operator]
-    table = [(t, confidence_cost(answered, t)) for t in candidates]
+    answered = _chosen_answers(items)
+    return _least_costly([i.confidence for i in answered], lambda t: confidence_cost(answered, t))  # type: ignore[misc]
+
+
+def _chosen_answers(items: list[QAItem]) -> list[QAItem]:
+    return [i for i in items if i.confidence is not None and not i.refused and i.route in {"passages", "floor"}]
+
+
+def _least_costly(values: list[float], cost_at) -> tuple[float, list[tuple[float, dict[str, int]]]]:
+    # Each value seen is a candidate (a question at the threshold is kept), stored rounded down
+    # to three places so the stored figure keeps the same questions.
+    candidates = sorted({0.0} | {math.floor(v * 1000) / 1000 for v in values} | {1.01})
+    table = [(t, cost_at(t)) for t in candidates]
     best = min(table, key=lambda row: (row[1]["cost"], row[0]))
     return best[0], table
 
@@ -74,42 +79,29 @@ def main(args: list[str]) -> None:
         sys.exit(__doc__)
     items = [QAItem(**item) for path in paths for item in json.loads(Path(path).read_text(encoding="utf-8"))["qa"]["items"]]
     if "--confidence" in args:
-        return _calibrate_confidence(items, paths, write="--write" in args)
-    threshold, table = fit(items)
+        threshold, table = fit_confidence(items)
+        facts = {
+            "answers": len(_chosen_answers(items)),
+            "objective": f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below)",
+        }
+        target = CONFIDENCE
+    else:
+        threshold, table = fit(items)
+        scored = [i for i in items if i.coverage is not None]
+        facts = {
+            "questions": len(scored),
+            "unanswerable": sum(i.need == "refuse" for i in scored),
+            "objective": f"false refusals + {FALSE_ANSWER_COST} x unanswerable let through (the cost below)",
+        }
+        target = DATA
     for t, figures in table:
-        mark = "  <-" if t == threshold else ""
-        print(f"{t:5.3f}  {figures['false_refusals']:>4} false refusals  {figures['unanswerable_let_through']:>4} unanswerable let through{mark}")
-    scored = [i for i in items if i.coverage is not None]
-    summary = {
-        "threshold": threshold,
-        "fitted_on": [Path(p).name for p in paths],
-        "questions": len(scored),
-        "unanswerable": sum(i.need == "refuse" for i in scored),
-        "objective": f"false refusals + {FALSE_ANSWER_COST} x unanswerable let through (the cost below)",
-        **dict(table)[threshold],
-    }
+        counts = "  ".join(f"{n:>4} {name.replace('_', ' ')}" for name, n in figures.items() if name != "cost")
+        print(f"{t:5.3f}  {counts}{'  <-' if t == threshold else ''}")
+    summary = {"threshold": threshold, "fitted_on": [Path(p).name for p in paths], **facts, **dict(table)[threshold]}
     print(json.dumps(summary))
     if "--write" in args:
-        DATA.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {DATA}")
-
-
-def _calibrate_confidence(items: list[QAItem], paths: list[str], write: bool) -> None:
-    threshold, table = fit_confidence(items)
-    for t, figures in table:
-        mark = "  <-" if t == threshold else ""
-        print(f"{t:5.3f}  {figures['correct_withheld']:>4} correct withheld  {figures['false_answers_given']:>4} false answers given{mark}")
-    summary = {
-        "threshold": threshold,
-        "fitted_on": [Path(p).name for p in paths],
-        "answers": sum(1 for i in items if i.confidence is not None and not i.refused and i.route in {"passages", "floor"}),
-        "objective": f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below)",
-        **dict(table)[threshold],
-    }
-    print(json.dumps(summary))
-    if write:
-        CONFIDENCE.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {CONFIDENCE}")
+        target.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {target}")
 
 
 if __name__ == "__main__":

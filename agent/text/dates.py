@@ -58,39 +58,34 @@ def languages_naming_a_month(text: str) -> list[str]:
     reads, about 4 s; every date asked for here has a month, so only these can read it.
     """
     lowered = text.lower()
-    words = set(re.findall(r"[^\W\d_]+", lowered))
-    found = {
-        language
-        for form, languages in _month_forms().items()
-        if (form in words if _spaced_word(form) else form in lowered)
-        for language in languages
-    }
-    order = _language_order()
-    return sorted(found, key=order.index) if found else ["en"]
-
-
-def _spaced_word(form: str) -> bool:
-    """A single word of a script written with spaces between words (below the CJK blocks)."""
-    return form.isalpha() and all(ord(c) < 0x2E80 for c in form)
+    by_word, by_substring = _month_forms()
+    found = {language for word in re.findall(r"[^\W\d_]+", lowered) for language in by_word.get(word, ())}
+    found |= {language for form, languages in by_substring.items() if form in lowered for language in languages}
+    rank = _language_rank()
+    return sorted(found, key=rank.__getitem__) if found else ["en"]
 
 
 @lru_cache(maxsize=1)
-def _language_order() -> list[str]:
+def _language_rank() -> dict[str, int]:
     from dateparser.data.languages_info import language_order
 
-    return list(language_order)
+    return {language: i for i, language in enumerate(language_order)}
 
 
 @lru_cache(maxsize=1)
-def _month_forms() -> dict[str, tuple[str, ...]]:
+def _month_forms() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Every month name and abbreviation in dateparser's data (lower case, without a final
-    dot) -> the languages that write it. Reading the raw tables takes about 0.2 s."""
-    forms: dict[str, set[str]] = {}
-    for language in _language_order():
+    dot) -> the languages that write it: single words of scripts that space their words, looked
+    up by word; the rest ("1月", "de janeiro"), found as substrings. Reading the raw tables
+    takes about 0.2 s."""
+    by_word: dict[str, set[str]] = {}
+    by_substring: dict[str, set[str]] = {}
+    for language in _language_rank():
         info = importlib.import_module(f"dateparser.data.date_translation_data.{language}").info
         for month in MONTH_NAMES:
             for form in info.get(month.lower(), ()):
                 form = form.lower().rstrip(".")
                 if form:
-                    forms.setdefault(form, set()).add(language)
-    return {form: tuple(languages) for form, languages in forms.items()}
+                    spaced = form.isalpha() and all(ord(c) < 0x2E80 for c in form)  # below the CJK blocks
+                    (by_word if spaced else by_substring).setdefault(form, set()).add(language)
+    return by_word, by_substring
