@@ -227,7 +227,8 @@ def eval_command(
     attitudes: Annotated[
         Optional[Path], typer.Option("--attitudes", help=(
             "Directed-attitude sentences: the JSON of tests/data/attitudes.json, or a directed-sentiment "
-            "file (Park et al. 2021: sentence, p, q, label 0-4, tab-separated)."))
+            "file (Park et al. 2021: sentence, p, q, label 0-4, tab-separated). Each system is told the sentence's "
+            "two actors and says what attitude one shows toward the other."))
     ] = None,
     per_label: Annotated[
         Optional[int], typer.Option("--per-label", min=1, help="With --attitudes: a balanced sample, this many sentences of each gold class.")

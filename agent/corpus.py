@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from agent import data
 from agent.errors import DossierError, no_index, read_only, store_damaged
 from agent.extract.attitude_judge import AnswerCache
+from agent.extract.pair_attitude import Pair, as_stances, judge_between
 from agent.extract.pipeline import ArticleResult, cache_key, extract_article, extract_text, run_batch
 from agent.index.store import Store
 from agent.ingest import boilerplate as furniture
@@ -409,6 +410,21 @@ class Corpus:
         result = extract_text(text, self.llm, self.lexicon, answers=self.attitude_answers, judged_pairs=self.settings.attitude_pairs)
         return [ReadStance(holder=r.holder, relation=r.relation, target=r.target, status=r.status)
                 for r in result.records if isinstance(r, Stance)]
+
+    def attitude_between(self, sentence: str, first: str | Sequence[str], second: str | Sequence[str]) -> list[ReadStance]:
+        """The attitude `sentence` shows between two actors it names, at most one stance: the
+        grammar's evidence and the model's yes/no answers, weighed by the calibrated decision
+        (`agent.extract.pair_attitude`). Each actor is a name, or its name followed by the other
+        forms the sentence uses for it.
+
+            corpus.attitude_between("Dunmar's Tomas Vell praised the Velmora accord.", "Tomas Vell", "Velmora")
+        """
+        names = [[value] if isinstance(value, str) else list(value) for value in (first, second)]
+        if not all(n and n[0].strip() for n in names):
+            raise DossierError("attitude_between needs two actor names")
+        pair = Pair(sentence, *names)
+        attitude, _ = judge_between(pair, self.llm, self.attitude_answers, self.lexicon)
+        return as_stances(pair, attitude)
 
     @property
     def attitude_answers(self) -> AnswerCache:

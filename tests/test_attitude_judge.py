@@ -13,19 +13,22 @@ import pytest
 from typer.testing import CliRunner
 
 import agent as agent_package
+from agent import Corpus
 from agent.cli import app
+from agent.errors import DossierError
 from agent.evaluation.attitudes import AttitudeItem, load_attitudes
 from agent.evaluation.calibrate_attitudes import Example, best_threshold, curve, fit, item_grammars
 from agent.extract.attitude_judge import (
     ATTITUDES, CLASSES, FEATURES, PROMPTS, AnswerCache, Calibration, Grammar, ask, load_calibration, shipped_calibration,
     yes_probability,
 )
+from agent.extract.pair_attitude import Pair, grammars_between
 from agent.extract.pipeline import cache_inputs, extract_text
 from agent.model.llm import LLM, FirstToken
 from agent.models import Stance
 from agent.settings import Settings
 
-from .fake_openai import FakeOpenAI, NoAttitudes, Reply, completion, error
+from .fake_openai import FakeOpenAI, NoAttitudes, Reply, completion, error, tool_call
 
 
 def test_p_yes_pools_the_spellings_of_yes_and_no_and_falls_back_to_the_sampled_token():
@@ -177,14 +180,64 @@ JUDGED = [
 
 @pytest.mark.vcr
 def test_the_model_answers_the_questions_and_the_shipped_calibration_decides(settings):
-    """Recorded from the real local server (`make record`), which gives log-probabilities."""
-    llm = LLM(settings, settings.base_url)
-    items = [AttitudeItem(text=s, holder=a, attitude="none", target=b) for s, a, b, _ in JUDGED]
-    for (sentence, first, second, expected), grammar in zip(JUDGED, item_grammars(items)):
-        answers = ask(sentence, first, second, grammar, llm, AnswerCache())
-        assert llm.gives_logprobs and all(0 < p < 1 for p in answers.values()), sentence  # probabilities, not a sampled 0/1
-        assert shipped_calibration().decide(answers, grammar)[0] == expected, (sentence, answers)
-    assert len(item_grammars(items)[0].asked()) == 2  # the lexicon settled who holds it: two questions, not four
+    """Recorded from the real local server (`make record`), which gives log-probabilities: a
+    given pair decided as `agent eval --attitudes` decides it."""
+    with Corpus(settings) as corpus:
+        for sentence, first, second, expected in JUDGED:
+            found = {(s.holder, s.relation, s.target) for s in corpus.attitude_between(sentence, first, second)}
+            assert found == STANCE_OF[expected](first, second), (sentence, found)
+        assert corpus.llm.gives_logprobs
+    kept = (settings.cache_dir / "attitude_answers.jsonl").read_text(encoding="utf-8").splitlines()
+    answers = [json.loads(line)[1] for line in kept]
+    assert len(answers) == 2 + 4 + 4 and all(0 < p < 1 for p in answers)  # probabilities, not a sampled 0/1
+    (settled, *_) = grammars_between([Pair(s, [a], [b]) for s, a, b, _ in JUDGED])
+    assert len(settled.asked()) == 2  # the lexicon settled who holds it: two questions, not four
+
+
+STANCE_OF = {
+    "none": lambda a, b: set(),
+    "p+q": lambda a, b: {(a, "supports", b)}, "q+p": lambda a, b: {(b, "supports", a)},
+    "p-q": lambda a, b: {(a, "opposes", b)}, "q-p": lambda a, b: {(b, "opposes", a)},
+}
+
+
+def test_a_given_pair_is_found_under_the_other_forms_the_sentence_uses_and_names_are_required(tmp_path: Path):
+    sentence = "Kelm thanked the Dunmari for the loan."
+    (grammar,) = grammars_between([Pair(sentence, ["Kelm"], ["Dunmar", "Dunmari"])])
+    assert grammar.frames == frozenset({"p+q"}) and grammar.direction == 1
+    (unfound,) = grammars_between([Pair(sentence, ["Kelm"], ["Dunmar"])])  # "Dunmar" is no whole word there
+    assert unfound.frames == frozenset()
+    with Corpus(Settings(_env_file=None, index_path=tmp_path / "index", cache_dir=tmp_path / "cache")) as corpus:  # type: ignore[call-arg]
+        with pytest.raises(DossierError, match="two actor names"):
+            corpus.attitude_between(sentence, "Kelm", " ")
+
+
+def test_eval_attitudes_tells_the_pipeline_and_the_naive_prompt_the_same_pair(tmp_path: Path):
+    gold = _directed_file(tmp_path / "valid.txt", list(zip(NAMES[:5], NAMES[5:])))
+    naive_users: list[str] = []
+
+    def answer(n, request):  # the judge's questions answered as a model that knows; the naive prompt always says none
+        text = request.messages[-1]["content"]
+        if "<sentence>" not in text:
+            naive_users.append(text)
+            return tool_call(request.tool_name, {"attitude": "none", "holder": "A"})
+        sentence = text.split("<sentence>\n")[1].split("\n</sentence>")[0]
+        holder, polarity, target = gold[sentence]
+        p = 0.9 if holder and text.split("</sentence>")[1].strip().startswith(f"Does {holder} show a {polarity} attitude toward {target} ") else 0.1
+        top = [{"token": "Yes", "logprob": math.log(p), "bytes": None}, {"token": "No", "logprob": math.log(1 - p), "bytes": None}]
+        choice = completion({"role": "assistant", "content": "Yes" if p > 0.5 else "No"})
+        choice["choices"][0]["logprobs"] = {"content": [top[0] | {"top_logprobs": top}]}
+        return Reply(body=choice)
+
+    with FakeOpenAI(answer) as fake:
+        result = CliRunner().invoke(app, [
+            "--base-url", fake.url, "--model", "x", "eval", "--attitudes", str(tmp_path / "valid.txt"), "--baseline", "naive",
+            "--index", str(tmp_path / "index"), "--json"])
+    assert result.exit_code == 0, result.output
+    pipeline, naive = json.loads(result.stdout)["attitudes"]
+    assert (pipeline["system"], pipeline["correct"], pipeline["total"]) == ("pipeline", 25, 25)
+    assert (naive["system"], naive["correct"]) == ("naive", 5)  # "none" is right for the five label-0 sentences only
+    assert len(naive_users) == 25 and naive_users[0] == "Sentence: Kelm met Tomas Vell on Tuesday.\nA: Kelm\nB: Tomas Vell"
 
 
 # --- in extraction: pairs no frame reads go to the judge ------------------------------------

@@ -33,10 +33,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agent.extract.attitude_judge import CLASSES, attitude_of
+from agent.extract.pair_attitude import POLARITY
 from agent.models import ReadStance
 
 Attitude = Literal["positive", "negative", "none"]
-POLARITY = {"supports": "positive", "opposes": "negative", "condemns": "negative"}
 SEVERAL = "several"  # an answer holding more than one attitude between the two: always wrong
 
 
@@ -55,6 +55,12 @@ class AttitudeItem(BaseModel):
     @property
     def entities(self) -> tuple[str, str]:
         return self.pair or (self.holder, self.target)
+
+    @property
+    def forms(self) -> tuple[list[str], list[str]]:
+        """Each of the two entities' names: its own, then the other forms the sentence uses."""
+        first, second = self.entities
+        return [first, *self.aliases.get(first, [])], [second, *self.aliases.get(second, [])]
 
     @property
     def label(self) -> str:

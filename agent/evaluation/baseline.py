@@ -38,6 +38,28 @@ def naive_read(sentence: str, llm) -> list[ReadStance]:
     return [ReadStance(holder=s.holder, relation=s.relation, target=s.target) for s in result.stances]
 
 
+class NaiveAttitude(BaseModel):
+    attitude: Literal["none", "positive", "negative"]
+    holder: Literal["A", "B"]
+
+
+def naive_attitude(sentence: str, first: str, second: str, llm) -> list[ReadStance]:
+    """The attitude between two given actors as one call reads it: the obvious prompt for the
+    directed-sentiment task, told the same pair the pipeline is told."""
+    result = llm.structured(
+        NaiveAttitude,
+        [
+            {"role": "system", "content": load_prompt("naive_attitude_system")},
+            {"role": "user", "content": f"Sentence: {sentence}\nA: {first}\nB: {second}"},
+        ],
+        max_tokens=MAX_TOKENS,
+    )
+    if result.attitude == "none":
+        return []
+    holder, target = (first, second) if result.holder == "A" else (second, first)
+    return [ReadStance(holder=holder, relation="supports" if result.attitude == "positive" else "opposes", target=target)]
+
+
 def naive_records(article: Article, llm) -> list[Stance]:
     """Stance records for an article, one call per sentence; the evidence is the sentence."""
     records = []

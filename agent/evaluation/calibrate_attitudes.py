@@ -32,15 +32,16 @@ from pydantic import BaseModel
 from agent.corpus import Corpus
 from agent.errors import DossierError
 from agent.evaluation.attitudes import (
-    POLARITY, AttitudeItem, AttitudeReport, balanced_sample, class_shares, format_attitudes, load_attitudes, score, score_items,
+    AttitudeItem, AttitudeReport, balanced_sample, class_shares, format_attitudes, load_attitudes, score_items,
 )
-from agent.evaluation.baseline import naive_read
+from agent.evaluation.baseline import naive_attitude
 from agent.evaluation.run import BASELINES, EvalReport
 from agent.extract.attitude_judge import (
     ATTITUDES, CLASSES, FEATURES, AnswerCache, AsksTokens, Calibration, Grammar, ask, attitude_of, class_probabilities, features, holder_of,
     polarity_of,
 )
-from agent.extract.frames import DEFAULT_LEXICON, Mention, SentenceFrames
+from agent.extract.frames import DEFAULT_LEXICON, Mention
+from agent.extract.pair_attitude import Pair, as_stances, grammars_between, name_mentions
 from agent.extract.pair_ranker import PairRanker, pair_texts, vectors
 from agent.extract.lexicon import Lexicon
 from agent.models import ReadStance
@@ -161,41 +162,19 @@ def format_curve(points: Sequence[CurvePoint]) -> str:
 # --- the judge on a set's own pairs ----------------------------------------------------------
 
 
+def item_pair(item: AttitudeItem) -> Pair:
+    return Pair(item.text, *item.forms)
+
+
 def item_mentions(item: AttitudeItem) -> tuple[list[Mention], list[Mention]]:
     """Where the item's two actors stand in its sentence: each name and alias, as whole words."""
-    found = []
-    for actor in item.entities:
-        names = sorted({actor, *item.aliases.get(actor, [])}, key=len, reverse=True)
-        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
-        found.append([Mention(m.group(), m.start(), m.end(), "GIVEN") for m in pattern.finditer(item.text)])
-    return found[0], found[1]
+    pair = item_pair(item)
+    return name_mentions(item.text, pair.first), name_mentions(item.text, pair.second)
 
 
 def item_grammars(items: list[AttitudeItem], words: Lexicon = DEFAULT_LEXICON) -> list[Grammar]:
-    """What the grammar reads between each item's two actors: the attitudes its lexicon frames
-    give (stated ones), and the parse's direction."""
-    grammars = []
-    for item, doc in zip(items, parse(item.text for item in items)):
-        sentence = SentenceFrames(doc[:], 0, words)
-        firsts, seconds = item_mentions(item)
-        found = set()
-        for frame in sentence.frames():
-            polarity = POLARITY.get(frame.relation)
-            if polarity is None or frame.status != "stated":
-                continue
-            for holder in frame.holders:
-                for target in frame.targets:
-                    if _overlaps(holder, firsts) and _overlaps(target, seconds):
-                        found.add(attitude_of(True, polarity))
-                    elif _overlaps(holder, seconds) and _overlaps(target, firsts):
-                        found.add(attitude_of(False, polarity))
-        direction = next((d for a in firsts for b in seconds if (d := sentence.direction(a, b))), 0)
-        grammars.append(Grammar(frozenset(found), direction))
-    return grammars
-
-
-def _overlaps(mention: Mention, others: list[Mention]) -> bool:
-    return any(mention.start < o.end and o.start < mention.end for o in others)
+    """What the grammar reads between each item's two actors (`grammars_between`)."""
+    return grammars_between([item_pair(item) for item in items], words)
 
 
 def judge_examples(
@@ -209,14 +188,6 @@ def judge_examples(
         if on_item:
             on_item(len(examples), len(items))
     return examples
-
-
-def as_read(item: AttitudeItem, attitude: str) -> list[ReadStance]:
-    """A class as the stance a system would have read ("p-q": p opposes q)."""
-    if attitude == "none":
-        return []
-    holder, target = item.entities if holder_of(attitude) == "p" else item.entities[::-1]
-    return [ReadStance(holder=holder, relation="supports" if polarity_of(attitude) == "positive" else "opposes", target=target)]
 
 
 class CalibrationReport(BaseModel):
@@ -245,7 +216,7 @@ def calibrate(
     reports = []
     for name, items, examples in (("judge (train, in-sample)", train, train_examples), ("judge", check, check_examples)):
         decided = {id(item): calibration.decide(e.answers, e.grammar)[0] for item, e in zip(items, examples)}
-        reports.append(score_items(name, items, lambda item: as_read(item, decided[id(item)])))
+        reports.append(score_items(name, items, lambda item: as_stances(item_pair(item), decided[id(item)])))
     train_report, check_report = reports
     check_report.seconds_per_sentence = round(check_seconds / len(check), 2) if check else 0.0
     asked = sum(len(e.answers) for e in train_examples)
@@ -301,7 +272,7 @@ def calibrate_files(
     )
     checked = [found.check]
     if baseline:
-        checked.append(score("naive", check_on, lambda text: naive_read(text, corpus.llm)))
+        checked.append(score_items("naive", check_on, lambda item: naive_attitude(item.text, *item.entities, corpus.llm)))
     if out is not None:
         write_atomically(out, calibration.to_json())
     weights = dict(zip(FEATURES, (round(w, 3) for w in calibration.weights)))

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from agent.corpus import Corpus
 from agent.errors import DossierError
-from agent.evaluation.attitudes import balanced_sample, format_attitudes, load_attitudes, score
-from agent.evaluation.baseline import naive_read, naive_records
+from agent.evaluation.attitudes import balanced_sample, format_attitudes, load_attitudes, score_items
+from agent.evaluation.baseline import naive_attitude, naive_records
 from agent.evaluation.qa import BASELINE, best_overlap_answer, by_route, format_qa, format_routes, run
 from agent.evaluation.score import evaluate, format_report, load_gold
 from agent.output.export import read_records
@@ -75,14 +75,15 @@ def evaluate_corpus(
         items = load_attitudes(attitudes)
         if per_label:
             items = balanced_sample(items, per_label, seed)
-        systems = [("pipeline", corpus.read_stances)]
+        # Both systems are told the item's two actors, as the directed-sentiment task gives them.
+        systems = [("pipeline", lambda item: corpus.attitude_between(item.text, *item.forms))]
         if baseline:
-            systems.append(("naive", lambda text: naive_read(text, corpus.llm)))
+            systems.append(("naive", lambda item: naive_attitude(item.text, *item.entities, corpus.llm)))
         reports = []
         for name, read in systems:
             with progress_bar(f"attitudes: {name}") as bar:
                 bar.total(len(items))
-                reports.append(score(name, items, read, on_item=lambda done, total: bar.advance(f"attitudes: {name}")))
+                reports.append(score_items(name, items, read, on_item=lambda done, total: bar.advance(f"attitudes: {name}")))
         report.payload["attitudes"] = [r.model_dump(mode="json") for r in reports]
         report.parts.append(format_attitudes(reports))
     if gold is not None:
