@@ -268,3 +268,16 @@ def test_a_currency_sign_and_a_percent_sign_stay_with_the_copied_number():
         assert passage[start:end] == span
     start, end = locate("51", passage)
     assert passage[start:end] == "51"  # what the model copied, no more
+
+
+def test_a_span_the_model_numbered_wrong_is_taken_from_the_first_shown_passage_that_holds_it():
+    from agent.answer.routes import Passage, Pick, _copied_from
+    from agent.models import Article
+
+    text = "Arno Kell was sent north in May. He was arrested in Dunmar before that. His arrest in Dunmar made news."
+    article = Article(id="a", path="a", title="Kell", text=text, content_hash="x")
+    shown = [Passage(n, article, start, end) for n, (start, end) in enumerate([(0, 32), (33, 72), (73, len(text))], start=1)]
+    chosen, found = _copied_from(Pick(passage=1, span="Dunmar"), shown)  # passage 1 does not say it; 2 and 3 both do
+    assert chosen is shown[1] and chosen.quote[found[0] : found[1]] == "Dunmar"
+    assert _copied_from(Pick(passage=3, span="Dunmar"), shown)[0] is shown[2]  # the model's own passage when it holds it
+    assert _copied_from(Pick(passage=1, span="Ostrava"), shown) == (None, None)

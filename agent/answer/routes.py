@@ -694,14 +694,13 @@ def _pick(q: Question, shown: list[Passage], llm: LLM, composer: Composer):
 
 def _copied_from(pick, shown: list[Passage]) -> tuple[Passage | None, tuple[int, int] | None]:
     """The passage the span stands in verbatim: the one the model chose, else (a small model
-    may number wrong) the one other shown passage that holds it."""
+    may number wrong) the first shown passage that holds it, the shown being best first."""
     if pick.passage is None:
         return None, None
     chosen = next((p for p in shown if p.n == pick.passage), None)
     if chosen is not None and (found := locate(pick.span, chosen.quote)):
         return chosen, found
-    holders = [(p, f) for p in shown if (f := locate(pick.span, p.quote))]
-    return holders[0] if len(holders) == 1 else (None, None)
+    return next(((p, f) for p in shown if (f := locate(pick.span, p.quote))), (None, None))
 
 
 def _renumber(passages: list[Passage]) -> list[Passage]:
