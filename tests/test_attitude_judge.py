@@ -285,6 +285,41 @@ def test_a_pair_a_frame_reads_is_not_put_to_the_judge_and_a_list_is_no_pair():
     assert model.questions == []
 
 
+class Listening:
+    """The real model, with the attitude questions it is asked kept."""
+
+    def __init__(self, llm) -> None:
+        self.llm, self.questions = llm, []
+
+    def structured(self, *args, **kwargs):
+        return self.llm.structured(*args, **kwargs)
+
+    def first_token(self, messages, top=10):
+        self.questions.append(messages[-1]["content"].split("</sentence>")[-1].strip())
+        return self.llm.first_token(messages, top)
+
+
+JUDGED_ARTICLE = (
+    "Mara Voss condemned Kelm Holdings on Monday. "
+    "Tomas Vell's scathing remarks about the Ostrava council drew loud applause in the hall."
+)
+
+
+@pytest.mark.vcr
+def test_in_extraction_an_unread_pair_goes_to_the_model_and_the_calibrated_decision_keeps_its_attitude(settings):
+    """Recorded from the real local server: the pair the lexicon reads is not asked about; the
+    pair no frame reads is a candidate, asked in both directions, and its attitude is kept
+    with its sentence as evidence."""
+    model = Listening(LLM(settings, settings.base_url))
+    result = extract_text(JUDGED_ARTICLE, model, judged_pairs=3, answers=AnswerCache())
+    stances = {(s.holder, s.relation, s.target): s for s in result.records if isinstance(s, Stance)}
+    assert ("Mara Voss", "condemns", "Kelm Holdings") in stances  # the lexicon's, unasked
+    assert model.questions and all("Tomas Vell" in q and "Ostrava" in q for q in model.questions)
+    assert len(model.questions) == 4  # no frame settled who holds it: both directions, both polarities
+    judged = stances[("Tomas Vell", "opposes", "Ostrava")]
+    assert judged.evidence.quote == JUDGED_ARTICLE.split(". ", 1)[1]
+
+
 def test_an_article_puts_at_most_the_configured_pairs_to_the_judge():
     text = " ".join(f"{a}'s scathing remarks about {b} drew applause." for a, b in [
         ("Tomas Vell", "Ostrava"), ("Mara Voss", "Kelm"), ("Ivo Lund", "Dunmar"), ("Nela Frost", "Varga"), ("Aldo Brenn", "Orlov")])
