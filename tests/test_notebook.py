@@ -6,8 +6,10 @@ The cassette is loaded by an IPython startup file in the test's own IPYTHONDIR
 
 from __future__ import annotations
 
+import queue
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,27 @@ def _outputs(cell) -> tuple[str, str]:
         text.append(data.get("text/plain", ""))
         html.append(data.get("text/html", ""))
     return "".join(text), "".join(html)
+
+
+def _poll_in_slices(channel, slice_s: float = 1.0) -> None:
+    """Wait for the kernel's replies one second at a time. While a cell's progress bar (a
+    widget, updated from a thread) is live, the shell socket's wake-up is sometimes missed and
+    nbclient then waits out the whole cell timeout before it reads a reply that came at once
+    (jupyter/nbclient#312): two full runs here each lost 10 minutes after the extraction cell.
+    A fresh wait sees a message that is already there."""
+    get = channel.get_msg
+
+    async def get_msg(timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = slice_s if deadline is None else max(0.0, min(slice_s, deadline - time.monotonic()))
+            try:
+                return await get(timeout=wait)
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = get_msg
 
 
 def _cell(notebook, source_part: str):
@@ -74,6 +97,7 @@ def test_the_example_notebook_runs_offline(tmp_path: Path, model_url: str, reque
     client = nbclient.NotebookClient(  # a recording waits on the real model, shared and slow: no cell limit then
         notebook, timeout=None if recording else 600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}},
     )
+    client.on_notebook_start = lambda notebook: _poll_in_slices(client.kc.shell_channel)
     client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
     artifacts = Path(__file__).parent / "artifacts"
     artifacts.mkdir(exist_ok=True)
