@@ -22,7 +22,7 @@ from agent import data
 from agent.errors import DossierError, no_index, read_only, store_damaged
 from agent.extract.attitude_judge import AnswerCache
 from agent.extract.pair_attitude import Pair, as_stances, judge_between
-from agent.extract.pipeline import ArticleResult, cache_key, extract_article, extract_text, run_batch
+from agent.extract.pipeline import ArticleResult, cache_key, extract_article, run_batch
 from agent.index.store import Store
 from agent.ingest import boilerplate as furniture
 from agent.ingest.chunking import chunk_article
@@ -404,12 +404,6 @@ class Corpus:
             results = run_batch(articles, lambda a: extract_article(a, self.llm, self.lexicon, self.attitude_answers, self.settings.attitude_pairs), cached, save, workers, done)
         self._wrote()
         return results
-
-    def read_stances(self, text: str) -> list[ReadStance]:
-        """The stances extraction reads in `text` (not stored): what `agent eval --attitudes` scores."""
-        result = extract_text(text, self.llm, self.lexicon, answers=self.attitude_answers, judged_pairs=self.settings.attitude_pairs)
-        return [ReadStance(holder=r.holder, relation=r.relation, target=r.target, status=r.status)
-                for r in result.records if isinstance(r, Stance)]
 
     def attitude_between(self, sentence: str, first: str | Sequence[str], second: str | Sequence[str]) -> list[ReadStance]:
         """The attitude `sentence` shows between two actors it names, at most one stance: the

@@ -32,8 +32,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agent.extract.attitude_judge import CLASSES, attitude_of
-from agent.extract.pair_attitude import POLARITY
+from agent.extract.attitude_judge import CLASSES, POLARITY, attitude_of
 from agent.models import ReadStance
 
 Attitude = Literal["positive", "negative", "none"]

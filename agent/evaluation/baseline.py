@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from agent.data.prompts import load as load_prompt
+from agent.extract.attitude_judge import RELATION
 from agent.models import Article, Evidence, ReadStance, Stance
 from agent.text.sentences import split_sentences
 
@@ -57,7 +58,7 @@ def naive_attitude(sentence: str, first: str, second: str, llm) -> list[ReadStan
     if result.attitude == "none":
         return []
     holder, target = (first, second) if result.holder == "A" else (second, first)
-    return [ReadStance(holder=holder, relation="supports" if result.attitude == "positive" else "opposes", target=target)]
+    return [ReadStance(holder=holder, relation=RELATION[result.attitude], target=target)]
 
 
 def naive_records(article: Article, llm) -> list[Stance]:

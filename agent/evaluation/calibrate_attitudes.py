@@ -20,7 +20,6 @@ format, `agent/data/attitude_judge.json`.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -37,16 +36,13 @@ from agent.evaluation.attitudes import (
 from agent.evaluation.baseline import naive_attitude
 from agent.evaluation.run import BASELINES, EvalReport
 from agent.extract.attitude_judge import (
-    ATTITUDES, CLASSES, FEATURES, AnswerCache, AsksTokens, Calibration, Grammar, ask, attitude_of, class_probabilities, features, holder_of,
-    polarity_of,
+    ATTITUDES, CLASSES, FEATURES, AnswerCache, AsksTokens, Calibration, Grammar, ask, class_probabilities, features,
 )
 from agent.extract.frames import DEFAULT_LEXICON, Mention
 from agent.extract.pair_attitude import Pair, as_stances, grammars_between, name_mentions
 from agent.extract.pair_ranker import PairRanker, pair_texts, vectors
 from agent.extract.lexicon import Lexicon
-from agent.models import ReadStance
 from agent.output.export import write_atomically
-from agent.text.nlp import parse
 
 KEEP_PRECISION = 0.9  # what extraction's keep threshold is fitted for
 

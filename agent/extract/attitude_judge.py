@@ -62,6 +62,11 @@ def holder_of(attitude: str) -> str:
     return attitude[0]
 
 
+# A stance relation's polarity, and the relation a polarity is read as.
+POLARITY = {"supports": "positive", "opposes": "negative", "condemns": "negative"}
+RELATION = {"positive": "supports", "negative": "opposes"}
+
+
 def polarity_of(attitude: str) -> str:
     return "positive" if attitude[1] == "+" else "negative"
 

@@ -17,14 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.extract.attitude_judge import (
-    AnswerCache, AsksTokens, Calibration, Grammar, ask, attitude_of, holder_of, polarity_of, shipped_calibration,
+    POLARITY, RELATION, AnswerCache, AsksTokens, Calibration, Grammar, ask, attitude_of, holder_of, polarity_of, shipped_calibration,
 )
 from agent.extract.frames import DEFAULT_LEXICON, Mention, SentenceFrames
 from agent.extract.lexicon import Lexicon
 from agent.models import ReadStance
 from agent.text.nlp import parse
-
-POLARITY = {"supports": "positive", "opposes": "negative", "condemns": "negative"}  # a stance relation's attitude
 
 
 @dataclass(frozen=True)
@@ -90,4 +88,4 @@ def as_stances(pair: Pair, attitude: str) -> list[ReadStance]:
     if attitude == "none":
         return []
     holder, target = (pair.first[0], pair.second[0]) if holder_of(attitude) == "p" else (pair.second[0], pair.first[0])
-    return [ReadStance(holder=holder, relation="supports" if polarity_of(attitude) == "positive" else "opposes", target=target)]
+    return [ReadStance(holder=holder, relation=RELATION[polarity_of(attitude)], target=target)]

@@ -39,7 +39,7 @@ from pydantic import BaseModel
 
 from agent import data
 from agent.data.prompts import load as load_prompt
-from agent.extract.attitude_judge import AnswerCache, Grammar, ask, holder_of, polarity_of, shipped_calibration
+from agent.extract.attitude_judge import RELATION, AnswerCache, Grammar, ask, holder_of, polarity_of, shipped_calibration
 from agent.extract.dates import find_date_mentions
 from agent.extract.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, is_person, role_nouns
 from agent.extract.judge import judge
@@ -441,7 +441,7 @@ def _judge_pairs(article: Article, pairs: list[_Pair], llm: Structured, answers:
         if attitude == "none":
             continue
         holder, target = (pair.first, pair.second) if holder_of(attitude) == "p" else (pair.second, pair.first)
-        relation = "supports" if polarity_of(attitude) == "positive" else "opposes"
+        relation = RELATION[polarity_of(attitude)]
         judged.append(_Candidate(Frame([holder], relation, [target], cue=""), pair.sentence))
     return judged
 
