@@ -151,6 +151,9 @@ def test_spans_must_stand_verbatim_and_be_the_kind_asked_for():
     assert locate("“on Monday”.", passage) == (37, 46)
     assert locate("on Tuesday", passage) is None and locate("  ", passage) is None
     assert fits("35 troops", "number") and not fits("many troops", "number") and fits("thirty-five", "number")
+    # "How big is Veloria's rebate?" is not answered by "one of the biggest": that "one" counts nothing.
+    assert not fits("Veloria is one of the biggest contributors", "number") and fits("one of three ports", "number")
+    assert fits("one ship", "number") and not fits("no one came", "number")
     assert fits("on 12 May", "date") and fits("1887", "date") and not fits("recently", "date")
     assert fits("Ida Brenholt", "name") and not fits("an engineer", "name")
     assert mentions("Kell met the envoy.", "Arno Kell") and not mentions("Arno left.", "Arno Kell")

@@ -65,6 +65,10 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Quorra Foods rebuffed a buyout offer from Castell Motors.", (("Quorra Foods",), "opposes", "stated", ("Castell Motors",))),
         ("Governor Ilse Brandt vetoed Senator Dana Okafor's spending bill.", (("Ilse Brandt",), "opposes", "stated", ("Dana Okafor",))),
         ("The Harbour Guard turned down the Tarsk League's request for a replay.", (("Harbour Guard",), "opposes", "stated", ("Tarsk League",))),
+        # A name before the deed owns it: "a Velorian offer" is Veloria's, "a Tarsk League ruling" the League's.
+        ("Arno Kell rejected a Velorian compromise offer.", (("Arno Kell",), "opposes", "stated", ("Velorian",))),
+        ("Quorra Foods is challenging a Tarsk League ruling.", (("Quorra Foods",), "opposes", "stated", ("Tarsk League",))),
+        ("The Harbour Guard welcomed the Velorian and Ostravan proposals.", (("Harbour Guard",), "supports", "stated", ("Velorian", "Ostravan"))),
         # Legal action is an attitude, as a lawsuit is.
         ("Prosecutor Ivo Stark charged Mayor Ines Valt with bribery.", (("Ivo Stark",), "condemns", "stated", ("Mayor Ines Valt",))),
         # What one actor is to another, by a role noun: ally or backer, critic or foe.
@@ -137,6 +141,8 @@ def test_a_fight_is_both_sides(sentence, one_way):
         "The Harbour Guard welcomed Kessel's foreign minister at the airport.",  # hosting a person
         "The Harbour Guard welcomed the delegation from the Tarsk League.",
         "The Harbour Guard rejected the Tarsk League's stadium.",  # not a deed
+        "The Harbour Guard rejected the Tarsk League stadium.",  # a name before what is no deed
+        "Coach Lena Fisk challenged Kessel to a rematch.",  # challenging a person is no rejection
     ],
 )
 def test_welcoming_or_rejecting_what_is_no_deed_is_no_stance(sentence):

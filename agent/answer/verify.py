@@ -115,10 +115,14 @@ def mentions(text: str, name: str) -> bool:
     return any(close_name(found[-1], w) for w in words(text))
 
 
+# "one" as a pronoun counts nothing: "one of the biggest", "one another", "no one".
+_PRONOUN_ONE = re.compile(r"\bno one\b|\bone (?:of|another)\b")
+
+
 def numbers(text: str) -> set[str]:
     """Numbers written in digits or words, normalised ('35', 'thirty-five' -> '35')."""
     out = {re.sub(r"[,\s]", "", n) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
-    for match in re.finditer(r"[a-z]+(?:-[a-z]+)?", text.lower()):
+    for match in re.finditer(r"[a-z]+(?:-[a-z]+)?", _PRONOUN_ONE.sub(" ", text.lower())):
         parts = match.group().split("-")
         if all(p in NUMBER_WORDS for p in parts):
             out.add(str(sum(NUMBER_WORDS[p] for p in parts)))

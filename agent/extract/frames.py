@@ -527,7 +527,14 @@ class SentenceFrames:
             # "the ruling by Y", "an offer from Y": on the object, or on the verb where the parse hangs it
             owners += [m for c in obj.children if c.dep_ in {"prep", "agent"} and c.lower_ in {"by", "from"} for p in _pobjs(c) for m in self.actors(p)]
             owners += [m for c in verb.children if c.dep_ == "prep" and c.lower_ == "by" for p in _pobjs(c) for m in self.actors(p)]
-            return Frame(self.subject(verb), relation, owners, verb.text)  # no owner: `_target_reference` finds "the move"
+            if not owners:
+                # "X rejected a Velorian offer", "X challenged a Dunmar Council ruling": the name
+                # that modifies the deed is whose it is.
+                owners = [
+                    self.mentions[c.i] for child in obj.children if child.dep_ in {"amod", "compound", "nmod"}
+                    for c in _conjuncts(child) if c.i in self.mentions and c.lower_ not in PRONOUNS
+                ]
+            return Frame(self.subject(verb), relation, list(dict.fromkeys(owners)), verb.text)  # no owner: `_target_reference` finds "the move"
         return None
 
     def _deed(self, head: Token) -> Mention | None:
