@@ -69,6 +69,7 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Arno Kell rejected a Velorian compromise offer.", (("Arno Kell",), "opposes", "stated", ("Velorian",))),
         ("Quorra Foods is challenging a Tarsk League ruling.", (("Quorra Foods",), "opposes", "stated", ("Tarsk League",))),
         ("The Harbour Guard welcomed the Velorian and Ostravan proposals.", (("Harbour Guard",), "supports", "stated", ("Velorian", "Ostravan"))),
+        ("Senator Dana Okafor blasted the Tarsk League over its ticket prices.", (("Dana Okafor",), "condemns", "stated", ("Tarsk League",))),
         # Legal action is an attitude, as a lawsuit is.
         ("Prosecutor Ivo Stark charged Mayor Ines Valt with bribery.", (("Ivo Stark",), "condemns", "stated", ("Mayor Ines Valt",))),
         # What one actor is to another, by a role noun: ally or backer, critic or foe.
