@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from agent.answer.question import StanceQuery, analyse, read, read_stance_question
+from agent.answer.question import StanceQuery, analyse, read, read_stance_question, referred, split_parts
 from agent.corpus import Corpus
 
 READ_BY_PATTERN = [
@@ -133,3 +133,21 @@ def test_a_question_name_is_the_graph_actor_spelled_so_before_any_near_spelling(
     assert nodes.resolve("Veloria", graph) == {"Veloria"}  # not the "Velorian government" beside it
     assert nodes.resolve("Velorian government", graph) == {"Velorian government"}
     assert nodes.resolve("Ostrava", graph) == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "first_answer", "second_part"),
+    [
+        # "its" is the earlier part's name that is no person; "he" its person.
+        ("Who leads the Tarsk League, and who is its chairman?", None, "who is Tarsk League's chairman?"),
+        ("How big a stake in Quorra Foods does Arno Kell hold, and which team does he own?", "28.1%", "which team does Arno Kell own?"),
+        # A pronoun for what "which X" asked is the answer the first part found, never a guess.
+        ("Which magazine does Ida Brenholt edit, and who wrote in it?", "The Velmora Review", "who wrote in The Velmora Review?"),
+        ("Which magazine does Ida Brenholt edit, and who wrote in it?", None, "who wrote in it?"),
+        # An object pronoun is left alone: "it" may be the deal, not Veloria.
+        ("Did Veloria sign the deal, and did it ratify it?", None, "did Veloria ratify it?"),
+    ],
+)
+def test_a_later_part_s_pronoun_is_read_as_what_the_earlier_part_named_or_found(question, first_answer, second_part):
+    first, second = split_parts(question)
+    assert referred(second, first, first_answer) == second_part

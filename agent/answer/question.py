@@ -100,6 +100,38 @@ def split_parts(question: str) -> list[str]:
     return parts
 
 
+_PERSON_PRONOUNS = {"he", "him", "his", "she", "her"}
+_THING_PRONOUNS = {"it", "its"}
+
+
+def referred(part: str, earlier: str, answer: str | None = None) -> str:
+    """`part` with the pronouns that point back into the earlier part of one question replaced
+    by what they stand for, so the part can be read and searched alone: "Who leads Kelm, and
+    who is *its* chairman?" asks for Kelm's chairman; "Which magazine does Ida Brenholt edit,
+    and who wrote in *it*?" means the magazine the first part found (`answer`). "he", "his",
+    "she" and "her" stand for the earlier part's first person (or its answer to "who"); "it"
+    and "its" for its answer to "which/what X", else its first name that is no person. Only a
+    pronoun that is a subject, an owner or after a preposition is replaced: "did it ratify it?"
+    keeps its object."""
+    doc_part, doc_earlier = parse([part, earlier])
+    persons = [e.text for e in doc_earlier.ents if e.label_ == "PERSON"]
+    kind_asked = any(w.tag_ in {"WDT", "WP"} and w.dep_ == "det" for w in doc_earlier)
+    who_asked = doc_earlier[:1].text.lower() in {"who", "whom"}
+    person = persons[0] if persons else (answer if who_asked else None)
+    others = [n for n in _names(doc_earlier) if not any(n in p or p in n for p in persons)]
+    thing = answer if kind_asked else (others[0] if others else None)  # unanswered "which X": unknown
+    out = []
+    for token in doc_part:
+        pronoun = token.lower_
+        stands_for = person if pronoun in _PERSON_PRONOUNS else thing if pronoun in _THING_PRONOUNS else None
+        owner = token.tag_ == "PRP$" or pronoun == "its"
+        if stands_for and (owner or token.dep_ in {"nsubj", "nsubjpass", "pobj"}):
+            out.append((f"{stands_for}'s" if owner else stands_for) + token.whitespace_)
+        else:
+            out.append(token.text_with_ws)
+    return "".join(out)
+
+
 def read(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     """What `text` asks: a plain who-backs-whom question by pattern (no parser to load,
     so a CLI question that the stance graph answers starts fast), anything else by `analyse`.

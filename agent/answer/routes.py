@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.answer.question import Question, analyse, check_question, count_claim, read, split_parts
+from agent.answer.question import Question, analyse, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
     about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, of_kind, offers, supports,
 )
@@ -104,6 +104,7 @@ class Composer:
         self.dropped: list[str] = []
         self.evidence: list[float] = []  # each passage-route part's coverage (`Retrieved.evidence`)
         self.confidence: list[float | None] = []  # the model's probability for each passage it chose
+        self.spans: list[str] = []  # the span copied as each answer from passages, in order
 
     def say(self, text: str, passages: Iterable[Passage], given: tuple[str, ...] = (), note: str = "", shown: str | None = None) -> bool:
         """Keep `text` (written as `shown`, if given: a resolved date, a count) with the passages
@@ -206,11 +207,16 @@ def ask(question: str, sources: Sources) -> Answer:
     composer = Composer(sources.store)
     parts = split_parts(question)
     routes: list[str] = []
+    earlier: str | None = None
+    answer: str | None = None
     for part in parts:
-        before = len(composer.sentences)
+        before, spans = len(composer.sentences), len(composer.spans)
         with stage("question"):  # the parse: spaCy loads on a process's first question
+            if earlier is not None:  # "..., and who is its chairman?"
+                part = referred(part, earlier, answer)
             q = read(part, sources.words)
         route = answer_part(q, sources, composer)
+        earlier, answer = part, composer.spans[-1] if len(composer.spans) > spans else None
         if route:
             routes.append(route)
         else:
@@ -844,8 +850,12 @@ def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen:
     subject = pronoun_subject(span, chosen)
     if q.expects == "name" and subject and not any(mentions(subject, n) for n in q.names):
         # "Who founded X?" answered by "She ... founded X" under the title "Ida Brenholt".
-        return composer.say(text, [chosen], given=(*q.names, subject), shown=f"{subject}: “{shown}”")
-    return composer.say(text, [chosen], given=q.names, shown=shown)
+        said = composer.say(text, [chosen], given=(*q.names, subject), shown=f"{subject}: “{shown}”")
+    else:
+        said = composer.say(text, [chosen], given=q.names, shown=shown)
+    if said:
+        composer.spans.append(span)
+    return said
 
 
 def pronoun_subject(span: str, passage: Passage) -> str | None:
