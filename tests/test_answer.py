@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.answer.question import analyse, split_parts
-from agent.answer.verify import about, close, coverage, fits, locate, measured, mentions, of_kind, offers, supports
+from agent.answer.verify import about, close, coverage, fits, locate, measured, mentions, names_beyond, of_kind, offers, supports
 from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_routes
 from agent.models import Answer, Citation
 
@@ -157,6 +157,14 @@ def test_spans_must_stand_verbatim_and_be_the_kind_asked_for():
     assert fits("on 12 May", "date") and fits("1887", "date") and not fits("recently", "date")
     assert fits("Ida Brenholt", "name") and not fits("an engineer", "name")
     assert mentions("Kell met the envoy.", "Arno Kell") and not mentions("Arno left.", "Arno Kell")
+
+
+def test_a_name_answer_must_name_someone_the_question_does_not():
+    q = analyse("Who was Ida Brenholt pregnant with during the recording?")
+    assert q.expects == "name"
+    assert not names_beyond("Ida was six months pregnant at the time", q)
+    assert not names_beyond("Brenholt (born 1962", q)
+    assert names_beyond("her son Arno Kell", q)
 
 
 def test_answer_text_is_the_cli_text_and_html_shows_outlet_date_and_quote():

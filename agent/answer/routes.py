@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from agent.answer.question import Question, analyse, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
-    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, naming_words, of_kind, offers, supports,
+    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -812,6 +812,8 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         return _second_hop(q, sources, composer, chosen, span) if q.hops and _is_name(span) else False
     if not of_kind(span, q):
         return False  # "4,000 bottles" for a price: the floor may still quote a passage that has one
+    if q.expects in {"name", "place"} and " or " not in q.text and not names_beyond(span, q) and not pronoun_subject(span, chosen):
+        return False  # someone the question already names; "who is older, X or Y?" names its answer
     if q.expects == "any" and q.measure is None and _whole(span, chosen):
         return False  # the passage copied whole: the model found no answer in it
     if not _confident(composer, sources):

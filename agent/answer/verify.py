@@ -245,8 +245,14 @@ def offers(passage: str, question: Question) -> bool:
     if question.expects == "date":
         return fits(passage, "date")
     if question.expects in {"name", "place"}:
-        return any(not any(close_name(w.lower(), n) for name in question.names for n in naming_words(name)) for w in proper_names(passage))
+        return names_beyond(passage, question)
     return question.expects != "yesno"
+
+
+def names_beyond(text: str, question: Question) -> bool:
+    """`text` holds a proper name the question does not: "Who was Ida pregnant with?" is not
+    answered by "Ida was six months pregnant"."""
+    return any(not any(close_name(w.lower(), n) for name in question.names for n in naming_words(name)) for w in proper_names(text))
 
 
 def fits(span: str, expects: str) -> bool:
