@@ -144,6 +144,7 @@ def test_a_question_name_is_the_graph_actor_spelled_so_before_any_near_spelling(
         # A pronoun for what "which X" asked is the answer the first part found, never a guess.
         ("Which magazine does Ida Brenholt edit, and who wrote in it?", "The Velmora Review", "who wrote in The Velmora Review?"),
         ("Which magazine does Ida Brenholt edit, and who wrote in it?", None, "who wrote in it?"),
+        ("Which company bought the Kesh mine, and who runs that company?", "Quorra Foods", "who runs Quorra Foods?"),
         # An object pronoun is left alone: "it" may be the deal, not Veloria.
         ("Did Veloria sign the deal, and did it ratify it?", None, "did Veloria ratify it?"),
     ],

@@ -112,17 +112,24 @@ def referred(part: str, earlier: str, answer: str | None = None) -> str:
     "she" and "her" stand for the earlier part's first person (or its answer to "who"); "it"
     and "its" for its answer to "which/what X", else its first name that is no person. Only a
     pronoun that is a subject, an owner or after a preposition is replaced: "did it ratify it?"
-    keeps its object."""
+    keeps its object. "that company" after "Which company ...?" is the answer too."""
     doc_part, doc_earlier = parse([part, earlier])
     persons = [e.text for e in doc_earlier.ents if e.label_ == "PERSON"]
-    kind_asked = any(w.tag_ in {"WDT", "WP"} and w.dep_ == "det" for w in doc_earlier)
+    kinds = {w.head.lemma_.lower() for w in doc_earlier if w.tag_ in {"WDT", "WP"} and w.dep_ == "det"}
     who_asked = doc_earlier[:1].text.lower() in {"who", "whom"}
     person = persons[0] if persons else (answer if who_asked else None)
     others = [n for n in _names(doc_earlier) if not any(n in p or p in n for p in persons)]
-    thing = answer if kind_asked else (others[0] if others else None)  # unanswered "which X": unknown
+    thing = answer if kinds else (others[0] if others else None)  # unanswered "which X": unknown
     out = []
     for token in doc_part:
         pronoun = token.lower_
+        if answer and pronoun in {"that", "this"} and token.dep_ == "det" and token.head.lemma_.lower() in kinds:
+            continue  # "that company": its noun is replaced below
+        if answer and token.pos_ == "NOUN" and token.lemma_.lower() in kinds and any(
+            c.dep_ == "det" and c.lower_ in {"that", "this"} for c in token.children
+        ):
+            out.append(answer + token.whitespace_)
+            continue
         stands_for = person if pronoun in _PERSON_PRONOUNS else thing if pronoun in _THING_PRONOUNS else None
         owner = token.tag_ == "PRP$" or pronoun == "its"
         if stands_for and (owner or token.dep_ in {"nsubj", "nsubjpass", "pobj"}):
