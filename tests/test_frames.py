@@ -65,6 +65,8 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Quorra Foods rebuffed a buyout offer from Castell Motors.", (("Quorra Foods",), "opposes", "stated", ("Castell Motors",))),
         ("Governor Ilse Brandt vetoed Senator Dana Okafor's spending bill.", (("Ilse Brandt",), "opposes", "stated", ("Dana Okafor",))),
         ("The Harbour Guard turned down the Tarsk League's request for a replay.", (("Harbour Guard",), "opposes", "stated", ("Tarsk League",))),
+        # "the X and Y governments" are two actors, each its own holder.
+        ("The Velorian and Ostravan governments condemned Kelm.", (("Velorian", "Ostravan"), "condemns", "stated", ("Kelm",))),
         # A name before the deed owns it: "a Velorian offer" is Veloria's, "a Tarsk League ruling" the League's.
         ("Arno Kell rejected a Velorian compromise offer.", (("Arno Kell",), "opposes", "stated", ("Velorian",))),
         ("Quorra Foods is challenging a Tarsk League ruling.", (("Quorra Foods",), "opposes", "stated", ("Tarsk League",))),

@@ -156,6 +156,9 @@ class SentenceFrames:
             span = self.sent.doc[min(t.i for t in left) : head.i + 1]
             if not any(t.pos_ == "PROPN" or t.ent_type_ in ACTOR_LABELS for t in span):
                 return []  # "ground troops", "the government": no one named
+            listed = list(dict.fromkeys(self.mentions[t.i] for t in span if t.i in self.mentions and t.dep_ in {"amod", "compound", "nmod", "conj"}))
+            if len(listed) > 1 and any(t.dep_ == "cc" for t in span):
+                return listed  # "the Velorian and Ostravan governments": each its own actor
             words = " ".join(t.text for t in span if t.dep_ != "case" and t.text not in {"'s", "’s"})
             name = re.sub(r"\s*([-‐])\s*", r"\1", words)
             begin = span.start_char
