@@ -85,6 +85,15 @@ def test_a_question_about_something_no_passage_covers_is_refused_without_a_model
     assert corpus._llm is None
 
 
+def test_a_part_about_what_the_earlier_part_did_not_find_is_refused_without_a_model(corpus: Corpus):
+    # The first part names no one the articles mention; "that company" is the one it did not find.
+    answer = corpus.ask("Which company bought Quorra Foods, and who runs that company?")
+    assert answer.refused and answer.answer == (
+        "Which company bought Quorra Foods? The articles do not mention Quorra Foods. who runs that company? The articles do not say."
+    )
+    assert corpus._llm is None
+
+
 def test_only_real_names_are_said_to_be_missing(corpus: Corpus):
     answer = corpus.ask("What did Japan say about the ceasefire? Please be brief.")
     assert answer.refused and answer.answer == "The articles do not mention Japan."

@@ -104,7 +104,7 @@ _PERSON_PRONOUNS = {"he", "him", "his", "she", "her"}
 _THING_PRONOUNS = {"it", "its"}
 
 
-def referred(part: str, earlier: str, answer: str | None = None) -> str:
+def referred(part: str, earlier: str, answer: str | None = None) -> str | None:
     """`part` with the pronouns that point back into the earlier part of one question replaced
     by what they stand for, so the part can be read and searched alone: "Who leads Kelm, and
     who is *its* chairman?" asks for Kelm's chairman; "Which magazine does Ida Brenholt edit,
@@ -112,19 +112,25 @@ def referred(part: str, earlier: str, answer: str | None = None) -> str:
     "she" and "her" stand for the earlier part's first person (or its answer to "who"); "it"
     and "its" for its answer to "which/what X", else its first name that is no person. Only a
     pronoun that is a subject, an owner or after a preposition is replaced: "did it ratify it?"
-    keeps its object. "that company" after "Which company ...?" is the answer too."""
+    keeps its object. "that company" after "Which company ...?" is the answer too. None when
+    the part points at an answer the earlier part did not find ("Which country refused, and
+    which of its officials...?" with no country found): the part cannot be read alone."""
     doc_part, doc_earlier = parse([part, earlier])
     persons = [e.text for e in doc_earlier.ents if e.label_ == "PERSON"]
     kinds = {w.head.lemma_.lower() for w in doc_earlier if w.tag_ in {"WDT", "WP"} and w.dep_ == "det"}
     who_asked = doc_earlier[:1].text.lower() in {"who", "whom"}
     person = persons[0] if persons else (answer if who_asked else None)
     others = [n for n in _names(doc_earlier) if not any(n in p or p in n for p in persons)]
-    thing = answer if kinds else (others[0] if others else None)  # unanswered "which X": unknown
+    thing = answer if kinds else (others[0] if others else None)
+    # What a pronoun stands for is the earlier part's answer, which it did not find.
+    unknown = (_THING_PRONOUNS if kinds and answer is None else set()) | (_PERSON_PRONOUNS if person is None and who_asked else set())
     out = []
     for token in doc_part:
         pronoun = token.lower_
-        if answer and pronoun in {"that", "this"} and token.dep_ == "det" and token.head.lemma_.lower() in kinds:
-            continue  # "that company": its noun is replaced below
+        if pronoun in {"that", "this"} and token.dep_ == "det" and token.head.lemma_.lower() in kinds:
+            if answer is None:
+                return None  # "that company" no earlier part found
+            continue  # its noun is replaced below
         if answer and token.pos_ == "NOUN" and token.lemma_.lower() in kinds and any(
             c.dep_ == "det" and c.lower_ in {"that", "this"} for c in token.children
         ):
@@ -132,7 +138,10 @@ def referred(part: str, earlier: str, answer: str | None = None) -> str:
             continue
         stands_for = person if pronoun in _PERSON_PRONOUNS else thing if pronoun in _THING_PRONOUNS else None
         owner = token.tag_ == "PRP$" or pronoun == "its"
-        if stands_for and (owner or token.dep_ in {"nsubj", "nsubjpass", "pobj"}):
+        referring = owner or token.dep_ in {"nsubj", "nsubjpass", "pobj"}
+        if referring and pronoun in unknown:
+            return None
+        if stands_for and referring:
             out.append((f"{stands_for}'s" if owner else stands_for) + token.whitespace_)
         else:
             out.append(token.text_with_ws)

@@ -212,11 +212,11 @@ def ask(question: str, sources: Sources) -> Answer:
     for part in parts:
         before, spans = len(composer.sentences), len(composer.spans)
         with stage("question"):  # the parse: spaCy loads on a process's first question
-            if earlier is not None:  # "..., and who is its chairman?"
-                part = referred(part, earlier, answer)
-            q = read(part, sources.words)
-        route = answer_part(q, sources, composer)
-        earlier, answer = part, composer.spans[-1] if len(composer.spans) > spans else None
+            alone = referred(part, earlier, answer) if earlier is not None else part  # "..., and who is its chairman?"
+            q = read(alone or part, sources.words)
+        # A part about what the earlier part did not find cannot be answered on its own.
+        route = answer_part(q, sources, composer) if alone is not None else None
+        earlier, answer = alone or part, composer.spans[-1] if len(composer.spans) > spans else None
         if route:
             routes.append(route)
         else:

@@ -250,9 +250,13 @@ def offers(passage: str, question: Question) -> bool:
 
 
 def names_beyond(text: str, question: Question) -> bool:
-    """`text` holds a proper name the question does not: "Who was Ida pregnant with?" is not
-    answered by "Ida was six months pregnant"."""
-    return any(not any(close_name(w.lower(), n) for name in question.names for n in naming_words(name)) for w in proper_names(text))
+    """`text` holds a proper name the question does not, a title aside: "Who was Ida pregnant
+    with?" is not answered by "Ida was six months pregnant", nor "Who told Kell ...?" by "Mr Kell"."""
+    titles = data.titles()
+    return any(
+        not any(close_name(w.lower(), n) for name in question.names for n in naming_words(name))
+        for w in proper_names(text) if w.lower() not in titles
+    )
 
 
 def fits(span: str, expects: str) -> bool:
