@@ -154,3 +154,12 @@ def test_a_question_name_is_the_graph_actor_spelled_so_before_any_near_spelling(
 def test_a_later_part_s_pronoun_is_read_as_what_the_earlier_part_named_or_found(question, first_answer, second_part):
     first, second = split_parts(question)
     assert referred(second, first, first_answer) == second_part
+
+
+def test_a_two_part_stance_question_with_nothing_pointing_back_does_not_load_the_parser():
+    code = (
+        "import sys; from agent.answer.question import referred, split_parts; "
+        "a, b = split_parts('Who backs Sarnia and who backs Ostavia?'); "
+        "assert referred(b, a) == b; assert 'spacy' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -102,6 +102,7 @@ def split_parts(question: str) -> list[str]:
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her"}
 _THING_PRONOUNS = {"it", "its"}
+_REFERRING = re.compile(r"\b(?:he|him|his|she|her|it|its|that|this)\b", re.IGNORECASE)
 
 
 def referred(part: str, earlier: str, answer: str | None = None) -> str | None:
@@ -115,6 +116,8 @@ def referred(part: str, earlier: str, answer: str | None = None) -> str | None:
     keeps its object. "that company" after "Which company ...?" is the answer too. None when
     the part points at an answer the earlier part did not find ("Which country refused, and
     which of its officials...?" with no country found): the part cannot be read alone."""
+    if not _REFERRING.search(part):
+        return part  # nothing points back: no parse ("Who backs X and who backs Y?" stays light)
     doc_part, doc_earlier = parse([part, earlier])
     persons = [e.text for e in doc_earlier.ents if e.label_ == "PERSON"]
     kinds = {w.head.lemma_.lower() for w in doc_earlier if w.tag_ in {"WDT", "WP"} and w.dep_ == "det"}
