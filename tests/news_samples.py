@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agent.corpus import Corpus
+
 MINI_CORPUS: dict[str, str] = {
     "m1_tripoli.txt": (
         "Turkey backs Tripoli government\n\n"
@@ -42,3 +44,10 @@ def write_corpus(folder: Path, articles: dict[str, str] = MINI_CORPUS) -> Path:
     for name, text in articles.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def ingested_corpus(settings, folder: Path, articles: dict[str, str]) -> Corpus:
+    """A corpus over `articles`, written to `folder` and ingested (not extracted)."""
+    corpus = Corpus(settings)
+    corpus.ingest([write_corpus(folder, articles)])
+    return corpus

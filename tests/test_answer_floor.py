@@ -13,6 +13,8 @@ from agent import data
 from agent.answer.routes import FLOOR, REFUSAL
 from agent.corpus import Corpus
 
+from .news_samples import ingested_corpus
+
 pytestmark = pytest.mark.vcr
 
 ARTICLES = {
@@ -39,23 +41,13 @@ Ostrava's war with Veloria entered its third year on Monday. In the war, Kelm an
 }
 
 
-def _corpus(settings, tmp_path: Path) -> Corpus:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    corpus = Corpus(settings)
-    corpus.ingest([folder])
-    return corpus
-
-
 def _verbatim(corpus: Corpus, answer) -> None:
     for citation in answer.citations:
         assert corpus.store.article(citation.article).text[citation.start : citation.end] == citation.quote
 
 
 def test_a_span_of_the_wrong_kind_is_no_answer(settings, tmp_path: Path):
-    with _corpus(settings, tmp_path) as corpus:
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answer = corpus.ask("What is the price of Kesh Cellars' red wine?")
     # The passage is about the price but states none: a count of bottles is no price, and
     # the floor quotes no passage without money in it.
@@ -64,7 +56,7 @@ def test_a_span_of_the_wrong_kind_is_no_answer(settings, tmp_path: Path):
 
 
 def test_an_abbreviation_does_not_split_the_question(settings, tmp_path: Path):
-    with _corpus(settings, tmp_path) as corpus:
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answer = corpus.ask("Why did U.S. emissions fall in 2019?")
         _verbatim(corpus, answer)
     assert not answer.refused and "coal" in answer.answer
@@ -73,7 +65,7 @@ def test_an_abbreviation_does_not_split_the_question(settings, tmp_path: Path):
 
 
 def test_the_floor_quotes_the_passage_the_model_chose_when_its_words_fail_the_checks(settings, tmp_path: Path):
-    with _corpus(settings, tmp_path) as corpus:
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answer = corpus.ask("Why did the Aldmere bridge close?")
         _verbatim(corpus, answer)
     # The model chose the passage but copied the noun phrase after the colon, no clause: the
@@ -85,7 +77,7 @@ def test_the_floor_quotes_the_passage_the_model_chose_when_its_words_fail_the_ch
 
 def test_refusal_is_decided_on_coverage_against_the_fitted_threshold(settings, tmp_path: Path):
     threshold = data.refusal()["threshold"]
-    with _corpus(settings, tmp_path) as corpus:
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         tempting = corpus.ask("What was the population of Port Halden's old town district at the last census in 2015?")
         assert tempting.refused and tempting.route == "refusal"
         assert tempting.coverage is not None and tempting.coverage < threshold
@@ -97,7 +89,7 @@ def test_refusal_is_decided_on_coverage_against_the_fitted_threshold(settings, t
 
 def test_a_stance_question_the_graph_cannot_answer_goes_on_to_the_passages(settings, tmp_path: Path):
     question = "Which countries back each side in Ostrava's war?"
-    with _corpus(settings, tmp_path) as corpus:
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         empty = corpus.ask(question)  # nothing extracted: an empty graph
         corpus.extract()
         assert any(r.type == "stance" for r in corpus.records())
@@ -115,7 +107,7 @@ def test_a_stance_question_the_graph_cannot_answer_goes_on_to_the_passages(setti
 
 def test_an_answer_rests_on_the_models_probability_for_the_passage_it_chose(settings, tmp_path: Path, monkeypatch):
     question = "How many passengers did the Port Halden ferry carry a day?"
-    with _corpus(settings, tmp_path) as corpus:
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answered = corpus.ask(question)
         # Read from the recorded token log-probabilities of the embedded server, not sampled.
         assert answered.confidence is not None and 0 < answered.confidence <= 1

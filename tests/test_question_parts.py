@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from agent.answer.routes import REFUSAL
-from agent.corpus import Corpus
+
+from .news_samples import ingested_corpus
 
 pytestmark = pytest.mark.vcr
 
@@ -29,18 +30,8 @@ Dalia Fenwright recorded her third album in 1987. She was six months pregnant at
 }
 
 
-def _corpus(settings, tmp_path: Path) -> Corpus:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    corpus = Corpus(settings)
-    corpus.ingest([folder])
-    return corpus
-
-
 def test_a_later_part_s_pronoun_is_the_earlier_part_s_name(settings, tmp_path: Path):
-    with _corpus(settings, tmp_path) as corpus:
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answer = corpus.ask("Who chairs the Tarsk League, and who is its treasurer?")
     # "its treasurer" is the league's, not the treasurer of every article's company.
     assert not answer.refused
@@ -49,7 +40,7 @@ def test_a_later_part_s_pronoun_is_the_earlier_part_s_name(settings, tmp_path: P
 
 
 def test_a_who_question_is_not_answered_by_the_person_it_names(settings, tmp_path: Path):
-    with _corpus(settings, tmp_path) as corpus:
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answer = corpus.ask("Who was Dalia Fenwright pregnant with during the recording?")
     # The passage says she was pregnant, not by whom: no one new is named, so no answer.
     assert answer.refused and answer.answer == REFUSAL and not answer.citations
