@@ -163,17 +163,20 @@ class SentenceFrames:
             name = re.sub(r"\s*([-‐])\s*", r"\1", words)
             begin = span.start_char
             return [Mention(name, self.offset + begin, self.offset + begin + len(span.text), "NP")]
-        modifiers = [
-            self.mentions[c.i] for child in children if child.dep_ in {"amod", "compound", "nmod"}
-            for c in _conjuncts(child) if c.i in self.mentions and c.lower_ not in PRONOUNS
-        ]
-        found = list(dict.fromkeys(modifiers + possessors)) or self._employer(head)
+        found = list(dict.fromkeys(self._named_modifiers(head) + possessors)) or self._employer(head)
         if not found and depth == 0:
             # "in support of the commander in the east, General X": the name hangs deeper in the parse.
             for token in head.subtree:
                 if token.dep_ == "appos" and token.i in self.mentions and not any(a.dep_ == "relcl" for a in token.ancestors):
                     return self.actors(token)
         return found
+
+    def _named_modifiers(self, head: Token) -> list[Mention]:
+        """The names that modify `head` ("the Velmora army", "a Velorian and Ostravan offer")."""
+        return [
+            self.mentions[c.i] for child in head.children if child.dep_ in {"amod", "compound", "nmod"}
+            for c in _conjuncts(child) if c.i in self.mentions and c.lower_ not in PRONOUNS
+        ]
 
     def subject(self, verb: Token, depth: int = 0) -> list[Mention]:
         """The actors doing `verb`, climbing through infinitives, conjoined verbs and pronouns,
@@ -533,10 +536,7 @@ class SentenceFrames:
             if not owners:
                 # "X rejected a Velorian offer", "X challenged a Dunmar Council ruling": the name
                 # that modifies the deed is whose it is.
-                owners = [
-                    self.mentions[c.i] for child in obj.children if child.dep_ in {"amod", "compound", "nmod"}
-                    for c in _conjuncts(child) if c.i in self.mentions and c.lower_ not in PRONOUNS
-                ]
+                owners = self._named_modifiers(obj)
             return Frame(self.subject(verb), relation, list(dict.fromkeys(owners)), verb.text)  # no owner: `_target_reference` finds "the move"
         return None
 
