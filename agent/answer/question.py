@@ -61,6 +61,9 @@ class Question:
     # False: read off a stance-question pattern without the parser (`read`); its focus and
     # content are empty, so a route other than the stance graph must `analyse` it first.
     parsed: bool = True
+    # The wh-phrase is the subject of an active verb ("Which group complained to X?", "Who
+    # told X ...?"): a passage answers it with the subject of its own clause.
+    asks_subject: bool = False
 
     @property
     def route(self) -> str:
@@ -214,7 +217,10 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     # "Which film won ...", "What position did X play": the wh-word's noun phrase is the kind
     # of answer wanted, not what a passage must be about.
     asked_kind = {t.i for w in doc if w.tag_ in {"WDT", "WP"} and w.dep_ == "det" for t in w.head.subtree if t.i <= w.head.i}
-    nouns = [t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and t.i not in name_tokens and t.i not in asked_kind and len(t.text) > 2]
+    nouns = [
+        _compound_head(t, generic).lemma_.lower() for t in doc
+        if t.pos_ == "NOUN" and t.i not in name_tokens and t.i not in asked_kind and len(t.text) > 2
+    ]
     focus = next((n for n in nouns if n not in generic), None)
     content = tuple(
         dict.fromkeys(
@@ -255,7 +261,28 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
         stance=claim_query(count_claim(text), words) if counts else stance_query(text, doc, words),
         counts=counts.group(1).lower() if counts else None, terms=terms,
         measure=_measure(doc, [doc[i].lemma_.lower() for i in sorted(asked_kind) if doc[i].pos_ == "NOUN"] + [focus]),
+        asks_subject=_asks_subject(doc),
     )
+
+
+def _asks_subject(doc) -> bool:
+    """The wh-word, or the noun it determines ("which group"), is the subject of an active
+    verb other than "be": "Who is X's leader?" is answered by a name anywhere, not a subject."""
+    wh = next((t for t in doc if t.tag_ in {"WP", "WDT"} and t.lower_ in {"who", "which", "what"}), None)
+    if wh is None:
+        return False
+    subject = wh.head if wh.dep_ == "det" else wh
+    return subject.dep_ == "nsubj" and subject.head.pos_ in {"VERB", "AUX"} and subject.head.lemma_ != "be"
+
+
+def _compound_head(token, generic: frozenset[str]):
+    """The noun a modifying noun stands in: "arms embargo" is about the embargo, "tobacco
+    companies" about companies; "growth figures" stays about growth, a head that only names
+    the kind of answer (`generic`) saying nothing of what a passage must be about."""
+    head = token
+    while head.dep_ == "compound" and head.head.pos_ == "NOUN" and head.head.i != head.i:
+        head = head.head
+    return token if head.lemma_.lower() in generic else head
 
 
 def _measure(doc, nouns: list[str | None]) -> str | None:

@@ -38,6 +38,7 @@ from agent.index.retrieval import tokens
 from agent.index.store import Store
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
 from agent.text.names import fold
+from agent.text.nlp import parse
 from agent.text.safety import is_instruction
 from agent.text.sentences import split_sentences
 from agent.timing import stage
@@ -247,11 +248,14 @@ def _missing_names(q: Question, sources: Sources) -> str | None:
 
 
 def _mentioned(name: str, retriever: Retriever) -> bool:
-    """Whether any passage names `name`: its last naming word's stem, or for an abbreviation
-    ("U.S.", "U.N."), the letters with or without their dots."""
+    """Whether any passage names `name`: its last naming word's stem (or the stem of each name
+    it joins with a hyphen), or for an abbreviation ("U.S.", "U.N."), the letters with or
+    without their dots."""
     found = naming_words(name)[-1:]
     if found:
-        return retriever.mentions(found[0][: max(4, len(found[0]) - 3)])
+        whole = found[0]
+        parts = [p for p in whole.split("-") if len(p) > 1]  # "the Kell-Brask rift": both, wherever each stands
+        return any(all(retriever.mentions(w[: max(4, len(w) - 3)]) for w in ws) for ws in ([whole], parts) if ws)
     letters = re.sub(r"[\W_]", "", name)
     return bool(letters) and (retriever.mentions(name) or retriever.mentions(letters))
 
@@ -782,6 +786,10 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     if q.expects == "yesno" and q.names:
         # "Did X meet Y?" is answered by a passage that names both, whatever its verb.
         ranked = [p for p in ranked if _names_found(p, q) == len(q.names)]
+    if q.expects in {"number", "date"} or q.measure not in (None, "clause"):
+        # A passage with no number (date, sum of money) cannot hold the answer: the model is
+        # shown those that can, and none means no answer without a model call.
+        ranked = [p for p in ranked if offers(p.quote, q)]
     direct = [p for p in ranked if _is_direct(p, q)]
     links = [p for p in passages if q.names and _names_found(p, q) and p not in direct]
     # The passage that links the subject to the bridge shares the question's other words
@@ -797,6 +805,15 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     pick = _pick(q, shown, sources.llm, composer)
     found.chosen = next((p for p in shown if p.n == pick.passage), None)
     chosen, located = _copied_from(pick, shown)
+    if q.asks_subject and found.chosen is not None and (
+        located is None or _whole(chosen.quote[located[0] : located[1]], chosen)
+        or not names_beyond(chosen.quote[located[0] : located[1]], q)
+    ):
+        # "Which group complained to X?" answered by a copy of "The Tarsk League has complained
+        # to X": the subject of the chosen passage's clause is the answer, when it is a name.
+        subject = named_subject(found.chosen, q)
+        if subject is not None:
+            chosen, located = found.chosen, subject
     if chosen is None or located is None:
         return False  # not copied from a passage: not an answer
     found.chosen = chosen
@@ -819,6 +836,21 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     if not _confident(composer, sources):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)
+
+
+def named_subject(passage: Passage, q: Question) -> tuple[int, int] | None:
+    """Where the subject of the passage's main verb stands, when it is a name the question
+    does not give (its head a proper noun: "Germany and France", "The Tarsk League", "Tory MP
+    Ann Lee"), cut before an aside ("Tarsk Holdings, the company which ...")."""
+    (doc,) = parse([passage.quote])
+    root = next(iter(doc.sents)).root
+    subject = next((t for t in root.children if t.dep_ == "nsubj"), None) if root.pos_ in {"VERB", "AUX"} else None
+    if subject is None or subject.pos_ != "PROPN":
+        return None
+    words = list(subject.subtree)
+    aside = next((k for k, t in enumerate(words) if t.i > subject.i and (t.is_punct or t.dep_ in {"appos", "relcl", "acl"})), len(words))
+    start, end = words[0].idx, words[aside - 1].idx + len(words[aside - 1].text)
+    return (start, end) if names_beyond(passage.quote[start:end], q) else None
 
 
 def _confident(composer: Composer, sources: Sources) -> bool:

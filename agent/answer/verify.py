@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from functools import lru_cache
 
 from agent import data
 from agent.answer.question import Question
@@ -106,13 +107,50 @@ def _shared_prefix(a: str, b: str) -> int:
 
 def mentions(text: str, name: str) -> bool:
     """`text` names `name` by its last naming word in a close form ('Arno Kell' is mentioned
-    by 'Kell', 'Velorian' by 'Veloria'), not by a first name alone."""
+    by 'Kell', 'Velorian' by 'Veloria'), not by a first name alone; a pair of names joined
+    by a hyphen ("the Kell-Brask rift") by both; an abbreviation and its expansion by each
+    other ("EU" and "European Union")."""
     found = naming_words(name)
+    letters = re.sub(r"[\W_]", "", name)
     if not found:
         # An abbreviation ("U.S."): its letters, with or without the dots, as written.
-        letters = re.sub(r"[\W_]", "", name)
-        return bool(letters) and bool(re.search(r"(?<!\w)" + r"\.?".join(map(re.escape, letters)) + r"\.?(?!\w)", text))
-    return any(close_name(found[-1], w) for w in words(text))
+        return bool(letters) and (
+            bool(re.search(r"(?<!\w)" + r"\.?".join(map(re.escape, letters)) + r"\.?(?!\w)", text))
+            or letters.upper() in initials(text)
+        )
+    said = words(text)
+    if any(close_name(found[-1], w) for w in said):
+        return True
+    if "-" in found[-1]:
+        return all(any(close_name(part, w) for w in said) for part in found[-1].split("-") if len(part) > 1)
+    if name.isupper() and 2 <= len(letters) <= 6:
+        return letters in initials(text)
+    expanded = [w for w in _WORD.findall(name) if w[0].isupper() and w.lower() not in _STOP]
+    return len(expanded) >= 2 and bool(re.search(rf"(?<!\w){re.escape(''.join(w[0] for w in expanded))}(?!\w)", text))
+
+
+_NAME_JOINERS = frozenset(["of", "for", "and", "the", "de", "on"])
+
+
+@lru_cache(maxsize=1024)
+def initials(text: str) -> frozenset[str]:
+    """The abbreviations `text` spells out: the initials of each run of two or more
+    capitalised words ("European Union" -> "EU", "International Energy Agency" -> "IEA"), a
+    word in capitals giving all its letters ("UK Independence Party" -> "UKIP"); joining words
+    ("of", "for") inside a run are skipped."""
+    out: set[str] = set()
+    run: list[str] = []
+    for word in [*_WORD.findall(text), ""]:
+        if word[:1].isupper():
+            run.append(word if word.isupper() else word[0])
+            continue
+        if word.lower() in _NAME_JOINERS and run:
+            continue
+        for i in range(len(run)):
+            for j in range(i + 2, len(run) + 1):
+                out.add("".join(run[i:j]))
+        run = []
+    return frozenset(out)
 
 
 # "one" as a pronoun counts nothing: "one of the biggest", "one another", "no one".
