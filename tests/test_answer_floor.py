@@ -49,8 +49,9 @@ def _verbatim(corpus: Corpus, answer) -> None:
 def test_a_span_of_the_wrong_kind_is_no_answer(settings, tmp_path: Path):
     with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answer = corpus.ask("What is the price of Kesh Cellars' red wine?")
-    # The passage is about the price but states none: a count of bottles is no price, and
-    # the floor quotes no passage without money in it.
+        # The passage is about the price but states none: a count of bottles is no price. No
+        # passage holds money, so the model is not asked, and the floor has nothing to quote.
+        assert corpus._llm is None
     assert "4,000" not in answer.answer
     assert answer.refused and answer.answer == REFUSAL and not answer.citations
 

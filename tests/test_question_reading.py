@@ -114,6 +114,35 @@ def test_an_abbreviation_is_mentioned_with_or_without_its_dots():
     assert not mentions("they told us so", "U.S.")
 
 
+def test_an_abbreviation_and_its_expansion_mention_each_other():
+    from agent.answer.verify import mentions
+
+    assert mentions("the Velorian Union said", "VU") and mentions("The VU said", "Velorian Union")
+    assert mentions("the International Grain Agency", "IGA") and mentions("the UK Harbour Party", "UKHP")
+    assert not mentions("the Velorian Navy said", "VU") and not mentions("a vu of it", "Velorian Union")
+
+
+def test_names_joined_by_a_hyphen_are_mentioned_by_both():
+    from agent.answer.verify import mentions
+
+    assert mentions("Arno Kell and Tim Brask met", "Kell-Brask") and not mentions("Arno Kell spoke", "Kell-Brask")
+    assert mentions("Dalia Fenwright-Ross said", "Fenwright-Ross")  # one double-barrelled name, written so
+
+
+def test_a_noun_modifying_a_noun_stands_for_its_head():
+    # "arms embargo" is about the embargo; "growth figures" about growth, "figures" only
+    # naming the kind of answer.
+    assert analyse("Which countries pressed for the arms embargo on Veloria to be lifted?").focus == "embargo"
+    assert analyse("Which minister played down the weak growth figures?").focus == "growth"
+
+
+def test_a_question_asking_for_a_subject_is_told_from_one_asking_for_a_name_elsewhere():
+    assert analyse("Which group complained to the Tarsk League?").asks_subject
+    assert analyse("Who told Arno Kell to stick to his guns?").asks_subject
+    assert not analyse("Who is the Tarsk League's chairman?").asks_subject
+    assert not analyse("Whom did Arno Kell criticise?").asks_subject
+
+
 def test_a_name_owning_a_thing_is_not_the_side_asked_about():
     # "each side in X's war": X is not backed, and no war of X's is asked about.
     assert analyse("Which countries back each side in Veloria's war?").stance is None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from agent.corpus import Corpus
 
 
@@ -140,3 +142,28 @@ def test_a_graph_citation_names_the_answering_actor_in_any_of_its_forms(extracte
     assert any("United Nations" in q and not re.search(r"\bUN\b", q) for q in quotes)
     assert all(re.search(r"\bUN\b|United Nations", q) for q in quotes)
     _verbatim(extracted, answer)
+
+
+def _passage(text: str):
+    from agent.answer.routes import Passage
+    from agent.models import Article
+
+    return Passage(1, Article(id="a.txt", path="a.txt", text=text, title="", content_hash="0"), 0, len(text))
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "subject"),
+    [
+        ("Which countries pressed for the embargo to be lifted?", "Kelm and Dunmar have repeatedly called for the embargo to be lifted.", "Kelm and Dunmar"),
+        ("Who told Arno Kell to stick to his guns?", 'Arno Kell should "stick to his guns", Tory MP Orrin Vask has insisted.', "Tory MP Orrin Vask"),
+        ("Which company says the sale was illegal?", "Tarsk Holdings, the company which controls 51% of Kesh Cellars, says this was illegal.", "Tarsk Holdings"),
+        ("Which bank tried to stop the sale?", "But the harbour judge in Port Halden granted Kesh Cellars an injunction.", None),  # no name
+        ("Who criticised Arno Kell?", "Arno Kell criticised the harbour plan.", None),  # the question's own name
+    ],
+)
+def test_the_subject_of_a_chosen_passage_answers_a_question_asking_for_one(question: str, sentence: str, subject: str | None):
+    from agent.answer.question import analyse
+    from agent.answer.routes import named_subject
+
+    found = named_subject(_passage(sentence), analyse(question))
+    assert (sentence[found[0] : found[1]] if found else None) == subject
