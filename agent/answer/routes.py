@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from agent.answer.question import Question, analyse, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
-    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, supports,
+    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -805,7 +805,7 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     pick = _pick(q, shown, sources.llm, composer)
     found.chosen = next((p for p in shown if p.n == pick.passage), None)
     chosen, located = _copied_from(pick, shown)
-    if q.asks_subject and found.chosen is not None and (
+    if q.asks_subject and not q.hops and found.chosen is not None and (
         located is None or _whole(chosen.quote[located[0] : located[1]], chosen)
         or not names_beyond(chosen.quote[located[0] : located[1]], q)
     ):
@@ -833,6 +833,8 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         return False  # someone the question already names; "who is older, X or Y?" names its answer
     if q.expects == "any" and q.measure is None and _whole(span, chosen):
         return False  # the passage copied whole: the model found no answer in it
+    if q.expects != "yesno" and " or " not in q.text and restates(span, q.text):
+        return False  # "What genre is the author of X?" is not answered by "X"
     if not _confident(composer, sources):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)

@@ -297,6 +297,13 @@ def names_beyond(text: str, question: Question) -> bool:
     )
 
 
+def restates(span: str, question: str) -> bool:
+    """Every word of the span that carries meaning is already the question's: "What do Ann
+    Lee and Tim Brask have in common?" is not answered by "Ann Lee"."""
+    said = [w for w in words(span) if w not in _STOP]
+    return bool(said) and all(has_word(question, w) for w in said)
+
+
 def fits(span: str, expects: str) -> bool:
     """The span is the kind of answer the question wants (a number for 'how many'...)."""
     lowered = span.lower()
