@@ -765,7 +765,7 @@ def answer_floor(q: Question, composer: Composer, found: Retrieved, sources: Sou
     cover = next((c for p, c in zip(found.passages, found.covers) if (p.article.id, p.start) == (passage.article.id, passage.start)), None)
     if cover is None:
         cover = coverage(standing(passage), q)
-    if cover < sources.refuse_below or not _is_direct(passage, q) or not offers(passage.quote, q):
+    if cover < sources.refuse_below or not _is_direct(passage, q) or not offers(passage.quote, q) or restates(passage.quote, q.text):
         return False
     quote = " ".join(passage.quote.split()).rstrip(" .")
     return composer.say(quote, [passage], given=q.names, shown=f"{FLOOR}“{quote}”")
