@@ -272,6 +272,23 @@ def test_the_refusal_threshold_is_fitted_on_answerable_and_unanswerable_question
     assert dict(table)[0.7] == {"false_refusals": 1, "unanswerable_let_through": 0, "cost": 1}
 
 
+def test_the_floor_threshold_is_fitted_on_the_floor_s_own_answers():
+    from agent.evaluation.calibrate_refusal import fit_floor
+    from agent.evaluation.qa import QAItem
+
+    def item(route: str, correct: bool, confidence: float) -> QAItem:
+        return QAItem(question=f"q{route}{confidence}", need="any", answer="x", refused=False, correct=correct, false_refusal=False,
+                      false_answer=not correct, citations=1, citations_supported=1, citations_in_allowed_articles=1,
+                      route=route, confidence=confidence)
+
+    items = [item("floor", True, 0.8), item("floor", False, 0.6), item("floor", False, 0.3), item("floor", True, 0.55),
+             item("passages", False, 0.9)]  # a span the model copied is no floor quote: the other threshold's
+    threshold, table = fit_floor(items)
+    # 0.55 withholds no correct quote and still gives one false one (cost 2); 0.8 withholds one, gives none (cost 1).
+    assert threshold == 0.8
+    assert dict(table)[0.55] == {"correct_withheld": 0, "false_answers_given": 1, "cost": 2}
+
+
 def test_a_currency_sign_and_a_percent_sign_stay_with_the_copied_number():
     passage = "Orlen Group, which controls 51% of Vastel, valued its £3bn stake at $280bn."
     for span in ("51%", "£3bn", "$280bn"):

@@ -65,15 +65,20 @@ def test_an_abbreviation_does_not_split_the_question(settings, tmp_path: Path):
     assert {c.article for c in answer.citations} == {"emissions.txt"}
 
 
-def test_the_floor_quotes_the_passage_the_model_chose_when_its_words_fail_the_checks(settings, tmp_path: Path):
+def test_the_floor_quotes_the_passage_the_model_chose_when_its_words_fail_the_checks(settings, tmp_path: Path, monkeypatch):
     with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answer = corpus.ask("Why did the Aldmere bridge close?")
         _verbatim(corpus, answer)
+        # The floor quotes only a choice at least as probable as its fitted threshold.
+        assert answer.confidence is not None and answer.confidence >= data.floor_confidence()["threshold"]
+        monkeypatch.setattr(data, "floor_confidence", lambda: {"threshold": answer.confidence + 1e-4})
+        doubted = corpus.ask("Why did the Aldmere bridge close?")
     # The model chose the passage but copied the noun phrase after the colon, no clause: the
     # passage it chose is quoted and cited instead of a refusal.
     assert answer.route == "floor" and answer.answer.startswith(FLOOR) and not answer.refused
     (citation,) = answer.citations
     assert "cracks in its northern pier" in citation.quote and citation.article == "bridge.txt"
+    assert doubted.refused and doubted.answer == REFUSAL and not doubted.citations
 
 
 def test_refusal_is_decided_on_coverage_against_the_fitted_threshold(settings, tmp_path: Path):
@@ -98,12 +103,13 @@ def test_a_stance_question_the_graph_cannot_answer_goes_on_to_the_passages(setti
         for answer in (empty, extracted):
             _verbatim(corpus, answer)
     for answer in (empty, extracted):
-        # Never "Ostrava opposes Veloria" from the war: the question goes on to the passages. (Since
-        # the passages are ranked by coverage, the recorded model chooses the war's third year over
-        # the sides' sentence, shown beside it; the floor quotes its choice. NOTES, 2026-12-06.)
-        assert answer.route in {"passages", "floor"} and not answer.refused
+        # Never "Ostrava opposes Veloria" from the war: the question goes on to the passages, whose
+        # evidence it records. (The recorded model chooses the war's third year over the sides'
+        # sentence shown beside it, at a probability under the floor's fitted threshold: refused,
+        # not quoted. NOTES, 2026-12-06.)
+        assert answer.route != "graph" and answer.coverage is not None
         assert "opposes" not in answer.answer
-        assert {c.article for c in answer.citations} == {"war.txt"}
+        assert {c.article for c in answer.citations} <= {"war.txt"}
 
 
 def test_an_answer_rests_on_the_models_probability_for_the_passage_it_chose(settings, tmp_path: Path, monkeypatch):
@@ -113,6 +119,6 @@ def test_an_answer_rests_on_the_models_probability_for_the_passage_it_chose(sett
         # Read from the recorded token log-probabilities of the embedded server, not sampled.
         assert answered.confidence is not None and 0 < answered.confidence <= 1
         assert answered.confidence >= data.answer_confidence()["threshold"] and "300" in answered.answer
-        monkeypatch.setattr(data, "answer_confidence", lambda: {"threshold": answered.confidence + 1e-6})
+        monkeypatch.setattr(data, "answer_confidence", lambda: {"threshold": answered.confidence + 1e-4})
         doubted = corpus.ask(question)
     assert doubted.refused and doubted.answer == REFUSAL and not doubted.citations

@@ -173,6 +173,7 @@ class Sources:
     words: Lexicon = DEFAULT_LEXICON  # the stance lexicon extraction used
     refuse_below: float = 0.0  # the passages route refuses below this coverage (`verify.coverage`)
     confident_above: float = 0.0  # nor answers from a model choice less probable than this (`Answer.confidence`)
+    quote_above: float = 0.0  # nor quotes, as the floor, a passage the model chose less probably than this
 
     def __post_init__(self) -> None:
         self._memo: dict[str, object] = {}
@@ -760,7 +761,7 @@ def answer_floor(q: Question, composer: Composer, found: Retrieved, sources: Sou
     to every question the model declines was right about a third of the time on the
     development questions."""
     passage = found.chosen
-    if passage is None or not _confident(composer, sources):
+    if passage is None or not _confident(composer, max(sources.confident_above, sources.quote_above)):
         return False
     cover = next((c for p, c in zip(found.passages, found.covers) if (p.article.id, p.start) == (passage.article.id, passage.start)), None)
     if cover is None:
@@ -835,7 +836,7 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         return False  # the passage copied whole: the model found no answer in it
     if q.expects != "yesno" and " or " not in q.text and restates(span, q.text):
         return False  # "What genre is the author of X?" is not answered by "X"
-    if not _confident(composer, sources):
+    if not _confident(composer, sources.confident_above):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)
 
@@ -855,12 +856,12 @@ def named_subject(passage: Passage, q: Question) -> tuple[int, int] | None:
     return (start, end) if names_beyond(passage.quote[start:end], q) else None
 
 
-def _confident(composer: Composer, sources: Sources) -> bool:
-    """Whether the model's last choice of passage is probable enough to answer from (the
-    threshold fitted on development questions); a choice read without probabilities (an
-    endpoint that gives none) is taken as it is."""
+def _confident(composer: Composer, least: float) -> bool:
+    """Whether the model's last choice of passage is at least `least` probable (a threshold
+    fitted on development questions); a choice read without probabilities (an endpoint that
+    gives none) is taken as it is."""
     probability = composer.confidence[-1] if composer.confidence else None
-    return probability is None or probability >= sources.confident_above
+    return probability is None or probability >= least
 
 
 def _whole(span: str, passage: Passage) -> bool:
@@ -918,7 +919,7 @@ def _second_hop(q: Question, sources: Sources, composer: Composer, first: Passag
     if chosen is None or found is None or chosen.n == 1:
         return False
     span = chosen.quote[found[0] : found[1]]
-    if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)) or not _confident(composer, sources):
+    if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)) or not _confident(composer, sources.confident_above):
         return False
     composer.say(bridge, [shown[0]], given=q.names)
     return composer.say(span, [chosen], given=(*q.names, bridge), shown=with_resolved_dates(span, chosen, sources.all_records()))

@@ -59,6 +59,14 @@ def answer_confidence() -> dict:
 
 
 @lru_cache(maxsize=1)
+def floor_confidence() -> dict:
+    """The least probability of the model's passage choice that the floor quotes that passage
+    from, and the development figures it was fitted on (`python -m
+    agent.evaluation.calibrate_refusal --floor`)."""
+    return json.loads(text("floor_confidence.json"))
+
+
+@lru_cache(maxsize=1)
 def measures() -> dict[str, dict[str, frozenset[str]]]:
     """`asks`: kind -> lemmas that ask for that measure; `units`: kind -> its units (measures.toml)."""
     table = tomllib.loads(text("measures.toml"))

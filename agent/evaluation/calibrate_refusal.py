@@ -17,6 +17,11 @@ With `--confidence`, the same runs fit the second decision: the model's probabil
 passage it chose (`Answer.confidence`, read from its token log-probabilities), below which
 `ask` gives no answer from that choice. It costs one for a correct answer withheld and two for
 a false answer given; `--write` stores it in agent/data/answer_confidence.json.
+
+With `--floor`, the third: the same probability, below which the floor does not quote the
+passage the model chose when its span failed the checks. Fitted on the answers the floor gave
+(run with the floor's threshold at 0), at the same costs; `--write` stores it in
+agent/data/floor_confidence.json.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from agent.evaluation.qa import QAItem
 FALSE_ANSWER_COST = 2
 DATA = Path(__file__).resolve().parent.parent / "data" / "refusal.json"
 CONFIDENCE = DATA.with_name("answer_confidence.json")
+FLOOR = DATA.with_name("floor_confidence.json")
 
 
 def cost(items: list[QAItem], threshold: float) -> dict[str, int]:
@@ -60,8 +66,15 @@ def fit_confidence(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[s
     return _least_costly([i.confidence for i in answered], lambda t: confidence_cost(answered, t))  # type: ignore[misc]
 
 
-def _chosen_answers(items: list[QAItem]) -> list[QAItem]:
-    return [i for i in items if i.confidence is not None and not i.refused and i.route in {"passages", "floor"}]
+def fit_floor(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]:
+    """The least costly threshold on `Answer.confidence` (the lowest of equals) over the
+    answers the floor gave, and every candidate's figures."""
+    quoted = _chosen_answers(items, routes={"floor"})
+    return _least_costly([i.confidence for i in quoted], lambda t: confidence_cost(quoted, t))  # type: ignore[misc]
+
+
+def _chosen_answers(items: list[QAItem], routes: frozenset[str] | set[str] = frozenset({"passages", "floor"})) -> list[QAItem]:
+    return [i for i in items if i.confidence is not None and not i.refused and i.route in routes]
 
 
 def _least_costly(values: list[float], cost_at) -> tuple[float, list[tuple[float, dict[str, int]]]]:
@@ -78,13 +91,14 @@ def main(args: list[str]) -> None:
     if not paths:
         sys.exit(__doc__)
     items = [QAItem(**item) for path in paths for item in json.loads(Path(path).read_text(encoding="utf-8"))["qa"]["items"]]
-    if "--confidence" in args:
-        threshold, table = fit_confidence(items)
+    if "--confidence" in args or "--floor" in args:
+        floor = "--floor" in args
+        threshold, table = fit_floor(items) if floor else fit_confidence(items)
         facts = {
-            "answers": len(_chosen_answers(items)),
+            "answers": len(_chosen_answers(items, routes={"floor"}) if floor else _chosen_answers(items)),
             "objective": f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below)",
         }
-        target = CONFIDENCE
+        target = FLOOR if floor else CONFIDENCE
     else:
         threshold, table = fit(items)
         scored = [i for i in items if i.coverage is not None]
