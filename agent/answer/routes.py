@@ -806,10 +806,7 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     pick = _pick(q, shown, sources.llm, composer)
     found.chosen = next((p for p in shown if p.n == pick.passage), None)
     chosen, located = _copied_from(pick, shown)
-    if q.asks_subject and not q.hops and found.chosen is not None and (
-        located is None or _whole(chosen.quote[located[0] : located[1]], chosen)
-        or not names_beyond(chosen.quote[located[0] : located[1]], q)
-    ):
+    if q.asks_subject and not q.hops and found.chosen is not None and not _names_someone(q, chosen, located):
         # "Which group complained to X?" answered by a copy of "The Tarsk League has complained
         # to X": the subject of the chosen passage's clause is the answer, when it is a name.
         subject = named_subject(found.chosen, q)
@@ -839,6 +836,15 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     if not _confident(composer, sources.confident_above):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)
+
+
+def _names_someone(q: Question, passage: Passage | None, located: tuple[int, int] | None) -> bool:
+    """The model's span stands in a passage, is not that passage copied whole, and names
+    someone the question does not."""
+    if passage is None or located is None:
+        return False
+    span = passage.quote[located[0] : located[1]]
+    return not _whole(span, passage) and names_beyond(span, q)
 
 
 def named_subject(passage: Passage, q: Question) -> tuple[int, int] | None:
