@@ -59,21 +59,22 @@ def confidence_cost(items: list[QAItem], threshold: float) -> dict[str, int]:
     return {"correct_withheld": withheld, "false_answers_given": given, "cost": withheld + FALSE_ANSWER_COST * given}
 
 
-def fit_confidence(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]:
+CHOSEN_ROUTES = frozenset({"passages", "floor"})  # the routes that answer from a model choice
+
+
+def fit_confidence(items: list[QAItem], routes: frozenset[str] = CHOSEN_ROUTES) -> tuple[float, list[tuple[float, dict[str, int]]]]:
     """The least costly threshold on `Answer.confidence` (the lowest of equals) over the answers
-    the passages route gave from a model choice, and every candidate's figures."""
-    answered = _chosen_answers(items)
+    `routes` gave from a model choice, and every candidate's figures."""
+    answered = _chosen_answers(items, routes)
     return _least_costly([i.confidence for i in answered], lambda t: confidence_cost(answered, t))  # type: ignore[misc]
 
 
 def fit_floor(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]:
-    """The least costly threshold on `Answer.confidence` (the lowest of equals) over the
-    answers the floor gave, and every candidate's figures."""
-    quoted = _chosen_answers(items, routes={"floor"})
-    return _least_costly([i.confidence for i in quoted], lambda t: confidence_cost(quoted, t))  # type: ignore[misc]
+    """The same fit over the answers the floor gave: the least probability it quotes from."""
+    return fit_confidence(items, frozenset({"floor"}))
 
 
-def _chosen_answers(items: list[QAItem], routes: frozenset[str] | set[str] = frozenset({"passages", "floor"})) -> list[QAItem]:
+def _chosen_answers(items: list[QAItem], routes: frozenset[str] = CHOSEN_ROUTES) -> list[QAItem]:
     return [i for i in items if i.confidence is not None and not i.refused and i.route in routes]
 
 
@@ -92,13 +93,12 @@ def main(args: list[str]) -> None:
         sys.exit(__doc__)
     items = [QAItem(**item) for path in paths for item in json.loads(Path(path).read_text(encoding="utf-8"))["qa"]["items"]]
     if "--confidence" in args or "--floor" in args:
-        floor = "--floor" in args
-        threshold, table = fit_floor(items) if floor else fit_confidence(items)
+        routes, target = (frozenset({"floor"}), FLOOR) if "--floor" in args else (CHOSEN_ROUTES, CONFIDENCE)
+        threshold, table = fit_confidence(items, routes)
         facts = {
-            "answers": len(_chosen_answers(items, routes={"floor"}) if floor else _chosen_answers(items)),
+            "answers": len(_chosen_answers(items, routes)),
             "objective": f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below)",
         }
-        target = FLOOR if floor else CONFIDENCE
     else:
         threshold, table = fit(items)
         scored = [i for i in items if i.coverage is not None]
