@@ -128,7 +128,7 @@ def _servers_for(model: Path) -> list[int]:
             args = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"llama_cpp.server" in args and str(model.resolve()).encode() in args:
+        if local_model.SERVER_MODULE.encode() in args and str(model.resolve()).encode() in args:
             found.append(int(proc.name))
     return found
 

@@ -33,6 +33,7 @@ from agent.errors import ModelError
 from agent.settings import Settings
 
 HOST = "127.0.0.1"  # Loopback only, always: the server has no authentication.
+SERVER_MODULE = "agent.model.llama_server"  # llama_cpp.server, with log-probabilities made cheap
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 STOP_GRACE_S = 5.0
 _CHUNK = 1 << 20
@@ -320,7 +321,7 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
 
 
 class LocalServer:
-    """`python -m llama_cpp.server` on 127.0.0.1 and a free port, for one GGUF file.
+    """`python -m llama_cpp.server` (through `llama_server`) on 127.0.0.1 and a free port, for one GGUF file.
 
     Use as a context manager, or `start()` / `stop()`. A server is always stopped when
     this process exits, unless `keep=True`: then it runs detached under its keeper (which
@@ -360,7 +361,7 @@ class LocalServer:
     def command(self) -> list[str]:
         threads = self.settings.local_threads or os.cpu_count() or 1
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-m", SERVER_MODULE,
             "--model", str(self.model_path),
             "--model_alias", self.model_path.stem,
             "--host", HOST,
@@ -578,7 +579,7 @@ def _is_server(pid: int, port: int) -> bool:
     Not an HTTP probe: the server answers /v1/models only between generations, so a busy
     one would look dead for minutes.
     """
-    if not _runs(pid, b"llama_cpp.server"):
+    if not _runs(pid, SERVER_MODULE.encode()):
         return False
     try:
         socket.create_connection((HOST, port), timeout=2.0).close()

@@ -1,0 +1,64 @@
+"""The embedded server's log-probabilities: read from the rows of the tokens written only
+(`agent.model.llama_server`), they are the numbers llama-cpp-python computes the slow way.
+Runs on the real embedded model when it is installed (`make demo` installs it)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+from agent.model.local import model_file
+from agent.settings import Settings
+
+PROMPT = (
+    "Passages:\n[1] The minister Alar Venn said on Monday that the port of Kessia would reopen.\n"
+    "[2] Officials in Ostrand said the talks had failed.\nQuestion: When did Alar Venn speak? "
+    'Answer as JSON, {"passage": n, "span": "..."}:'
+)
+
+
+@pytest.fixture(scope="module")
+def model():
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed")
+    path = Path(os.environ.get("DOSSIER_TEST_GGUF") or model_file(Settings(_env_file=None)))  # type: ignore[call-arg]
+    if not path.is_file():
+        pytest.skip(f"no model at {path}: `agent model install`")
+    from llama_cpp import Llama
+
+    return Llama(str(path), logits_all=True, n_ctx=512, n_threads=2, verbose=False)
+
+
+def _logprobs(model, patched: bool, monkeypatch: pytest.MonkeyPatch, **request) -> dict:
+    from llama_cpp import Llama
+
+    from agent.model import llama_server
+
+    with monkeypatch.context() as m:
+        if patched:
+            m.setattr(Llama, "_create_completion", llama_server._create_completion)
+        model.reset()  # each computed from scratch: a cached prefix re-evaluates its last token
+        return model.create_completion(PROMPT, temperature=0, **request)
+
+
+@pytest.mark.parametrize("request_", [dict(max_tokens=10, logprobs=3), dict(max_tokens=60, logprobs=1, stop=["}"])])
+def test_written_tokens_get_the_log_probabilities_llama_cpp_gives(model, monkeypatch: pytest.MonkeyPatch, request_: dict) -> None:
+    slow = _logprobs(model, False, monkeypatch, **request_)
+    fast = _logprobs(model, True, monkeypatch, **request_)
+    assert fast["choices"][0]["text"] == slow["choices"][0]["text"]
+    assert fast["usage"] == slow["usage"]
+    ours, theirs = fast["choices"][0]["logprobs"], slow["choices"][0]["logprobs"]
+    assert ours["tokens"] == theirs["tokens"] and len(ours["tokens"]) == fast["usage"]["completion_tokens"]
+    assert ours["token_logprobs"] == pytest.approx([float(x) for x in theirs["token_logprobs"]], abs=1e-5)
+    for mine, reference in zip(ours["top_logprobs"], theirs["top_logprobs"]):
+        assert mine.keys() == reference.keys()
+        assert list(mine.values()) == pytest.approx([float(v) for v in reference.values()], abs=1e-5)
+
+
+def test_a_request_without_log_probabilities_is_left_alone(model, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = _logprobs(model, True, monkeypatch, max_tokens=6)
+    assert fast["choices"][0]["logprobs"] is None
+    assert fast["choices"][0]["text"] == _logprobs(model, False, monkeypatch, max_tokens=6)["choices"][0]["text"]
