@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import agent as agent_package
 from agent import Corpus
 from agent.cli import app
 from agent.errors import DossierError
@@ -23,7 +22,7 @@ from agent.extract.attitude_judge import (
     yes_probability,
 )
 from agent.extract.pair_attitude import Pair, grammars_between
-from agent.extract.pipeline import cache_inputs, extract_text
+from agent.extract.pipeline import cache_inputs, cache_name, extract_text
 from agent.model.llm import LLM, FirstToken
 from agent.models import Stance
 from agent.settings import Settings
@@ -385,6 +384,5 @@ def test_calibrate_fits_on_one_file_checks_on_another_and_writes_a_file_that_loa
 
 def test_the_extraction_cache_key_covers_the_judge_its_prompts_and_its_calibration():
     """A refitted calibration file or a reworded question must not serve records decided by the old one."""
-    root = Path(agent_package.__file__).parent
-    hashed = {p.relative_to(root).as_posix() for p in cache_inputs()}
-    assert {"extract/attitude_judge.py", "data/attitude_judge.json", *(f"data/prompts/{p}.txt" for p in PROMPTS)} <= hashed
+    hashed = {cache_name(p) for p in cache_inputs()}
+    assert {"extract/attitude_judge.py", "data/attitude_judge.json", *(f"prompts/{p}.txt" for p in PROMPTS)} <= hashed

@@ -171,4 +171,15 @@ def test_the_extraction_cache_key_covers_all_extraction_reads() -> None:
     hashed = {str(p) for p in cache_inputs()}
     assert {str(module_names(AGENT)[m]) for m in reached - shared} <= hashed
     assert {str(p) for p in (AGENT / "data").rglob("*") if p.is_file() and "__pycache__" not in p.parts} <= hashed
+    assert {str(p) for p in (AGENT.parent / "prompts").glob("*.txt")} <= hashed
     assert hashed - files  # data files, not only code
+
+
+def test_every_package_is_installed() -> None:
+    """pyproject.toml lists the packages (the prompts folder is mapped into one): a package
+    added under agent/ and not listed would be missing from an installed copy."""
+    import tomllib
+
+    listed = set(tomllib.loads((AGENT.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    packages = {".".join(p.parent.relative_to(AGENT.parent).parts) for p in AGENT.rglob("__init__.py")}
+    assert packages | {"agent.data.prompts"} == listed

@@ -32,12 +32,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
 from agent import data
+from agent.data import prompts
 from agent.data.prompts import load as load_prompt
 from agent.extract.attitude_judge import RELATION, AnswerCache, Grammar, ask, holder_of, polarity_of, shipped_calibration
 from agent.extract.dates import find_date_mentions
@@ -78,24 +80,31 @@ class NameKind(BaseModel):
 # and every shipped data file (word lists, lexicon, titles, prompts).
 # Folders and files under agent/; the embedding model's code because the pair ranker reads its vectors.
 CACHE_INPUTS = ("extract", "text", "data", "index/__init__.py", "index/embeddings.py")
+_AGENT = Path(__file__).resolve().parent.parent
+_PROMPTS = Path(str(resources.files(prompts)))
 
 
 def cache_inputs() -> list[Path]:
-    root = Path(__file__).resolve().parent.parent
-    paths = [root / name for name in CACHE_INPUTS]
+    """The files whose bytes make the extraction cache key: the code extraction runs, every
+    shipped data file and the prompts."""
+    paths = [_AGENT / name for name in CACHE_INPUTS] + [_PROMPTS]
     return sorted(
         path for top in paths for path in ([top] if top.is_file() else top.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     )
 
 
+def cache_name(path: Path) -> str:
+    """A cache input's name, the same wherever the package is installed."""
+    return path.relative_to(_AGENT).as_posix() if path.is_relative_to(_AGENT) else f"prompts/{path.relative_to(_PROMPTS).as_posix()}"
+
+
 @lru_cache(maxsize=1)
 def cache_version() -> str:
     """Changes whenever the extraction code, a text utility, a data file or a record schema changes."""
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
-    root = Path(__file__).resolve().parent.parent
     for path in cache_inputs():
-        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(cache_name(path).encode())
         digest.update(path.read_bytes())
     for model in (Actor, Stance, DateMention, Link):
         digest.update(json.dumps(model.model_json_schema(), sort_keys=True).encode())
