@@ -8,8 +8,10 @@ import importlib.util
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from agent.model import llama_server
 from agent.model.local import model_file
 from agent.settings import Settings
 
@@ -35,13 +37,38 @@ def model():
 def _logprobs(model, patched: bool, monkeypatch: pytest.MonkeyPatch, **request) -> dict:
     from llama_cpp import Llama
 
-    from agent.model import llama_server
-
     with monkeypatch.context() as m:
         if patched:
-            m.setattr(Llama, "_create_completion", llama_server._create_completion)
+            m.setattr(Llama, "_create_completion", Llama._create_completion)  # put back on leaving
+            llama_server.install()
         model.reset()  # each computed from scratch: a cached prefix re-evaluates its last token
         return model.create_completion(PROMPT, temperature=0, **request)
+
+
+class _Kept:
+    """What `written_logprobs` reads of a model: its logits, one row per evaluated token, and
+    its detokenizer (token 7 is "<7>")."""
+
+    def __init__(self, rows: int, vocabulary: int) -> None:
+        self.scores = np.random.default_rng(0).normal(size=(rows, vocabulary)).astype(np.float32)
+
+    def detokenize(self, tokens: list[int], prev_tokens=None) -> bytes:
+        return "".join(f"<{t}>" for t in tokens).encode()
+
+
+def test_each_written_token_is_read_from_the_row_before_it() -> None:
+    model = _Kept(rows=12, vocabulary=50)
+    written = [4, 9, 4]  # after a prompt of 8 tokens: rows 7, 8 and 9 predicted them
+    got = llama_server.written_logprobs(model, prompt_tokens=8, written=written, top=3)
+    assert got["tokens"] == ["<4>", "<9>", "<4>"]
+    for row, token, logprob, top in zip((7, 8, 9), written, got["token_logprobs"], got["top_logprobs"]):
+        logits = model.scores[row].astype(np.float64)
+        expected = logits - np.log(np.exp(logits - logits.max()).sum()) - logits.max()
+        assert logprob == pytest.approx(expected[token], abs=1e-5)
+        best = [f"<{t}>" for t in np.argsort(-expected)[:3]]
+        assert list(top)[:3] == best  # most likely first, then the written token if not among them
+        assert set(top) == set(best) | {f"<{token}>"}
+    assert got["text_offset"] == [0, 3, 6]
 
 
 @pytest.mark.parametrize("request_", [dict(max_tokens=10, logprobs=3), dict(max_tokens=60, logprobs=1, stop=["}"])])

@@ -19,62 +19,73 @@ import runpy
 from collections.abc import Iterator
 
 import numpy as np
-from llama_cpp import Llama, llama_cpp
-
-_original_create_completion = Llama._create_completion
 
 
-def written_logprobs(model: Llama, prompt_tokens: int, written: list[int], top: int) -> dict:
+def log_softmax(rows: np.ndarray) -> np.ndarray:
+    """Row-wise log-probabilities from logits (llama-cpp-python's `logits_to_logprobs`)."""
+    shifted = rows - rows.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def written_logprobs(model, prompt_tokens: int, written: list[int], top: int) -> dict:
     """The OpenAI text-completion `logprobs` object for the `written` tokens, which followed
     `prompt_tokens` tokens of prompt: each token's text, log-probability and the `top` most
-    likely tokens in its place. Reads the logits the model kept (`logits_all`)."""
-    rows = model.scores[prompt_tokens - 1 : prompt_tokens - 1 + len(written)]
-    logprobs = Llama.logits_to_logprobs(rows)
+    likely tokens in its place. Reads the logits the model kept (`logits_all`): row i holds
+    the distribution of the token after token i."""
+    logprobs = log_softmax(model.scores[prompt_tokens - 1 : prompt_tokens - 1 + len(written)])
     tokens, token_logprobs, top_logprobs, text_offsets = [], [], [], []
     offset = 0
     for i, (token, row) in enumerate(zip(written, logprobs)):
-        text = model.detokenize([token], prev_tokens=written[:i]).decode("utf-8", errors="ignore")
+        def text(t: int) -> str:
+            return model.detokenize([t], prev_tokens=written[:i]).decode("utf-8", errors="ignore")
+
         best = np.argpartition(row, -top)[-top:] if top else np.array([], dtype=int)
-        ranked = {
-            model.detokenize([int(t)], prev_tokens=written[:i]).decode("utf-8", errors="ignore"): float(row[t])
-            for t in best[np.argsort(-row[best], kind="stable")]
-        }
-        ranked[text] = float(row[token])
-        tokens.append(text)
+        ranked = {text(int(t)): float(row[t]) for t in best[np.argsort(-row[best], kind="stable")]}
+        ranked[text(token)] = float(row[token])
+        tokens.append(text(token))
         token_logprobs.append(float(row[token]))
         top_logprobs.append(ranked)
         text_offsets.append(offset)
-        offset += len(text)
+        offset += len(tokens[-1])
     return {"tokens": tokens, "text_offset": text_offsets, "token_logprobs": token_logprobs, "top_logprobs": top_logprobs}
 
 
-@functools.wraps(_original_create_completion)
-def _create_completion(self: Llama, *args, **kwargs) -> Iterator[dict]:
-    top = kwargs.get("logprobs")
-    if top is None or kwargs.get("stream") or kwargs.get("echo") or not self._logits_all:
-        yield from _original_create_completion(self, *args, **kwargs)
-        return
-    written: list[int] = []
-    generate = self.generate
+def install() -> None:
+    """Patch llama-cpp-python's `Llama` in this process (imported here, not at the top: it is
+    the `local` extra, and `written_logprobs` is tested without it)."""
+    from llama_cpp import Llama, llama_cpp
 
-    def recorded(*a, **k):
-        for token in generate(*a, **k):
-            written.append(token)
-            yield token
+    original = Llama._create_completion
 
-    self.generate = recorded  # type: ignore[method-assign]
-    try:
-        for completion in _original_create_completion(self, *args, **{**kwargs, "logprobs": None}):
-            usage = completion["usage"]
-            kept = [t for t in written if not llama_cpp.llama_vocab_is_eog(self._model.vocab, t)][: usage["completion_tokens"]]
-            completion["choices"][0]["logprobs"] = written_logprobs(self, usage["prompt_tokens"], kept, top)
-            yield completion
-    finally:
-        del self.generate
+    @functools.wraps(original)
+    def _create_completion(self: Llama, *args, **kwargs) -> Iterator[dict]:
+        top = kwargs.get("logprobs")
+        if top is None or kwargs.get("stream") or kwargs.get("echo") or not self._logits_all:
+            yield from original(self, *args, **kwargs)
+            return
+        written: list[int] = []
+        generate = self.generate
+
+        def recorded(*a, **k):
+            for token in generate(*a, **k):
+                written.append(token)
+                yield token
+
+        self.generate = recorded  # type: ignore[method-assign]
+        try:
+            for completion in original(self, *args, **{**kwargs, "logprobs": None}):
+                usage = completion["usage"]
+                kept = [t for t in written if not llama_cpp.llama_vocab_is_eog(self._model.vocab, t)][: usage["completion_tokens"]]
+                completion["choices"][0]["logprobs"] = written_logprobs(self, usage["prompt_tokens"], kept, top)
+                yield completion
+        finally:
+            del self.generate
+
+    Llama._create_completion = _create_completion  # type: ignore[method-assign]
 
 
 def main() -> None:
-    Llama._create_completion = _create_completion  # type: ignore[method-assign]
+    install()
     runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 
 
