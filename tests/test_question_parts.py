@@ -44,3 +44,21 @@ def test_a_who_question_is_not_answered_by_the_person_it_names(settings, tmp_pat
         answer = corpus.ask("Who was Dalia Fenwright pregnant with during the recording?")
     # The passage says she was pregnant, not by whom: no one new is named, so no answer.
     assert answer.refused and answer.answer == REFUSAL and not answer.citations
+
+
+@pytest.mark.vcr(record_mode="none")  # no model call: each part's answer is given
+def test_a_later_part_answered_in_the_earlier_part_s_words_is_refused(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Two questions in one have the same answer, in the same words from the same passage, only
+    by mistake ("Tory MP Ann Lee [1]. Tory MP Ann Lee [1]."): the later part is refused."""
+    from agent.answer import routes
+
+    def the_same_answer(q, sources, composer):
+        composer.sentences.append("Arno Kell [1].")
+        composer.spans.append("Arno Kell")
+        return "passages"
+
+    monkeypatch.setattr(routes, "answer_part", the_same_answer)
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
+        answer = corpus.ask("Who chairs the Tarsk League, and who is the league's treasurer?")
+    assert answer.answer == f"Arno Kell [1]. who is the league's treasurer? {REFUSAL}"
+    assert not answer.refused and answer.route == "passages"

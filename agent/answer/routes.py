@@ -218,6 +218,11 @@ def ask(question: str, sources: Sources) -> Answer:
             q = read(alone or part, sources.words)
         # A part about what the earlier part did not find cannot be answered on its own.
         route = answer_part(q, sources, composer) if alone is not None else None
+        if route and before and set(composer.sentences[before:]) <= set(composer.sentences[:before]):
+            # "Who told X ..., and who said ...?" answered twice in the same words from the same
+            # passage: two questions have one answer only by mistake.
+            route = None
+            del composer.spans[spans:]
         earlier, answer = alone or part, composer.spans[-1] if len(composer.spans) > spans else None
         if route:
             routes.append(route)
