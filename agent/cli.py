@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from agent import kept_ask
 from agent.corpus import Corpus, IngestInterrupted
 from agent.errors import DossierError
 from agent.ingest.readers import printable
@@ -71,8 +72,8 @@ def options(
         os.environ["DOSSIER_DEBUG"] = "1"  # also reaches code that never sees the CLI's options
 
 
-def _print_notes(corpus: Corpus) -> None:
-    for note in dict.fromkeys(corpus.notes):
+def _print_notes(notes: list[str]) -> None:
+    for note in dict.fromkeys(notes):
         err.print(f"[dim]note: {escape(note)}[/dim]")
 
 
@@ -145,9 +146,18 @@ def ask_command(
     index: IndexOption = None,
 ) -> None:
     """Answer a question; every sentence cites verified passages, or it says the articles do not say."""
-    with Corpus(_settings(index)) as corpus:
-        result = corpus.ask(question)
-        _print_notes(corpus)
+    settings = _settings(index)
+    kept = kept_ask.ask_kept(settings, question)
+    if kept is not None:
+        result, notes = kept
+        _print_notes(notes)
+    else:
+        with Corpus(settings) as corpus:
+            result = corpus.ask(question)
+            _print_notes(corpus.notes)
+            used_model = corpus.model_started
+        if used_model:  # the next question skips loading the parser, Chroma and the client
+            kept_ask.start_kept(settings)
     if as_json:
         payload = {
             "question": result.question,
@@ -201,7 +211,7 @@ def extract(
     try:
         with Corpus(_settings(index)) as corpus:
             results = corpus.extract(paths, workers=workers, on_done=done)  # a progress bar on a terminal
-            _print_notes(corpus)
+            _print_notes(corpus.notes)
             text, count = render_records((r for result in results for r in result.records), fmt)
             if out == "-":
                 sys.stdout.write(text)
@@ -639,10 +649,13 @@ def model_status() -> None:
 
 @model_app.command("stop")
 def model_stop() -> None:
-    """Stop a server left running by `agent model serve --keep`."""
+    """Stop a server left running by `agent model serve --keep` (or kept by a command), and the
+    kept `ask` processes beside it."""
     from agent.model.local import stop_kept_server
 
-    console.print("stopped" if stop_kept_server(_settings()) else "no kept server was running")
+    settings = _settings()
+    kept_ask.stop_kept(settings)
+    console.print("stopped" if stop_kept_server(settings) else "no kept server was running")
 
 
 @app.command()

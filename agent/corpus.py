@@ -158,6 +158,11 @@ class Corpus:
             return None
 
     @property
+    def model_started(self) -> bool:
+        """Whether this corpus has reached a model (a question that needed one)."""
+        return self._llm is not None
+
+    @property
     def llm(self) -> LLM:
         """The configured model; the embedded server is started on first use and stopped on close()."""
         if self._llm is None:

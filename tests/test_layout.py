@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"agent.output"},
     {"agent.corpus"},
     {"agent.evaluation"},
-    {"agent.cli", "agent"},
+    {"agent.cli", "agent.kept_ask", "agent"},
 ]
 MAX_TOP_LEVEL_MODULES = 10
 
