@@ -15,7 +15,6 @@ process, as it always was; a `DossierError` (an empty index, a bad question) is 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -29,6 +28,11 @@ from agent.errors import DossierError
 from agent.model.local import find_running_server
 from agent.models import Answer
 from agent.settings import Settings
+
+try:
+    import fcntl
+except ImportError:  # Windows: no kept process, every question answered in its own
+    fcntl = None  # type: ignore[assignment]
 
 _PACKAGE = Path(__file__).resolve().parent
 _MESSAGE_LIMIT = 16 << 20
@@ -71,7 +75,7 @@ def ask_kept(settings: Settings, question: str) -> tuple[Answer, list[str]] | No
 def start_kept(settings: Settings) -> None:
     """Leave a kept process for `settings` running, detached (the embedded model only, with a
     keep-alive)."""
-    if settings.provider != "local" or settings.keep_alive <= 0:
+    if settings.provider != "local" or settings.keep_alive <= 0 or fcntl is None:
         return  # one started while another runs leaves at once (`serve` holds a lock)
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
     with open(settings.cache_dir / "ask.log", "ab") as log:
