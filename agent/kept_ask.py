@@ -105,6 +105,9 @@ def serve(settings: Settings) -> None:
     or the model server this process used is gone. One at a time; a second process for the
     same socket leaves at once."""
     path = socket_path(settings)
+    model_url = find_running_server(settings)
+    if model_url is None:
+        return  # kept beside a kept model server only
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "a") as lock:
         try:
@@ -118,24 +121,25 @@ def serve(settings: Settings) -> None:
                 listener.bind(str(path))
             finally:
                 os.umask(old_mask)
-            listener.listen(8)
-            listener.settimeout(settings.keep_alive)
-            model_url = find_running_server(settings)
-            if model_url is None:
-                return  # kept beside a kept model server only
             try:
+                listener.listen(8)
+                listener.settimeout(settings.keep_alive)
                 while True:
                     try:
                         connection, _ = listener.accept()
                     except TimeoutError:
                         return
                     with connection:
-                        request = _receive(connection)
+                        try:
+                            request = _receive(connection)
+                        except (OSError, ValueError):
+                            continue  # a caller that went away, or garbage
                         if request.get("stop") or find_running_server(settings) != model_url:
                             return  # stopped, or the model server it knew is gone: the caller answers
                         _send(connection, _answer(corpus, request))
             finally:
                 path.unlink(missing_ok=True)
+                path.with_suffix(".lock").unlink(missing_ok=True)  # one left waiting on it finds the lock taken, and leaves
 
 
 def _answer(corpus: Corpus, request: dict) -> dict:

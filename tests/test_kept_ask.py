@@ -109,3 +109,20 @@ def test_agent_model_stop_stops_it(kept):
     assert kept_ask.stop_kept(settings) == 1
     thread.join(timeout=30)
     assert not thread.is_alive() and not kept_ask.socket_path(settings).exists()
+
+
+def test_without_a_kept_model_server_nothing_is_kept(extracted: Corpus, tmp_path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(kept_ask, "find_running_server", lambda settings: None)
+    settings = extracted.settings.model_copy(update={"cache_dir": tmp_path / "cache"})
+    kept_ask.serve(settings)  # returns at once
+    assert not kept_ask.socket_path(settings).exists()
+
+
+def test_a_caller_that_sends_garbage_does_not_stop_it(kept):
+    settings, thread = kept
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(str(kept_ask.socket_path(settings)))
+        connection.sendall(b"not json\n")
+    assert kept_ask.ask_kept(settings, "Who backs the GNA?") is not None and thread.is_alive()
