@@ -186,3 +186,21 @@ def test_a_deed_described_in_its_own_words_is_nobody_s():
     model = ChoosingModel(answer=0)
     story = "Ostrana met Sarnia on Monday. The Arden Council condemned the decision to close the border."
     assert not {s for s in _stances(extract_text(story, model).records) if s[0] == "Arden Council"}
+
+
+INDEFINITE_STORY = (
+    "Arno Kell has criticised a union leader who said the talks with Velmora had failed. "
+    "Mara Voss, of the dockers' union, said the port would close on Friday. "
+    "A senior minister attacked the Harbour Guard on Monday. Lena Brask told reporters the guard had gone too far."
+)
+
+
+def test_an_indefinite_phrase_is_offered_the_names_of_the_next_sentence():
+    """"a union leader" introduces someone news names next: the names before it are no options."""
+    model = ChoosingModel(answer=1)
+    stances = _stances(extract_text(INDEFINITE_STORY, model).records)
+    offered = dict(model.offered)
+    assert offered["a union leader"] == ["Mara Voss"]  # a person, from the next sentence; not Arno Kell, not Velmora
+    assert offered["A senior minister"] == ["Lena Brask"]
+    assert ("Arno Kell", "condemns", "Mara Voss") in stances and ("Lena Brask", "opposes", "Harbour Guard") in stances
+    assert not _stances(extract_text(INDEFINITE_STORY, ChoosingModel(answer=0)).records) & stances  # none of these: no stance

@@ -660,8 +660,13 @@ class SentenceFrames:
         lemma = head.lemma_.lower()
         role = lemma in self.words.actor_nouns or head.lower_ in self.words.actor_nouns or lemma in role_nouns()
         subtree = list(head.subtree)
-        if determiners & {"the", "his", "her", "their", "its"} and role and not any(t.ent_type_ or t.pos_ == "PROPN" for t in subtree):
+        named = any(t.ent_type_ or t.pos_ == "PROPN" for t in subtree)
+        if role and not named and determiners & {"the", "his", "her", "their", "its"}:
             return self._span_mention(subtree[0].i, head.i, "REF")  # "the rebel commander", without what follows
+        clause = min((t.i for c in head.children if c.dep_ in {"relcl", "acl"} for t in c.subtree), default=subtree[-1].i + 1)
+        if role and determiners & {"a", "an"} and not any(t.ent_type_ or t.pos_ == "PROPN" for t in subtree if t.i < clause):
+            # "a union leader (who said ...)": someone new, whom news names in the next sentence
+            return self._span_mention(subtree[0].i, head.i, "INDEF")
         return None
 
     def _span_mention(self, first: int, last: int, label: str) -> Mention:

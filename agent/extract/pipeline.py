@@ -135,7 +135,8 @@ class _Pair:
 @dataclass
 class _Reference:
     """A stance whose holder or target is a pronoun or a descriptive phrase, with the actors
-    it may refer to: those named before it in its sentence and in the sentence before."""
+    it may refer to: those named before it in its sentence and in the sentence before; for an
+    indefinite phrase ("a union leader"), those the next sentence names."""
 
     frame: Frame
     sentence: tuple[int, int]
@@ -240,8 +241,16 @@ def _read_frames(
     in_body: set[str] = set()  # names the article uses outside title-cased headline and menu lines
     headlines: set[tuple[int, int]] = set()
     titled: dict[str, set[str]] = {}  # title word -> surnames of the persons carrying it
+    ahead: list[_Reference] = []  # indefinite phrases, resolved to what the next sentence names
     for (start, end), doc in sentences:
         sentence = SentenceFrames(doc[:], start, words)
+        for reference in ahead:
+            reference.sentence = (reference.sentence[0], end)
+            surnames = {_surname(m) for m in persons}
+            reference.options = _reference_options(reference, list(dict.fromkeys(sentence.mentions.values())), words, surnames)
+            if reference.options:
+                references.append(reference)
+        ahead = []
         ties += read_ties(sentence)
         headline = _title_cased_line(text, start, end)
         if headline:
@@ -277,6 +286,10 @@ def _read_frames(
             elif frame.relation != "calls_for" and (frame.reference and frame.targets or frame.holders and frame.target_reference):
                 reference = _Reference(frame, (start, end), before[0] if before else None, [],
                                        "holder" if frame.reference else "target")
+                if reference.phrase.label == "INDEF":
+                    reference.previous = None
+                    ahead.append(reference)
+                    continue
                 named_before = [m for m in sentence.mentions.values() if m.end <= reference.phrase.start]
                 surnames = {_surname(m) for m in persons}
                 reference.options = _reference_options(reference, (before[1] if before else []) + named_before, words, surnames)
@@ -353,7 +366,7 @@ def _reference_options(reference: _Reference, named: list[Mention], words: Lexic
     phrase = reference.phrase
     head = phrase.text.split()[-1].lower()
     wants_person = phrase.text.lower() in {"he", "she", "him", "her"} or (
-        phrase.label == "REF" and head in role_nouns() and head not in words.actor_nouns
+        phrase.label in {"REF", "INDEF"} and head in role_nouns() and head not in words.actor_nouns
     )
     frame = reference.frame
     other_side = {m.text.lower() for m in (frame.targets if reference.slot == "holder" else frame.holders)}
