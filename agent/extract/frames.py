@@ -660,11 +660,10 @@ class SentenceFrames:
         lemma = head.lemma_.lower()
         role = lemma in self.words.actor_nouns or head.lower_ in self.words.actor_nouns or lemma in role_nouns()
         subtree = list(head.subtree)
-        named = any(t.ent_type_ or t.pos_ == "PROPN" for t in subtree)
-        if role and not named and determiners & {"the", "his", "her", "their", "its"}:
+        if role and determiners & {"the", "his", "her", "their", "its"} and not _names_anyone(subtree):
             return self._span_mention(subtree[0].i, head.i, "REF")  # "the rebel commander", without what follows
         clause = min((t.i for c in head.children if c.dep_ in {"relcl", "acl"} for t in c.subtree), default=subtree[-1].i + 1)
-        if role and determiners & {"a", "an"} and not any(t.ent_type_ or t.pos_ == "PROPN" for t in subtree if t.i < clause):
+        if role and determiners & {"a", "an"} and not _names_anyone([t for t in subtree if t.i < clause]):
             # "a union leader (who said ...)": someone new, whom news names in the next sentence
             return self._span_mention(subtree[0].i, head.i, "INDEF")
         return None
@@ -828,6 +827,10 @@ def _conjuncts(token: Token) -> list[Token]:
         if child.dep_ == "conj":
             out.extend(_conjuncts(child))
     return out
+
+
+def _names_anyone(tokens) -> bool:
+    return any(t.ent_type_ or t.pos_ == "PROPN" for t in tokens)
 
 
 def _pobjs(prep: Token):
