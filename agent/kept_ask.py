@@ -21,9 +21,11 @@ import os
 import socket
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 from agent.corpus import Corpus
+from agent.data import prompts
 from agent.errors import DossierError
 from agent.model.local import find_running_server
 from agent.models import Answer
@@ -34,7 +36,8 @@ try:
 except ImportError:  # Windows: no kept process, every question answered in its own
     fcntl = None  # type: ignore[assignment]
 
-_PACKAGE = Path(__file__).resolve().parent
+# The package and its prompts (outside it in a checkout): an edit to either gets a new process.
+_CODE = (Path(__file__).resolve().parent, Path(str(resources.files(prompts))))
 _MESSAGE_LIMIT = 16 << 20
 
 
@@ -43,7 +46,7 @@ def socket_path(settings: Settings) -> Path:
     Python or an edited Dossier gets a process of its own."""
     code = sorted(
         (str(p), p.stat().st_mtime_ns, p.stat().st_size)
-        for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        for root in _CODE for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
     )
     key = json.dumps([_portable(settings), sys.executable, code], sort_keys=True, default=str)
     return settings.cache_dir / f"ask-{hashlib.sha256(key.encode()).hexdigest()[:16]}.sock"
