@@ -18,9 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -112,6 +114,9 @@ def serve(settings: Settings) -> None:
     if model_url is None:
         return  # kept beside a kept model server only
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    if threading.current_thread() is threading.main_thread():
+        # Stopped by a signal (a logout, a shutdown), it still takes its socket and lock file with it.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with open(path.with_suffix(".lock"), "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.answer.question import analyse, split_parts
-from agent.answer.verify import about, close, coverage, fits, locate, measured, mentions, names_beyond, of_kind, offers, supports
+from agent.answer.verify import about, close, coverage, fits, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
 from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_routes
 from agent.models import Answer, Citation
 
@@ -138,6 +138,20 @@ def test_a_span_must_be_the_measure_asked_for():
     # The floor quotes no passage without the measure either.
     assert not offers("Kesh Cellars sells 4,000 bottles of its red wine per year.", price)
     assert offers("A bottle of Kesh Cellars' red wine costs 12 euros.", price)
+
+
+def test_the_one_amount_of_the_kind_asked_for_is_found_in_a_passage():
+    """What code offers when the model chose a passage but wrote no amount: the one amount of
+    the kind asked, the same in other units counted once; none when there are several."""
+    def amount(passage: str, question: str) -> str | None:
+        found = sole_amount(passage, analyse(question))
+        return passage[found[0] : found[1]] if found else None
+
+    assert amount("Velmora Bank agreed a $6.75bn (£3.6bn) takeover by Tarsk Holdings.", "How much is Tarsk Holdings paying for Velmora Bank?") == "$6.75bn"
+    assert amount("Kesh Cellars will put US$1 billion into the fund over four years.", "How much money is Kesh Cellars putting into the fund?") == "US$1 billion"
+    assert amount("The Pell Green Party won 12 seats and 16.1% of the vote in 2004.", "How many seats did the Pell Green Party win in 2004?") == "12 seats"
+    assert amount("Sarnia makes 115,000 tonnes a year, and Ostrava 30,000 tonnes.", "How much feta does Sarnia make?") is None
+    assert amount("Kesh Cellars sells 4,000 bottles of its red wine per year.", "What is the price of Kesh Cellars' red wine?") is None
 
 
 def test_the_wh_words_noun_is_the_kind_of_answer_not_the_focus():

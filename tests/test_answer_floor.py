@@ -122,3 +122,30 @@ def test_an_answer_rests_on_the_models_probability_for_the_passage_it_chose(sett
         monkeypatch.setattr(data, "answer_confidence", lambda: {"threshold": answered.confidence + 1e-4})
         doubted = corpus.ask(question)
     assert doubted.refused and doubted.answer == REFUSAL and not doubted.citations
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choice is scripted: no model call
+def test_the_one_amount_in_the_chosen_passage_answers_how_much_when_the_model_wrote_words(settings, tmp_path: Path, monkeypatch):
+    """A small model chose the right passage but copied the question's words ("Tarsk Holdings
+    paying for Velmora Bank"): the one sum of money in that passage is the answer, cited there;
+    of two sums, code cannot tell which, and gives neither."""
+    from agent.answer import routes
+
+    monkeypatch.setattr(routes, "_pick", lambda q, shown, llm, composer: routes.Pick(passage=1, span="Tarsk Holdings paying for Velmora Bank"))
+    question = "How much is Tarsk Holdings paying for Velmora Bank?"
+    one = {"bank.txt": """Velmora Bank shareholder sues
+
+A shareholder in Velmora Bank has taken legal action to halt a $6.75bn (£3.6bn) buyout by Tarsk Holdings, hoping to get a better deal.
+"""}
+    two = {"bank.txt": """Velmora Bank bids
+
+Tarsk Holdings is paying $6.75bn for Velmora Bank, after Quorra Foods offered $8bn.
+"""}
+    with ingested_corpus(settings, tmp_path / "one", one) as corpus:
+        answer = corpus.ask(question)
+        _verbatim(corpus, answer)
+    with ingested_corpus(settings, tmp_path / "two", two) as corpus:
+        several = corpus.ask(question)
+    assert answer.route == "passages" and answer.answer == "$6.75bn [1]."
+    assert answer.citations[0].article == "bank.txt" and "$6.75bn" in answer.citations[0].quote
+    assert several.route != "passages" and not several.answer.startswith(("$6.75bn", "$8bn"))

@@ -89,6 +89,11 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("A spokesman for Kelm condemned Veloria.", (("Kelm",), "condemns", "stated", ("Veloria",))),
         ("Analysts at Corvan Bank downgraded Tellis Logistics.", (("Corvan Bank",), "condemns", "stated", ("Tellis Logistics",))),
         ("Ruvan Dass praised the engineers at Quorra Holdings for the quick repair.", (("Ruvan Dass",), "supports", "stated", ("Quorra Holdings",))),
+        # A participle on a noun: the noun's actor, or whose the statement is.
+        ("A Tarsk government statement condemning Veloria was read out.", (("Tarsk government",), "condemns", "stated", ("Veloria",))),
+        ("The Dunmar Brigades attacking Veloria took the bridge.", (("Dunmar Brigades",), "opposes", "stated", ("Veloria",))),
+        # A strike, a suit or a campaign aimed at an actor.
+        ("The Kelm regulator targeted Castell Motors over its emissions.", (("Kelm",), "opposes", "stated", ("Castell Motors",))),
     ],
 )
 def test_direction_and_status(sentence, expected):
@@ -208,3 +213,12 @@ def _pairs(sentence: str) -> list[tuple[str, str, int]]:
 )
 def test_every_pair_of_actors_a_clause_links_is_a_candidate_with_the_parse_direction(sentence, expected):
     assert _pairs(sentence) == expected
+
+
+def test_a_second_and_at_the_end_of_a_list_joins_the_words_of_one_name():
+    """A list joins its last item with one "and": "..., Tarsk Foods and Brask and Lund" ends
+    with the firm Brask and Lund; a plain pair stays two actors."""
+    assert (("Ostrava Holdings",), "condemns", "stated", ("Kelm Mills", "Tarsk Foods", "Brask and Lund")) in frames(
+        "Ostrava Holdings sued Kelm Mills, Tarsk Foods and Brask and Lund on Monday."
+    )
+    assert (("Ostrava",), "condemns", "stated", ("Kelm", "Sarnia")) in frames("Ostrava condemned Kelm and Sarnia.")

@@ -5,7 +5,11 @@ extracted demo corpus: no model call."""
 
 from __future__ import annotations
 
+import json
+import signal
 import stat
+import subprocess
+import sys
 import threading
 import time
 
@@ -126,3 +130,23 @@ def test_a_caller_that_sends_garbage_does_not_stop_it(kept):
         connection.connect(str(kept_ask.socket_path(settings)))
         connection.sendall(b"not json\n")
     assert kept_ask.ask_kept(settings, "Who backs the GNA?") is not None and thread.is_alive()
+
+
+def test_stopped_by_a_signal_it_takes_its_socket_and_lock_with_it(extracted: Corpus, tmp_path):
+    settings = extracted.settings.model_copy(update={"cache_dir": tmp_path / "cache", "keep_alive": 60.0})
+    script = (
+        "import json, sys\n"
+        "from agent import kept_ask\n"
+        "from agent.settings import Settings\n"
+        f"kept_ask.find_running_server = lambda settings: {MODEL_URL!r}\n"
+        "kept_ask.serve(Settings(**json.loads(sys.argv[1])))\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script, json.dumps(kept_ask._portable(settings))])
+    path = kept_ask.socket_path(settings)
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert not path.exists() and not path.with_suffix(".lock").exists()

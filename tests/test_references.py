@@ -204,3 +204,36 @@ def test_an_indefinite_phrase_is_offered_the_names_of_the_next_sentence():
     assert offered["A senior minister"] == ["Lena Brask"]
     assert ("Arno Kell", "condemns", "Mara Voss") in stances and ("Lena Brask", "opposes", "Harbour Guard") in stances
     assert not _stances(extract_text(INDEFINITE_STORY, ChoosingModel(answer=0)).records) & stances  # none of these: no stance
+
+
+LIST_STORY = (
+    "Velmora Holdings has sued 30 banks to recover money paid before its collapse. "
+    "The firm said more suits would follow within weeks. "
+    "Among those already targeted are Ostra Bank, Carden Capital and Brask Trust. "
+    "Among those invited to the hearing were Mara Voss and Arno Kell."
+)
+
+
+def test_a_list_spells_out_whom_an_earlier_stance_left_unnamed():
+    """"Among those targeted are A, B and C": the holder is that of the nearest earlier stance
+    of the kind whose target went unnamed ("sued 30 banks"); code decides, the model is not asked."""
+    model = ChoosingModel(answer=0)
+    records = extract_text(LIST_STORY, model).records
+    assert model.offered == []
+    stances = _stances(records)
+    for bank in ("Ostra Bank", "Carden Capital", "Brask Trust"):
+        assert ("Velmora Holdings", "opposes", bank) in stances
+    assert not {s for s in stances if s[2] in {"Mara Voss", "Arno Kell"}}  # "invited" is no stance
+    brask = next(r for r in records if isinstance(r, Stance) and r.target == "Brask Trust")
+    assert brask.evidence.quote.startswith("Velmora Holdings has sued 30 banks") and brask.evidence.quote.endswith("Brask Trust.")
+
+
+def test_a_list_with_no_earlier_stance_to_spell_out_holds_none():
+    story = "Ostra Bank reported a loss on Monday. Among the accused were Carden Capital and Lusk Trust."
+    assert not _stances(extract_text(story, ChoosingModel(answer=0)).records)
+
+
+def test_a_list_names_its_own_holder_in_a_by_phrase():
+    story = "Ostra Bank and Lusk Trust are among the lenders sued by Velmora Holdings."
+    stances = _stances(extract_text(story, ChoosingModel(answer=0)).records)
+    assert {("Velmora Holdings", "condemns", "Ostra Bank"), ("Velmora Holdings", "condemns", "Lusk Trust")} <= stances

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from agent.answer.question import Question, analyse, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
-    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, supports,
+    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -817,6 +817,12 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         subject = named_subject(found.chosen, q)
         if subject is not None:
             chosen, located = found.chosen, subject
+    if found.chosen is not None and (q.expects == "number" or q.measure not in (None, "clause")):
+        # "How much ...?" answered with words, or with a number of another kind: the one amount
+        # of the kind asked for in the passage the model chose is the answer.
+        span = chosen.quote[located[0] : located[1]] if chosen is not None and located is not None else ""
+        if not (span and fits(span, q.expects) and of_kind(span, q)) and (amount := sole_amount(found.chosen.quote, q)):
+            chosen, located = found.chosen, amount
     if chosen is None or located is None:
         return False  # not copied from a passage: not an answer
     found.chosen = chosen

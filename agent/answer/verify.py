@@ -272,6 +272,36 @@ def of_kind(span: str, question: Question) -> bool:
     return measured(span, question.measure)
 
 
+# A number as news writes an amount: a currency sign or code before it ("US$", "£"), a
+# multiplier or a percent after it ("bn", "million", "%"), then at most one unit word ("tonnes").
+_AMOUNT = re.compile(
+    r"(?:\b[A-Z]{1,3})?[^\w\s(]?(?<![\w.,])\d[\d,]*(?:\.\d+)?"
+    r"(?:\s?(?:bn|m|tn|k|%)(?!\w)|\s(?:billion|million|trillion|thousand|per cent|percent)\b)?(?:\s[a-z]+s\b)?"
+)
+
+
+def sole_amount(passage: str, question: Question) -> tuple[int, int] | None:
+    """Where the passage states the one amount of the kind a "how much/many" question asks
+    (its units, when it asks a measure), none of the question's own numbers; of several, the
+    one counted in the question's words ("12 seats" for "how many seats"); None when it
+    states none or several. The same amount in other units in brackets is one: "$6.75bn
+    (£3.6bn)"."""
+    found: list[tuple[int, int]] = []
+    for match in _AMOUNT.finditer(passage):
+        start, end = match.span()
+        if not unicodedata.category(passage[start])[0] in "NS" and not passage[start].isupper():
+            start += 1
+        amount = passage[start:end]
+        if not numbers(amount) - numbers(question.text) or not of_kind(amount, question):
+            continue
+        if found and re.fullmatch(r"\s*\(\s*", passage[found[-1][1] : start]):
+            continue  # "(£3.6bn)" after "$6.75bn"
+        found.append((start, end))
+    if len(found) > 1:  # "How many seats ...?": "12 seats", not "16.1%"
+        found = [(a, b) for a, b in found if any(has_word(question.text, w) for w in words(passage[a:b]) if not w[0].isdigit())]
+    return found[0] if len(found) == 1 else None
+
+
 def offers(passage: str, question: Question) -> bool:
     """The passage holds something of the kind asked for beyond what the question itself
     says: a number not in the question for "how many", a date for "when", a name other than

@@ -98,6 +98,9 @@ class SentenceFrames:
             if run:
                 self._add(sent.doc[run[0].i : run[-1].i + 1], "PROPN")
                 run = []
+        for token in sent:
+            if (pair := _and_name(token)) is not None:
+                self._add(sent.doc[token.i : pair.i + 1], "ORG")
 
     def _add(self, span: Span, label: str) -> None:
         tokens = [t for t in span if not (t.dep_ == "case" or t.lower_ in {"the", "'s", "’s"})]
@@ -213,6 +216,11 @@ class SentenceFrames:
         if verb.dep_ == "pcomp" and verb.head.head.lemma_.lower() in {"accuse", "suspect", "charge"}:
             # "A accused B of arming C": B is the one said to act.
             return [m for c in verb.head.head.children if c.dep_ in {"dobj", "obj"} for m in self.actors(c)]
+        if verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in {"NOUN", "PROPN"}:
+            # "the Velmora army fighting X"; "a Velmora government claim accusing X", "Y's statement
+            # condemning X": the claim's owner
+            noun = verb.head
+            return self.actors(noun) or self._owners(noun) or [m for c in noun.children if c.dep_ == "compound" for m in self.actors(c)]
         if verb.dep_ in {"xcomp", "advcl", "conj", "ccomp", "pcomp", "acl"} and depth < 3 and verb.head is not verb:
             if verb.dep_ == "pcomp" or verb.head.pos_ not in {"VERB", "AUX"}:
                 return []
@@ -288,7 +296,46 @@ class SentenceFrames:
                 frames.append(frame)
                 if frame.relation == "opposes" and frame.holders and frame.targets and self._reciprocal(token, frame.targets):
                     frames.append(Frame(frame.targets, "opposes", frame.holders, frame.cue, frame.status, frame.attribution))
-        return frames
+        return frames + self._elaborations()
+
+    def _elaborations(self) -> list[Frame]:
+        """Names that spell out whom an earlier stance left unnamed: "Among the accused were X, Y
+        and Z", "Among those targeted are X and Y", "X is among the companies sued", "Those
+        sued include X". The participle says what was done to them; who did it is named in its
+        own "by" phrase, or earlier in the article (a `GROUP` reference, which extraction
+        resolves to the holder of the nearest earlier stance of that kind with no named target)."""
+        found: list[Frame] = []
+        for verb in self.sent:
+            lemma = verb.lemma_.lower()
+            if lemma == "be":
+                groups = [p for c in verb.children if c.dep_ == "prep" and c.lower_ == "among" for p in _pobjs(c)]
+                lists = [c for c in verb.children if c.dep_ in {"nsubj", "attr"}]
+            elif lemma == "include" and verb.pos_ == "VERB":
+                groups = [c for c in verb.children if c.dep_ == "nsubj"]
+                lists = [c for c in verb.children if c.dep_ in {"dobj", "obj"}]
+            else:
+                continue
+            for group in groups:
+                done = group if group.tag_ == "VBN" or (group.pos_ in {"NOUN", "ADJ"} and group.lower_.endswith("ed")) else None
+                done = done or next((c for c in group.children if c.dep_ == "acl" and c.tag_ == "VBN"), None)
+                relation = self._relation_of(done) if done is not None else None
+                if relation is None:
+                    continue
+                targets = list(dict.fromkeys(
+                    self.mentions[t.i] for head in lists for t in head.subtree
+                    if (t is head or t.dep_ in {"conj", "appos"}) and t.i in self.mentions and t.lower_ not in PRONOUNS
+                ))
+                if not targets:
+                    continue
+                holders = [m for c in done.children if c.dep_ == "agent" for p in _pobjs(c) for m in self.actors(p)]
+                phrase = None if holders else self._span_mention(min(t.i for t in group.subtree), max(t.i for t in group.subtree), "GROUP")
+                found.append(Frame(holders, relation, targets, done.text, reference=phrase))
+        return found
+
+    def _relation_of(self, verb: Token) -> str | None:
+        """The stance a verb on the lexicon's supports, opposes or condemns lists states."""
+        lemma = self._verb_lemma(verb)
+        return next((r for r in ("supports", "opposes", "condemns") if lemma in self.words[f"verbs.{r}"]), None)
 
     def _reciprocal(self, verb: Token, targets: list[Mention]) -> bool:
         """A fight is both sides': "X is battling forces aligned with Y" says Y fights X too,
@@ -827,6 +874,21 @@ def _conjuncts(token: Token) -> list[Token]:
         if child.dep_ == "conj":
             out.extend(_conjuncts(child))
     return out
+
+
+def _and_name(token: Token) -> Token | None:
+    """The last word of a name written "X and Y" that ends a list ("A, B and Brask and Lund"):
+    a list joins its last item with one "and", so a second joins the words of one name."""
+    if token.dep_ != "conj" or token.pos_ != "PROPN" or any(c.dep_ == "compound" for c in token.children):
+        return None
+    joined = [c for c in token.children if c.dep_ == "conj" and c.pos_ == "PROPN" and not any(g.dep_ == "compound" for g in c.children)]
+    if not joined or not any(c.dep_ == "cc" and c.i < joined[0].i for c in token.children):
+        return None
+    items = [token.head]
+    while items[-1].dep_ == "conj":
+        items.append(items[-1].head)
+    listed = any(c.dep_ == "cc" and c.i < token.i for c in token.head.children) and any(c.text == "," for item in items for c in item.children)
+    return joined[0] if listed and joined[0].i == token.i + 2 else None
 
 
 def _names_anyone(tokens) -> bool:

@@ -58,6 +58,8 @@ from agent.text.sentences import split_sentences
 
 PIPELINE_VERSION = "1"
 MAX_REFERENCE_OPTIONS = 6
+# How far back a list of names ("Among those sued were ...") looks for the stance it spells out.
+ELABORATION_SENTENCES = 10
 
 NameType = Literal["state", "government", "armed_group", "international_organisation", "person", "place", "other"]
 _NOT_ACTORS = {"place"}
@@ -242,7 +244,8 @@ def _read_frames(
     headlines: set[tuple[int, int]] = set()
     titled: dict[str, set[str]] = {}  # title word -> surnames of the persons carrying it
     ahead: list[_Reference] = []  # indefinite phrases, resolved to what the next sentence names
-    for (start, end), doc in sentences:
+    unnamed: list[tuple[int, tuple[int, int], Frame]] = []  # stances on someone not yet named: "X sued 45 banks"
+    for index, ((start, end), doc) in enumerate(sentences):
         sentence = SentenceFrames(doc[:], start, words)
         for reference in ahead:
             reference.sentence = (reference.sentence[0], end)
@@ -274,6 +277,15 @@ def _read_frames(
                 same = [f for f in previous if f.relation == frame.relation and len(f.targets) == 1]
                 if len(same) == 1 and re.search(r"\b(also|too|as well)\b", doc.text, re.IGNORECASE):
                     frame.targets = list(same[0].targets)
+            if frame.reference is not None and frame.reference.label == "GROUP":
+                # "Among those sued were A and B": the holder of the nearest earlier stance of that
+                # kind whose target went unnamed; the evidence runs from its sentence.
+                earlier = next((u for u in reversed(unnamed) if index - u[0] <= ELABORATION_SENTENCES
+                                and _same_kind(u[2].relation, frame.relation)), None)
+                if earlier is not None:
+                    named = Frame(earlier[2].holders, frame.relation, frame.targets, frame.cue, frame.status, frame.attribution)
+                    candidates.append(_Candidate(named, (earlier[1][0], end)))
+                continue
             if frame.holders and (frame.targets or frame.demand):
                 candidates.append(_Candidate(frame, (start, end)))
             elif frame.target_reference is not None and frame.target_reference.label == "DEED":
@@ -302,6 +314,8 @@ def _read_frames(
                 opens.append(_Candidate(link, (start, end)))
         pairs += [_Pair(first, second, (start, end), sentence.direction(first, second)) for first, second in sentence.actor_pairs()]
         previous = frames or previous
+        unnamed += [(index, (start, end), f) for f in frames
+                    if f.holders and not f.targets and f.target_reference is None and f.relation != "calls_for"]
         before = ((start, end), list(dict.fromkeys(sentence.mentions.values())))
         doers_before = sentence.main_subject()
     # A name that stands only in a title-cased headline or a menu line ("Outage Causes Login")
@@ -330,6 +344,11 @@ def _read_frames(
     found = {_voted(labels, m, full): sentence for m, sentence in found.items()}
     organisations = {_voted(labels, m, full): sentence for m, sentence in organisations.items()}
     return candidates, found, ties, references, opens, organisations, pairs
+
+
+def _same_kind(first: str, second: str) -> bool:
+    """Whether two relations take the same side: opposing and condemning both stand against."""
+    return first == second or {first, second} <= {"opposes", "condemns"}
 
 
 def _voted(labels: dict[str, Counter], mention: Mention, full_names: list[str]) -> Mention:
