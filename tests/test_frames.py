@@ -92,6 +92,10 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         # A participle on a noun: the noun's actor, or whose the statement is.
         ("A Tarsk government statement condemning Veloria was read out.", (("Tarsk government",), "condemns", "stated", ("Veloria",))),
         ("The Dunmar Brigades attacking Veloria took the bridge.", (("Dunmar Brigades",), "opposes", "stated", ("Veloria",))),
+        # The parser hangs a passive's "by" on the gerund after it.
+        ("Veloria has been accused of blocking access to Dunmar News by the Free Press Union.", (("Free Press Union",), "condemns", "stated", ("Veloria",))),
+        # Dismissing what another holds against one: a complaint, an allegation.
+        ("A Kelm spokesman dismissed the Dunmar complaint.", (("Kelm",), "opposes", "stated", ("Dunmar",))),
         # A strike, a suit or a campaign aimed at an actor.
         ("The Kelm regulator targeted Castell Motors over its emissions.", (("Kelm",), "opposes", "stated", ("Castell Motors",))),
     ],
@@ -213,6 +217,15 @@ def _pairs(sentence: str) -> list[tuple[str, str, int]]:
 )
 def test_every_pair_of_actors_a_clause_links_is_a_candidate_with_the_parse_direction(sentence, expected):
     assert _pairs(sentence) == expected
+
+
+def test_a_cue_word_inside_a_longer_verb_is_no_cue():
+    """"fined" is "fine" and "banned" is "ban" when the parser's lemma is none; "counteract"
+    is not "counter"."""
+    doc = parser()("Laws drawn up to counteract Tarsk fined and banned Kelm.")
+    read = SentenceFrames(doc[:], 0)
+    assert [read._verb_lemma(t) for t in doc if t.lower_ in {"counteract", "fined", "banned"}] == ["counteract", "fine", "ban"]
+    assert (("Ostrava League",), "condemns", "stated", ("Port Halden United",)) in frames("The Ostrava League banned Port Halden United.")
 
 
 def test_a_second_and_at_the_end_of_a_list_joins_the_words_of_one_name():

@@ -158,7 +158,7 @@ def test_code_resolves_a_title_only_one_person_carries_and_a_deed_the_sentence_b
     records = extract_text(KNOWN_STORY, model).records
     assert model.offered == []
     stances = _stances(records)
-    assert ("Velmora Council", "opposes", "Kell") in stances
+    assert ("Velmora Council", "opposes", "Arno Kell") in stances  # "the rebel marshal": the one person so titled
     assert ("Arden Council", "condemns", "Ostrana") in stances
     assert ("Harbour Guard", "supports", "Sarnia") in stances  # backing a deed backs its doer
     move = next(r for r in records if isinstance(r, Stance) and r.holder == "Arden Council")
@@ -237,3 +237,27 @@ def test_a_list_names_its_own_holder_in_a_by_phrase():
     story = "Ostra Bank and Lusk Trust are among the lenders sued by Velmora Holdings."
     stances = _stances(extract_text(story, ChoosingModel(answer=0)).records)
     assert {("Velmora Holdings", "condemns", "Ostra Bank"), ("Velmora Holdings", "condemns", "Lusk Trust")} <= stances
+
+
+def test_adjectives_alone_hold_no_stance_but_a_demonym_stands_for_its_country():
+    story = (
+        "European leaders have openly blamed Veloria for the crisis. "
+        "A British Muslim group has criticised Kelm Television. "
+        "Brazilian officials condemned Dunmar on Monday."
+    )
+    stances = _stances(extract_text(story, ChoosingModel(answer=0)).records)
+    assert not {s for s in stances if s[0].lower() in {"european", "british muslim"}}
+    assert ("Brazilian", "condemns", "Dunmar") in stances
+
+
+def test_a_surname_alone_is_the_article_s_one_person_of_that_name():
+    """"Dr Orrin" after "party chairman Liam Orrin" is Liam Orrin in the stance, whatever an Orrin
+    is elsewhere; a surname two persons of the article share stays as written."""
+    story = (
+        "Party chairman Liam Orrin spoke in Port Halden on Monday. Mr Orrin said the vote was close. "
+        "Dr Orrin accused Tarsk Holdings of misleading its workers. "
+        "Ann Brask and Tomas Brask both sit on the council. Brask criticised Quorra Foods."
+    )
+    stances = _stances(extract_text(story, ChoosingModel(answer=0)).records)
+    assert ("Liam Orrin", "condemns", "Tarsk Holdings") in stances
+    assert ("Brask", "condemns", "Quorra Foods") in stances

@@ -512,7 +512,7 @@ class SentenceFrames:
         if lemma in cues:
             return lemma
         word = verb.lower_
-        return next((word[:-n] for n in (1, 2, 3, 4) if len(word) - n >= 3 and word[:-n] in cues), lemma)
+        return next((word[:-n] for n in (1, 2, 3, 4) if len(word) - n >= 3 and word[:-n] in cues and _inflection(word[-n:], word[-n - 1])), lemma)
 
     def _verb_frame(self, verb: Token, relation: str, target_preps: set[str]) -> Frame:
         if verb.dep_ == "amod":  # "the Turkish-backed government": too compressed to read reliably
@@ -520,6 +520,11 @@ class SentenceFrames:
         passive = _passive(verb) or (verb.dep_ == "acl" and verb.tag_ == "VBN")
         if passive:
             holders = [m for c in verb.children if c.dep_ == "agent" for p in _pobjs(c) for m in self.actors(p)]
+            if not holders:
+                # "X was accused of blocking Y by Z": the parser hangs the passive's "by" on the
+                # active gerund after it, which takes no agent of its own.
+                gerunds = [g for c in verb.children if c.dep_ == "prep" for g in _pobjs(c) if g.tag_ == "VBG" and not _passive(g)]
+                holders = [m for g in gerunds for c in g.children if c.dep_ == "prep" and c.lower_ == "by" for p in _pobjs(c) for m in self.actors(p)]
             subjects = [c for c in verb.children if c.dep_ == "nsubjpass"]
             if subjects:
                 targets = self.actors(subjects[0]) if subjects[0].lower_ not in PRONOUNS else self._antecedent(verb)
@@ -845,6 +850,11 @@ class SentenceFrames:
                 if speakers:
                     frame.attribution = ", ".join(speakers)
                 break
+
+
+def _inflection(tail: str, before: str) -> bool:
+    """Whether `tail` inflects a verb: "fine-d", "sue-s", "ban-ned", not "counter-act"."""
+    return tail in {"s", "es", "d", "ed", "ing"} or (tail[1:] in {"ed", "ing"} and tail[0] == before)
 
 
 def _support_prep(prep: Token) -> bool:

@@ -50,8 +50,9 @@ from agent.extract.links import Tie, acronyms, read_ties
 from agent.extract.pair_ranker import pair_texts, shipped_ranker
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
 from agent.text import safety
-from agent.text.countries import is_country_name
+from agent.text.countries import country_code, is_country_name, only_adjectives
 from agent.text.datelines import without_dateline
+from agent.text.names import name_key
 from agent.text.nlp import parse
 from agent.text.places import is_place_name
 from agent.text.sentences import split_sentences
@@ -192,7 +193,7 @@ def extract_article(
     types = _type_names(article, mentions, llm, words, acting, involved)
     records: list[Record] = []
     records += _actors(article, mentions, types)
-    records += _stances(article, candidates, types)
+    records += _stances(article, candidates, types, _full_names(mentions))
     records += find_date_mentions(article)
     records += _links(article, ties + acronyms(article.text))
     records = [r for r in records if not any(a <= r.evidence.start < b for a, b in instructions)]
@@ -599,6 +600,10 @@ def _organisation_type(mention: Mention, words: Lexicon) -> str:
 
 
 def _is_actor(types: dict, mention: Mention) -> bool:
+    """Not a place, and not adjectives alone ("European leaders blamed X" names no holder),
+    unless they stand for a country ("Brazilian")."""
+    if only_adjectives(mention.text) and not country_code(name_key(mention.text))[0]:
+        return False
     return types.get(mention.text.lower(), "other") not in _NOT_ACTORS
 
 
@@ -644,18 +649,46 @@ def _short_form(short: str, long: str, text: str) -> bool:
     return len(short) > 3 and long.lower().endswith(short.lower()) and long[-len(short) - 1] in " -"
 
 
-def _stances(article: Article, candidates: list[_Candidate], types: dict) -> list[Stance]:
+def _full_names(mentions: Iterable[Mention]) -> dict[str, str]:
+    """A surname alone -> the one person's full name in the article that ends with it ("Fox"
+    after "Tory co-chairman Liam Fox" is Liam Fox, whatever a Fox is in another article); a
+    surname two persons of the article share stands for neither."""
+    titles = data.titles()
+    names: dict[str, set[str]] = {}
+    for mention in mentions:
+        words = mention.text.split()
+        # not "Mr Blair": a title and a surname is no full name
+        if is_person(mention) and len(words) > 1 and not all(w.lower().rstrip(".") in titles for w in words[:-1]):
+            names.setdefault(_surname(mention), set()).add(mention.text)
+    full: dict[str, str] = {}
+    for surname, texts in names.items():
+        # "chairman Liam Fox" and "Liam Fox" are one person: the shortest form each longer one ends with
+        shortest = {t for t in texts if not any(o != t and t.endswith(" " + o) for o in texts)}
+        if len(shortest) == 1:
+            full[surname] = shortest.pop()
+    return full
+
+
+def _stances(article: Article, candidates: list[_Candidate], types: dict, full_names: dict[str, str]) -> list[Stance]:
     stances: dict[tuple[str, str, str, str], Stance] = {}
+
+    titles = data.titles()
+
+    def named(mention: Mention) -> str:
+        before = article.text[: mention.start].split()[-1:]
+        titled = bool(before) and before[0].lower().rstrip(".") in titles  # "Dr Fox", whatever the parser labels "Fox"
+        lone = " " not in mention.text and (is_person(mention) or titled)
+        return full_names.get(mention.text.lower(), mention.text) if lone else mention.text
+
     for candidate in candidates:
         frame = candidate.frame
-        holders = [m for m in frame.holders if _is_actor(types, m)]
+        holders = [named(m) for m in frame.holders if _is_actor(types, m)]
         if frame.relation == "calls_for":
             targets_text = [frame.demand or ""]
         else:
-            targets = [m for m in frame.targets if _is_actor(types, m)]
-            targets_text = [m.text for m in targets]
+            targets_text = [named(m) for m in frame.targets if _is_actor(types, m)]
         # Self-stances come from parse slips ("X's forces backed by X"): never a claim worth keeping.
-        pairs = [(h.text, t) for h in holders for t in targets_text if t and h.text.lower() != t.lower()]
+        pairs = [(h, t) for h in holders for t in targets_text if t and h.lower() != t.lower()]
         if not pairs:
             continue
         start, end = candidate.sentence

@@ -38,7 +38,7 @@ from agent.errors import DossierError
 from agent.models import (
     Actor, CanonicalActor, Edge, Evidence, Link, Listing, Merge, MergeReason, Record, Stance,
 )
-from agent.text.countries import country_code, country_tables
+from agent.text.countries import country_code, country_tables, only_adjectives
 from agent.text.names import name_key
 
 __all__ = ["Consolidation", "Edge", "Overrides", "consolidate", "stance_graph"]
@@ -61,11 +61,10 @@ def _titles() -> tuple[dict[str, bool], re.Pattern]:
 
 
 @lru_cache(maxsize=1)
-def _word_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _word_sets() -> tuple[frozenset[str], frozenset[str]]:
     return (
         frozenset(w.lower() for w in lines("generic_words.txt")),
         frozenset(w.lower() for w in lines("force_nouns.txt")),
-        frozenset(name_key(w) for w in lines("adjectives.txt")),
     )
 
 
@@ -573,7 +572,7 @@ class Consolidation:
             articles = sorted({a for f in forms for a in f.articles})
             if not articles:
                 continue  # a name only the user or a rule supplied, never seen in an article
-            if all(k in _word_sets()[2] for k in keys) and not self._code(keys):
+            if all(only_adjectives(k) for k in keys) and not self._code(keys):
                 continue  # "European": an adjective, no actor
             aliases = sorted({d for f in forms for d in f.displays}, key=lambda d: (d != names[root], d.lower()))
             out.append(CanonicalActor(
@@ -598,12 +597,11 @@ class Consolidation:
         A leader stands for the group he leads (`leaders_as_groups`); a bare adjective
         ("European") holds no stance; a claim and its denial make the edge contested."""
         name = self.group_of if leaders_as_groups else self.canonical
-        adjectives = _word_sets()[2]
         grouped: dict[tuple[str, str, str], list[Stance]] = defaultdict(list)
         members = self._members()
         for stance in self._stances:
             holder_key = name_key(stance.holder)
-            if (holder_key in adjectives or not _name_words(holder_key)) and not country_code(holder_key)[0]:
+            if (only_adjectives(holder_key) or not _name_words(holder_key)) and not country_code(holder_key)[0]:
                 continue  # "European", "Parliament": an adjective or a bare common noun names no one
             target = stance.target if stance.relation == "calls_for" else name(stance.target)
             holder = name(stance.holder)

@@ -78,3 +78,17 @@ def is_country_name(name: str) -> bool:
     except LookupError:
         return False
     return True
+
+
+@lru_cache(maxsize=1)
+def _adjectives() -> frozenset[str]:
+    return frozenset(name_key(w) for w in lines("adjectives.txt"))
+
+
+def only_adjectives(name: str) -> bool:
+    """Whether `name` is adjectives alone, which name no actor: a regional, religious or
+    political one ("European", "Muslim"; `data/adjectives.txt`), or several with demonyms
+    ("British Muslim"). A lone demonym is a name: "Turkish" stands for Turkey."""
+    words = name_key(name).split()
+    adjectives = _adjectives()
+    return bool(words) and all(w in adjectives or (len(words) > 1 and country_code(w)[1] == "demonym") for w in words)
