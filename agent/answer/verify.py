@@ -289,8 +289,8 @@ def sole_amount(passage: str, question: Question) -> tuple[int, int] | None:
     found: list[tuple[int, int]] = []
     for match in _AMOUNT.finditer(passage):
         start, end = match.span()
-        if not unicodedata.category(passage[start])[0] in "NS" and not passage[start].isupper():
-            start += 1
+        if unicodedata.category(passage[start])[0] not in "NS" and not passage[start].isupper():
+            start += 1  # a quote mark or a dash before the number
         amount = passage[start:end]
         if not numbers(amount) - numbers(question.text) or not of_kind(amount, question):
             continue

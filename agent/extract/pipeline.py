@@ -671,11 +671,10 @@ def _full_names(mentions: Iterable[Mention]) -> dict[str, str]:
 
 def _stances(article: Article, candidates: list[_Candidate], types: dict, full_names: dict[str, str]) -> list[Stance]:
     stances: dict[tuple[str, str, str, str], Stance] = {}
-
     titles = data.titles()
 
     def named(mention: Mention) -> str:
-        before = article.text[: mention.start].split()[-1:]
+        before = article.text[max(0, mention.start - 40) : mention.start].split()[-1:]
         titled = bool(before) and before[0].lower().rstrip(".") in titles  # "Dr Fox", whatever the parser labels "Fox"
         lone = " " not in mention.text and (is_person(mention) or titled)
         return full_names.get(mention.text.lower(), mention.text) if lone else mention.text
