@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from importlib import resources
 from pathlib import Path
@@ -41,6 +42,7 @@ except ImportError:  # Windows: no kept process, every question answered in its 
 # The package and its prompts (outside it in a checkout): an edit to either gets a new process.
 _CODE = (Path(__file__).resolve().parent, Path(str(resources.files(prompts))))
 _MESSAGE_LIMIT = 16 << 20
+_SOCKET_PATH_LIMIT = 100
 
 
 def socket_path(settings: Settings) -> Path:
@@ -51,14 +53,35 @@ def socket_path(settings: Settings) -> Path:
         for root in _CODE for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
     )
     key = json.dumps([_portable(settings), sys.executable, code], sort_keys=True, default=str)
-    return settings.cache_dir / f"ask-{hashlib.sha256(key.encode()).hexdigest()[:16]}.sock"
+    path = settings.cache_dir / f"ask-{hashlib.sha256(key.encode()).hexdigest()[:16]}.sock"
+    return path if len(os.fsencode(path.resolve())) < _SOCKET_PATH_LIMIT else _short_folder() / path.name
+
+
+def _short_folder() -> Path:
+    """Where sockets go when the cache folder's path is too long for one (Unix allows about
+    100 bytes): this user's runtime folder, else a folder of its own in the temp directory."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    user = os.getuid() if hasattr(os, "getuid") else "user"  # no kept process on Windows: any name will do
+    return Path(runtime) / "dossier" if runtime else Path(tempfile.gettempdir()) / f"dossier-{user}"
+
+
+def _trusted(folder: Path, settings: Settings) -> bool:
+    """A socket in `folder` is ours to trust: it is the user's cache folder, or a short one
+    that is this user's and no one else's (not one another user made in the temp directory)."""
+    if folder == settings.cache_dir:
+        return True
+    try:
+        status = folder.stat()
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not status.st_mode & 0o077
 
 
 def ask_kept(settings: Settings, question: str) -> tuple[Answer, list[str]] | None:
     """The answer and notes of the kept process for `settings`, or None when there is none
     to ask (or it failed: the caller then answers itself)."""
     path = socket_path(settings)
-    if not path.exists():
+    if not path.exists() or not _trusted(path.parent, settings):
         return None
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
@@ -93,7 +116,8 @@ def start_kept(settings: Settings) -> None:
 def stop_kept(settings: Settings) -> int:
     """Stop every kept `ask` process of this cache folder (`agent model stop`); how many were."""
     stopped = 0
-    for path in settings.cache_dir.glob("ask-*.sock"):
+    folders = [settings.cache_dir] + ([_short_folder()] if _trusted(_short_folder(), settings) else [])
+    for path in (p for folder in folders for p in folder.glob("ask-*.sock")):
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
                 connection.settimeout(2.0)
@@ -114,6 +138,9 @@ def serve(settings: Settings) -> None:
     if model_url is None:
         return  # kept beside a kept model server only
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not _trusted(path.parent, settings):
+        return  # a short folder someone else made, or opened to others: no socket there
     if threading.current_thread() is threading.main_thread():
         # Stopped by a signal (a logout, a shutdown), it still takes its socket and lock file with it.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -6,12 +6,16 @@ extracted demo corpus: no model call."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +154,28 @@ def test_stopped_by_a_signal_it_takes_its_socket_and_lock_with_it(extracted: Cor
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     assert not path.exists() and not path.with_suffix(".lock").exists()
+
+
+def test_a_cache_folder_too_deep_for_a_socket_gets_a_short_folder_of_its_own(extracted: Corpus, tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """Unix allows a socket a path of about 100 bytes: below a deep cache folder the socket goes
+    to a folder only this user may enter, and answers the same."""
+    monkeypatch.setattr(kept_ask, "find_running_server", lambda settings: MODEL_URL)
+    runtime = Path(tempfile.mkdtemp(prefix="run", dir="/tmp"))  # as short as a user's runtime folder
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 6)
+    settings = extracted.settings.model_copy(update={"cache_dir": deep, "keep_alive": 20.0})
+    path = kept_ask.socket_path(settings)
+    assert path.parent == runtime / "dossier" and len(os.fsencode(path)) < 100 < len(os.fsencode(deep))
+    thread = threading.Thread(target=kept_ask.serve, args=(settings,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert thread.is_alive() and time.monotonic() < deadline
+        time.sleep(0.05)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    answer, _ = kept_ask.ask_kept(settings, "Who backs the GNA?")
+    assert answer.answer == extracted.ask("Who backs the GNA?").answer
+    assert kept_ask.stop_kept(settings) == 1
+    thread.join(timeout=30)
+    assert not thread.is_alive() and not path.exists()
+    shutil.rmtree(runtime)
