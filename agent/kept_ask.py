@@ -54,7 +54,14 @@ def socket_path(settings: Settings) -> Path:
     )
     key = json.dumps([_portable(settings), sys.executable, code], sort_keys=True, default=str)
     path = settings.cache_dir / f"ask-{hashlib.sha256(key.encode()).hexdigest()[:16]}.sock"
-    return path if len(os.fsencode(path.resolve())) < _SOCKET_PATH_LIMIT else _short_folder() / path.name
+    if len(os.fsencode(path.resolve())) < _SOCKET_PATH_LIMIT:
+        return path
+    return _short_folder() / f"ask-{_folder_tag(settings)}-{path.name.removeprefix('ask-')}"
+
+
+def _folder_tag(settings: Settings) -> str:
+    """Which cache folder a socket in the short folder belongs to: `agent model stop` stops its own."""
+    return hashlib.sha256(str(Path(settings.cache_dir).resolve()).encode()).hexdigest()[:8]
 
 
 def _short_folder() -> Path:
@@ -116,8 +123,10 @@ def start_kept(settings: Settings) -> None:
 def stop_kept(settings: Settings) -> int:
     """Stop every kept `ask` process of this cache folder (`agent model stop`); how many were."""
     stopped = 0
-    folders = [settings.cache_dir] + ([_short_folder()] if _trusted(_short_folder(), settings) else [])
-    for path in (p for folder in folders for p in folder.glob("ask-*.sock")):
+    paths = list(settings.cache_dir.glob("ask-*.sock"))
+    if _trusted(_short_folder(), settings):
+        paths += _short_folder().glob(f"ask-{_folder_tag(settings)}-*.sock")
+    for path in paths:
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
                 connection.settimeout(2.0)

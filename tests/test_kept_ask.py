@@ -85,7 +85,7 @@ def test_it_leaves_when_idle(extracted: Corpus, tmp_path, monkeypatch: pytest.Mo
 def test_a_socket_nobody_listens_on_is_no_answer(extracted: Corpus, tmp_path):
     settings = extracted.settings.model_copy(update={"cache_dir": tmp_path / "cache"})
     path = kept_ask.socket_path(settings)
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)  # the cache folder, or the short one
     import socket
 
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stale:
