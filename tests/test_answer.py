@@ -310,6 +310,8 @@ def test_a_currency_sign_and_a_percent_sign_stay_with_the_copied_number():
         assert passage[start:end] == span
     start, end = locate("51", passage)
     assert passage[start:end] == "51"  # what the model copied, no more
+    start, end = locate("280bn", passage)
+    assert passage[start:end] == "$280bn"  # but a currency sign written onto the number is the number's
 
 
 def test_a_span_the_model_numbered_wrong_is_taken_from_the_first_shown_passage_that_holds_it():

@@ -149,3 +149,31 @@ Tarsk Holdings is paying $6.75bn for Velmora Bank, after Quorra Foods offered $8
     assert answer.route == "passages" and answer.answer == "$6.75bn [1]."
     assert answer.citations[0].article == "bank.txt" and "$6.75bn" in answer.citations[0].quote
     assert several.route != "passages" and not several.answer.startswith(("$6.75bn", "$8bn"))
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choice is scripted: no model call
+def test_a_number_question_through_a_bridge_is_shown_the_linking_passage_that_holds_a_number(settings, tmp_path: Path, monkeypatch):
+    """"How much was the Quorra offer that Velmora turned down?" reads "the offer that Velmora
+    turned down" as a bridge; of the passages naming both, the one that holds a sum ("Velmora
+    had rejected a deal worth $8bn") is shown before those that share more of the question's
+    words. The model's choice is scripted."""
+    from agent.answer import routes
+
+    shown_to_model: list[list[str]] = []
+
+    def pick(q, shown, llm, composer):
+        shown_to_model.append([p.quote for p in shown])
+        return routes.Pick(passage=next((p.n for p in shown if "$8bn" in p.quote), None), span="8bn")
+
+    monkeypatch.setattr(routes, "_pick", pick)
+    story = {"bid.txt": """Velmora shareholder sues to stop bid
+
+A shareholder in phone firm Velmora has taken legal action to halt a $6.75bn buyout by telecoms giant Tarsk, hoping to get a better deal.
+
+The lawsuit was filed on Friday after Quorra, which had an earlier offer for Velmora rejected, said it would submit an improved bid. Velmora's directors have backed Tarsk, despite it tabling less money. Quorra said on Wednesday that Velmora had rejected a deal worth $8bn. A number of large Velmora shareholders expressed unhappiness at the decision, saying that Tarsk's offer undervalued the company. Friday's lawsuit argues that the Tarsk offer makes no provision for future growth prospects. Velmora's directors have argued that Tarsk is bigger than Quorra, has fewer debts and has built a successful mobile division.
+"""}
+    with ingested_corpus(settings, tmp_path / "news", story) as corpus:
+        answer = corpus.ask("How much was the Quorra offer that Velmora turned down?")
+        _verbatim(corpus, answer)
+    assert shown_to_model and any("$8bn" in quote for quote in shown_to_model[0])
+    assert answer.answer == "$8bn [1]."  # the dollar sign written onto the copied number is the number's

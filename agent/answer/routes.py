@@ -799,8 +799,10 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     direct = [p for p in ranked if _is_direct(p, q)]
     links = [p for p in passages if q.names and _names_found(p, q) and p not in direct]
     # The passage that links the subject to the bridge shares the question's other words
-    # ("born", "village"): those first.
-    links = sorted(links, key=lambda p: -sum(has_form(p.quote, w) for w in q.content))[:2]
+    # ("born", "village"): those first; for a number, those that hold one ("the offer that X
+    # turned down" is "a deal worth $8bn" that X rejected).
+    counted = q.expects in {"number", "date"} or q.measure not in (None, "clause")
+    links = sorted(links, key=lambda p: (-(counted and offers(p.quote, q)), -sum(has_form(p.quote, w) for w in q.content)))[:2]
     bridged = _bridge_candidates(q, links, sources, exclude=direct + links) if q.hops and links else []
     if not direct and not bridged:
         return False  # nothing retrieved is about what was asked, even if it names the subject

@@ -234,8 +234,9 @@ def locate(span: str, passage: str) -> tuple[int, int] | None:
     # ("$280bn", "51%"), when the span has them and the passage writes them there.
     start, end = match.span()
     sign = span.lstrip()[:1]
-    if sign and unicodedata.category(sign) == "Sc" and passage[start - 1 : start] == sign:
-        start -= 1
+    before = passage[start - 1 : start] if start else ""
+    if before and unicodedata.category(before) == "Sc" and (before == sign or sign.isdigit()):
+        start -= 1  # "$8bn" for a copied "8bn": the sign is the number's
     if span.rstrip().endswith("%") and re.match(r"\s?%", passage[end:]):
         end = passage.index("%", end) + 1
     return start, end
