@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.answer.question import analyse, split_parts
-from agent.answer.verify import about, close, coverage, fits, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
+from agent.answer.verify import about, another_one, close, coverage, fits, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
 from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_routes
 from agent.models import Answer, Citation
 
@@ -152,6 +152,19 @@ def test_the_one_amount_of_the_kind_asked_for_is_found_in_a_passage():
     assert amount("The Pell Green Party won 12 seats and 16.1% of the vote in 2004.", "How many seats did the Pell Green Party win in 2004?") == "12 seats"
     assert amount("Sarnia makes 115,000 tonnes a year, and Ostrava 30,000 tonnes.", "How much feta does Sarnia make?") is None
     assert amount("Kesh Cellars sells 4,000 bottles of its red wine per year.", "What is the price of Kesh Cellars' red wine?") is None
+
+
+def test_a_passage_about_another_one_of_the_focus_is_no_answer():
+    """"the general election" is not "the European elections"; a passage that names the focus
+    plainly, or with the question's own word, may answer."""
+    question = analyse("Which party won the Velorian general election on 5 May?")
+    assert another_one("The Pell Green Party won 12 seats at the European elections in May.", question)
+    assert not another_one("The Pell Green Party won the general election on 5 May.", question)
+    assert not another_one("The Pell Green Party won the election on 5 May.", question)
+    assert not another_one("The Pell Green Party won 12 seats at the European elections.", analyse("How many seats did the Pell Green Party win?"))
+    # the question's words anywhere before the noun, "U.N." written "UN"
+    judge = analyse("What is the name of the U.N. bankruptcy judge in Kesh?")
+    assert not another_one("The UN bankruptcy court judge in Kesh granted Tarsk Holdings an injunction.", judge)
 
 
 def test_the_wh_words_noun_is_the_kind_of_answer_not_the_focus():

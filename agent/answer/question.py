@@ -64,6 +64,8 @@ class Question:
     # The wh-phrase is the subject of an active verb ("Which group complained to X?", "Who
     # told X ...?"): a passage answers it with the subject of its own clause.
     asks_subject: bool = False
+    # The words that say which one of the focus is meant: "general" in "the general election".
+    qualifiers: tuple[str, ...] = ()
 
     @property
     def route(self) -> str:
@@ -262,7 +264,14 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
         counts=counts.group(1).lower() if counts else None, terms=terms,
         measure=_measure(doc, [doc[i].lemma_.lower() for i in sorted(asked_kind) if doc[i].pos_ == "NOUN"] + [focus]),
         asks_subject=_asks_subject(doc),
+        qualifiers=_qualifiers(focus_token) if focus_token is not None else (),
     )
+
+
+def _qualifiers(noun) -> tuple[str, ...]:
+    """The adjectives and nouns before `noun` that say which one is meant ("general" and
+    "UK" in "the UK general election"), lower-case."""
+    return tuple(c.lemma_.lower() for c in noun.children if c.dep_ in {"amod", "compound"} and c.i < noun.i and not c.is_stop)
 
 
 def _asks_subject(doc) -> bool:

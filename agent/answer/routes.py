@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from agent.answer.question import Question, analyse, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
-    about, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
+    about, another_one, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -773,6 +773,8 @@ def answer_floor(q: Question, composer: Composer, found: Retrieved, sources: Sou
         cover = coverage(standing(passage), q)
     if cover < sources.refuse_below or not _is_direct(passage, q) or not offers(passage.quote, q) or restates(passage.quote, q.text):
         return False
+    if another_one(passage.quote, q):
+        return False
     quote = " ".join(passage.quote.split()).rstrip(" .")
     return composer.say(quote, [passage], given=q.names, shown=f"{FLOOR}“{quote}”")
 
@@ -828,6 +830,8 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     if chosen is None or located is None:
         return False  # not copied from a passage: not an answer
     found.chosen = chosen
+    if another_one(chosen.quote, q):
+        return False  # "the European elections" for "the general election": another one
     span = chosen.quote[located[0] : located[1]]
     link = None
     if q.names and not _names_found(chosen, q):

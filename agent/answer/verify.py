@@ -208,6 +208,27 @@ def about(text: str, question: Question) -> bool:
     return any(has_form(text, word) for word in question.content)
 
 
+def another_one(text: str, question: Question) -> bool:
+    """The passage speaks of another one of what the question asks about: wherever it names
+    the focus, a word of the question's that says which one ("general" in "the general
+    election") is missing, and a name or a nationality of its own says which it is ("the
+    European elections"). A passage that names the focus plainly is no other one."""
+    if question.focus is None or not question.qualifiers:
+        return False
+    (doc,) = parse([text])
+    found = [t for t in doc if t.pos_ in {"NOUN", "PROPN"} and close(t.lemma_.lower(), question.focus)]
+    if not found:
+        return False
+    for noun in found:
+        own = [t for t in noun.subtree if t.i < noun.i and t.dep_ != "det"]  # "the US bankruptcy court judge"
+        said = {w.replace(".", "") for t in own for w in (t.lemma_.lower(), t.lower_)}  # "U.S." is "US"
+        asked = {w.replace(".", "") for w in question.qualifiers}
+        named = [t for t in own if t.ent_type_ in {"NORP", "GPE", "ORG", "LOC"} or t.pos_ == "PROPN"]
+        if asked <= said or not any(t.lower_.replace(".", "") not in asked for t in named):
+            return False
+    return True
+
+
 def coverage(text: str, question: Question) -> float:
     """How much of what the question rests on `text` covers, 0 to 1: its names (weight 2 each,
     by `mentions`), its focus noun (2) and its other content words (1 each), in close forms.
