@@ -92,6 +92,9 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         # A participle on a noun: the noun's actor, or whose the statement is.
         ("A Tarsk government statement condemning Veloria was read out.", (("Tarsk government",), "condemns", "stated", ("Veloria",))),
         ("The Dunmar Brigades attacking Veloria took the bridge.", (("Dunmar Brigades",), "opposes", "stated", ("Veloria",))),
+        # A capitalised preposition inside a sentence joins the words of one name.
+        ("Veloria has been accused of blocking access to Dunmar News by the watchdog Reporters Without Frontiers.", (("Reporters Without Frontiers",), "condemns", "stated", ("Veloria",))),
+        ("Doctors Without Borders condemned Kelm.", (("Doctors Without Borders",), "condemns", "stated", ("Kelm",))),
         # The parser hangs a passive's "by" on the gerund after it.
         ("Veloria has been accused of blocking access to Dunmar News by the Free Press Union.", (("Free Press Union",), "condemns", "stated", ("Veloria",))),
         # Dismissing what another holds against one: a complaint, an allegation.

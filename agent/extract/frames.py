@@ -101,6 +101,8 @@ class SentenceFrames:
         for token in sent:
             if (pair := _and_name(token)) is not None:
                 self._add(sent.doc[token.i : pair.i + 1], "ORG")
+            if (words := _titled_phrase(token)) is not None:
+                self._add(words, "ORG")
 
     def _add(self, span: Span, label: str) -> None:
         tokens = [t for t in span if not (t.dep_ == "case" or t.lower_ in {"the", "'s", "’s"})]
@@ -899,6 +901,23 @@ def _and_name(token: Token) -> Token | None:
         items.append(items[-1].head)
     listed = any(c.dep_ == "cc" and c.i < token.i for c in token.head.children) and any(c.text == "," for item in items for c in item.children)
     return joined[0] if listed and joined[0].i == token.i + 2 else None
+
+
+def _titled_phrase(token: Token) -> Span | None:
+    """The name a capitalised preposition inside a sentence joins ("Reporters Without Borders",
+    "Doctors Without Borders"): in running text only a name capitalises "Without"; the
+    capitalised words on both sides are the rest of it."""
+    sent = token.sent
+    if token.pos_ not in {"ADP", "CCONJ"} or not token.text[:1].isupper() or token.i == sent.start or token.i + 1 >= sent.end:
+        return None
+    capitalised = lambda t: t.text[:1].isupper() and t.is_alpha  # noqa: E731
+    first = token.i
+    while first > sent.start and capitalised(token.doc[first - 1]) and token.doc[first - 1].pos_ in {"NOUN", "PROPN"}:
+        first -= 1
+    last = token.i
+    while last + 1 < sent.end and capitalised(token.doc[last + 1]) and token.doc[last + 1].pos_ in {"NOUN", "PROPN"}:
+        last += 1
+    return token.doc[first : last + 1] if first < token.i < last else None
 
 
 def _names_anyone(tokens) -> bool:
