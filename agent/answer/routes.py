@@ -794,7 +794,8 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     if q.expects == "yesno" and q.names:
         # "Did X meet Y?" is answered by a passage that names both, whatever its verb.
         ranked = [p for p in ranked if _names_found(p, q) == len(q.names)]
-    if q.expects in {"number", "date"} or q.measure not in (None, "clause"):
+    numeric = q.expects in {"number", "date"} or q.measure not in (None, "clause")
+    if numeric:
         # A passage with no number (date, sum of money) cannot hold the answer: the model is
         # shown those that can, and none means no answer without a model call.
         ranked = [p for p in ranked if offers(p.quote, q)]
@@ -803,8 +804,7 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     # The passage that links the subject to the bridge shares the question's other words
     # ("born", "village"): those first; for a number, those that hold one ("the offer that X
     # turned down" is "a deal worth $8bn" that X rejected).
-    counted = q.expects in {"number", "date"} or q.measure not in (None, "clause")
-    links = sorted(links, key=lambda p: (-(counted and offers(p.quote, q)), -sum(has_form(p.quote, w) for w in q.content)))[:2]
+    links = sorted(links, key=lambda p: (-(numeric and offers(p.quote, q)), -sum(has_form(p.quote, w) for w in q.content)))[:2]
     bridged = _bridge_candidates(q, links, sources, exclude=direct + links) if q.hops and links else []
     if not direct and not bridged:
         return False  # nothing retrieved is about what was asked, even if it names the subject

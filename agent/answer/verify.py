@@ -17,6 +17,7 @@ from functools import lru_cache
 from agent import data
 from agent.answer.question import Question
 from agent.text.dates import MONTH_NAMES
+from agent.text.names import name_key
 from agent.text.nlp import parse
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
@@ -219,12 +220,12 @@ def another_one(text: str, question: Question) -> bool:
     found = [t for t in doc if t.pos_ in {"NOUN", "PROPN"} and close(t.lemma_.lower(), question.focus)]
     if not found:
         return False
+    asked = {name_key(w) for w in question.qualifiers}  # "U.S." is "US"
     for noun in found:
         own = [t for t in noun.subtree if t.i < noun.i and t.dep_ != "det"]  # "the US bankruptcy court judge"
-        said = {w.replace(".", "") for t in own for w in (t.lemma_.lower(), t.lower_)}  # "U.S." is "US"
-        asked = {w.replace(".", "") for w in question.qualifiers}
+        said = {name_key(w) for t in own for w in (t.lemma_, t.text)}
         named = [t for t in own if t.ent_type_ in {"NORP", "GPE", "ORG", "LOC"} or t.pos_ == "PROPN"]
-        if asked <= said or not any(t.lower_.replace(".", "") not in asked for t in named):
+        if asked <= said or not any(name_key(t.text) not in asked for t in named):
             return False
     return True
 
@@ -308,13 +309,14 @@ def sole_amount(passage: str, question: Question) -> tuple[int, int] | None:
     one counted in the question's words ("12 seats" for "how many seats"); None when it
     states none or several. The same amount in other units in brackets is one: "$6.75bn
     (£3.6bn)"."""
+    given = numbers(question.text)
     found: list[tuple[int, int]] = []
     for match in _AMOUNT.finditer(passage):
         start, end = match.span()
         if unicodedata.category(passage[start])[0] not in "NS" and not passage[start].isupper():
             start += 1  # a quote mark or a dash before the number
         amount = passage[start:end]
-        if not numbers(amount) - numbers(question.text) or not of_kind(amount, question):
+        if not numbers(amount) - given or not of_kind(amount, question):
             continue
         if found and re.fullmatch(r"\s*\(\s*", passage[found[-1][1] : start]):
             continue  # "(£3.6bn)" after "$6.75bn"

@@ -910,14 +910,17 @@ def _titled_phrase(token: Token) -> Span | None:
     sent = token.sent
     if token.pos_ not in {"ADP", "CCONJ"} or not token.text[:1].isupper() or token.i == sent.start or token.i + 1 >= sent.end:
         return None
-    capitalised = lambda t: t.text[:1].isupper() and t.is_alpha  # noqa: E731
     first = token.i
-    while first > sent.start and capitalised(token.doc[first - 1]) and token.doc[first - 1].pos_ in {"NOUN", "PROPN"}:
+    while first > sent.start and _capitalised_noun(token.doc[first - 1]):
         first -= 1
     last = token.i
-    while last + 1 < sent.end and capitalised(token.doc[last + 1]) and token.doc[last + 1].pos_ in {"NOUN", "PROPN"}:
+    while last + 1 < sent.end and _capitalised_noun(token.doc[last + 1]):
         last += 1
     return token.doc[first : last + 1] if first < token.i < last else None
+
+
+def _capitalised_noun(token: Token) -> bool:
+    return token.text[:1].isupper() and token.is_alpha and token.pos_ in {"NOUN", "PROPN"}
 
 
 def _names_anyone(tokens) -> bool:

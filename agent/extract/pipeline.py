@@ -41,7 +41,7 @@ from pydantic import BaseModel
 from agent import data
 from agent.data import prompts
 from agent.data.prompts import load as load_prompt
-from agent.extract.attitude_judge import RELATION, AnswerCache, Grammar, ask, holder_of, polarity_of, shipped_calibration
+from agent.extract.attitude_judge import POLARITY, RELATION, AnswerCache, Grammar, ask, holder_of, polarity_of, shipped_calibration
 from agent.extract.dates import find_date_mentions
 from agent.extract.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames, is_person, role_nouns
 from agent.extract.judge import judge
@@ -282,7 +282,7 @@ def _read_frames(
                 # "Among those sued were A and B": the holder of the nearest earlier stance of that
                 # kind whose target went unnamed; the evidence runs from its sentence.
                 earlier = next((u for u in reversed(unnamed) if index - u[0] <= ELABORATION_SENTENCES
-                                and _same_kind(u[2].relation, frame.relation)), None)
+                                and POLARITY.get(u[2].relation) == POLARITY[frame.relation]), None)
                 if earlier is not None:
                     named = Frame(earlier[2].holders, frame.relation, frame.targets, frame.cue, frame.status, frame.attribution)
                     candidates.append(_Candidate(named, (earlier[1][0], end)))
@@ -345,11 +345,6 @@ def _read_frames(
     found = {_voted(labels, m, full): sentence for m, sentence in found.items()}
     organisations = {_voted(labels, m, full): sentence for m, sentence in organisations.items()}
     return candidates, found, ties, references, opens, organisations, pairs
-
-
-def _same_kind(first: str, second: str) -> bool:
-    """Whether two relations take the same side: opposing and condemning both stand against."""
-    return first == second or {first, second} <= {"opposes", "condemns"}
 
 
 def _voted(labels: dict[str, Counter], mention: Mention, full_names: list[str]) -> Mention:
