@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from agent.answer.question import analyse, split_parts
-from agent.answer.verify import about, another_one, close, coverage, fits, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
-from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_routes
+from agent.answer.verify import about, another_one, close, counts_only_others, coverage, fits, kind_names, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
+from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_qa, format_routes
 from agent.models import Answer, Citation
 
 
@@ -154,6 +154,43 @@ def test_the_one_amount_of_the_kind_asked_for_is_found_in_a_passage():
     assert amount("Kesh Cellars sells 4,000 bottles of its red wine per year.", "What is the price of Kesh Cellars' red wine?") is None
 
 
+@pytest.mark.parametrize(
+    ("sentence", "kind", "named"),
+    [
+        ("Velorian investment bank Tarsk Bank has challenged the right of Kesh Cellars to claim protection.", "bank", ["Tarsk Bank"]),
+        ("The winning bidder was a little-known firm, Dunmar Finance Group, later bought by Orvane, a state-run oil firm.", "firm", ["Dunmar Finance Group", "Orvane"]),
+        ("He refused to confirm he is setting up a new political party called Kestra - Latin for harbour.", "party", ["Kestra"]),
+        ("Two members defected to Arno Kell's Kestra Party.", "party", ["Kestra Party"]),
+        ("Ida Brenholt (born 1971) is a Velorian actress known for her role in Harbour Lights.", "actress", ["Ida Brenholt"]),
+        ("Former civil service chief Lord Vask has criticised the government.", "chief", ["Lord Vask"]),
+        ("But Germany says it cannot support the Kesh fund.", "country", ["Germany"]),
+        ("Photographs of women, including actresses Ida Brenholt, Mia Vask, and Ann Lee, were released.", "actress", ["Ida Brenholt", "Mia Vask", "Ann Lee"]),
+        ("Velorian finance ministers called for more flexibility in exchange rates.", "minister", []),  # no name is a minister
+        ("The Pell ministers met Arno Kell.", "bank", []),
+    ],
+)
+def test_a_name_is_of_the_kind_asked_only_where_its_sentence_says_so(sentence: str, kind: str, named: list[str]):
+    assert [sentence[a:b] for a, b in kind_names(sentence, kind)] == named
+
+
+def test_a_number_that_counts_something_else_does_not_say_how_many():
+    question = analyse("How many subscribers does Kesh Mobile's network have?")
+    assert question.counted == "subscriber"
+    assert counts_only_others("Kesh has only one congested mobile network, with long waiting lists for new subscribers.", question)
+    assert not counts_only_others("The network has 3 million subscribers and one owner.", question)
+    assert not counts_only_others("The network has grown to three million.", question)  # counts nothing else
+    assert not counts_only_others("Kesh has one network.", analyse("How big is Kesh Mobile's network?"))  # no "how many"
+
+
+def test_which_and_what_before_a_noun_ask_for_a_name_of_that_kind():
+    assert (analyse("Which bank is trying to get the case dismissed?").kind, analyse("Which bank sued?").asks_many) == ("bank", False)
+    assert (analyse("Which parties oppose the bill?").kind, analyse("Which parties oppose the bill?").asks_many) == ("party", True)
+    assert analyse("What party did Arno Kell set up?").kind == "party"
+    assert analyse("What kind of plane dropped the bomb?").kind is None  # a description, not a name
+    assert analyse("What price per share did Tarsk offer?").kind is None  # a measure
+    assert analyse("When did Tarsk sue?").kind is None
+
+
 def test_a_passage_about_another_one_of_the_focus_is_no_answer():
     """"the general election" is not "the European elections"; a passage that names the focus
     plainly, or with the question's own word, may answer."""
@@ -265,6 +302,24 @@ def test_a_wrong_answer_is_a_false_answer_and_every_route_is_scored_beside_the_b
     assert (routes["refusal"].correct, routes["refusal"].baseline_false_answers) == (1, 1)
     assert routes["passages"].p50_seconds == 4.0
     assert "passages    0/1" in format_routes(list(routes.values()))
+
+
+def test_a_two_part_question_answered_right_in_one_part_and_declined_in_the_other_is_a_refusal_of_that_part():
+    gold = {"qa": [
+        {"question": "Which party did Kell found, and what does its name mean?", "answers": [["Kestra"], ["harbour"]], "need": "all", "articles": ["a.txt"]},
+        {"question": "Which bank sued, and who runs it?", "answers": [["Tarsk Bank"], ["Ida Brenholt"]], "need": "all", "articles": ["a.txt"]},
+    ]}
+    cite = {"n": 1, "article": "a.txt", "quote": "Kell founded Kestra. Dunmar Bank sued."}
+    report = evaluate_qa(gold, [
+        {"question": gold["qa"][0]["question"], "answer": "Kestra [1]. what does its name mean? The articles do not say.", "refused": False, "citations": [cite]},
+        {"question": gold["qa"][1]["question"], "answer": "Dunmar Bank [1]. who runs it? The articles do not say.", "refused": False, "citations": [cite]},
+    ])
+    assert [(i.correct, i.partial, i.false_refusal, i.false_answer) for i in report.items] == [
+        (False, True, True, False),  # the part it gives is right
+        (False, False, False, True),  # the part it gives is wrong
+    ]
+    assert (report.partial_answers, report.false_refusals, report.false_answers) == (1, 1, 1)
+    assert "1 answered in part" in format_qa(report)
 
 
 def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():

@@ -167,3 +167,67 @@ def test_the_subject_of_a_chosen_passage_answers_a_question_asking_for_one(quest
 
     found = named_subject(_passage(sentence), analyse(question))
     assert (sentence[found[0] : found[1]] if found else None) == subject
+
+
+class _OneArticleStore:
+    def __init__(self, article) -> None:
+        self._article = article
+
+    def article(self, article_id: str):
+        return self._article if article_id == self._article.id else None
+
+
+def _passages(text: str) -> list:
+    from agent.answer.routes import Passage
+    from agent.models import Article
+    from agent.text.sentences import split_sentences
+
+    article = Article(id="a.txt", path="a.txt", text=text, title="", content_hash="0")
+    return [Passage(n + 1, article, start, end) for n, (start, end) in enumerate(split_sentences(text))]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # the one bank the passages about the case name, though the question's verb is not there
+        (
+            "Velorian investment bank Tarsk Bank has challenged the bankruptcy case of Kesh Cellars in court. "
+            "Kesh Cellars said its case was strong.",
+            ["Tarsk Bank [1]."],
+        ),
+        # two banks: no one chooses between them
+        (
+            "Velorian investment bank Tarsk Bank has challenged the case of Kesh Cellars. "
+            "Dunmar Bank said the case of Kesh Cellars should go ahead.",
+            [],
+        ),
+        # a bank no passage about the case names is no answer
+        ("Kesh Cellars said its case was strong. Dunmar Bank lent it money in 2003.", []),
+    ],
+)
+def test_the_one_name_of_the_kind_asked_answers_when_the_models_answer_failed(text: str, said: list[str]):
+    from agent.answer.question import analyse
+    from agent.answer.routes import Composer, Retrieved, answer_of_kind
+
+    passages = _passages(text)
+    question = analyse("Which bank is trying to get Kesh Cellars' case dismissed?")
+    composer = Composer(_OneArticleStore(passages[0].article))
+    assert not answer_of_kind(question, composer, Retrieved(passages, [0.8] * len(passages)))  # the model chose no passage
+    found = Retrieved(passages, [0.8] * len(passages), chosen=passages[-1])  # it chose one, whose answer failed
+    assert answer_of_kind(question, composer, found) == bool(said)
+    assert composer.sentences == said
+
+
+def test_the_name_of_the_kind_asked_replaces_a_span_around_it_in_the_chosen_passage():
+    from agent.answer.question import analyse
+    from agent.answer.routes import _kind_answer
+
+    (passage,) = _passages("Orvane Pictures, Tallis Studios and Brask Studios have opted for the Kesh format.")
+    text = passage.quote
+    many = analyse("Which studios have opted for the Kesh format?")
+    found = _kind_answer(passage, many, (0, 10))
+    assert found is not None and text[found[0] : found[1]] == "Tallis Studios and Brask Studios"
+    one = analyse("Which studio has opted for the Kesh format?")
+    assert _kind_answer(passage, one, None) is None  # two studios for one asked
+    assert _kind_answer(passage, many, (0, len(text) - 1)) is None  # copied whole: the model found no answer here
+    assert _kind_answer(passage, many, (text.index("Tallis"), text.index("Tallis") + 14)) is None  # the span holds one

@@ -66,6 +66,12 @@ class Question:
     asks_subject: bool = False
     # The words that say which one of the focus is meant: "general" in "the general election".
     qualifiers: tuple[str, ...] = ()
+    # The kind of thing "which/what NOUN" asks for, as a lemma ("bank" in "Which bank sued
+    # X?"), and whether it asks for more than one ("Which banks ...?").
+    kind: str | None = None
+    asks_many: bool = False
+    # The noun "how many" counts, as a lemma: "subscriber" in "How many subscribers ...?".
+    counted: str | None = None
 
     @property
     def route(self) -> str:
@@ -258,14 +264,32 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
         expects = "yesno"
     else:
         expects = "any"
+    measure = _measure(doc, [doc[i].lemma_.lower() for i in sorted(asked_kind) if doc[i].pos_ == "NOUN"] + [focus])
     return Question(
         text=text, names=names, focus=focus, content=content, expects=expects, hops=hops,
         stance=claim_query(count_claim(text), words) if counts else stance_query(text, doc, words),
         counts=counts.group(1).lower() if counts else None, terms=terms,
-        measure=_measure(doc, [doc[i].lemma_.lower() for i in sorted(asked_kind) if doc[i].pos_ == "NOUN"] + [focus]),
+        measure=measure,
         asks_subject=_asks_subject(doc),
         qualifiers=_qualifiers(focus_token) if focus_token is not None else (),
+        **_kind_asked(doc, expects, measure),
+        counted=next((t.head.lemma_.lower() for t in doc[1:] if t.lower_ == "many" and doc[t.i - 1].lower_ == "how" and t.head.pos_ == "NOUN"), None),
     )
+
+
+_NO_KIND = frozenset({"kind", "type", "sort"})  # "What kind of plane ...?" asks for a description
+
+
+def _kind_asked(doc, expects: str, measure: str | None) -> dict:
+    """The noun a "which/what" determines, when the answer is a name of that kind: "bank" in
+    "Which bank sued X?", plural in "Which parties oppose X?". Not for numbers, dates or
+    measures ("What price ...?")."""
+    if expects not in {"any", "name"} or measure is not None:
+        return {}
+    wh = next((t for t in doc if t.tag_ in {"WDT", "WP"} and t.dep_ == "det" and t.head.pos_ == "NOUN"), None)
+    if wh is None or wh.head.lemma_.lower() in _NO_KIND:
+        return {}
+    return {"kind": wh.head.lemma_.lower(), "asks_many": wh.head.tag_ == "NNS"}
 
 
 def _qualifiers(noun) -> tuple[str, ...]:

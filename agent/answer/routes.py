@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from agent.answer.question import Question, analyse, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
-    about, another_one, close, coverage, fits, has_form, has_word, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
+    about, another_one, close, counts_only_others, coverage, fits, has_form, has_word, kind_names, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -753,9 +753,34 @@ def answer_from_passages(q: Question, sources: Sources, composer: Composer) -> s
     composer.evidence.append(found.evidence)
     if not found.passages or found.evidence < sources.refuse_below:
         return None
-    if answer_extractive(q, sources, composer, found):
+    if answer_extractive(q, sources, composer, found) or answer_of_kind(q, composer, found):
         return "passages"
     return "floor" if answer_floor(q, composer, found, sources) else None
+
+
+def answer_of_kind(q: Question, composer: Composer, found: Retrieved) -> bool:
+    """When the model chose a passage but its answer to "which KIND ...?" failed its checks:
+    the one name the passages about the question say is of that kind ("German investment bank
+    Deutsche Bank"), cited from the best covered of them. Two or more such names leave the
+    choice to no one; a model that chose no passage said there is no answer."""
+    if not q.kind or found.chosen is None:
+        return False
+    ranked = sorted(zip(found.passages, found.covers), key=lambda pc: -pc[1])
+    direct = [p for p, _ in ranked if _is_direct(p, q)]
+    named: list[tuple[str, Passage, tuple[int, int]]] = []
+    for passage in direct:
+        for start, end in _kind_spans(passage, q):
+            name = passage.quote[start:end]
+            said = set(naming_words(name))
+            if not any(said <= set(naming_words(other)) or set(naming_words(other)) <= said for other, _, _ in named):
+                named.append((name, passage, (start, end)))
+    if len(named) != 1:
+        return False
+    span, passage, _ = named[0]
+    if another_one(passage.quote, q) or not composer.say(span, [passage], given=q.names):
+        return False
+    composer.spans.append(span)
+    return True
 
 
 def answer_floor(q: Question, composer: Composer, found: Retrieved, sources: Sources) -> bool:
@@ -773,6 +798,8 @@ def answer_floor(q: Question, composer: Composer, found: Retrieved, sources: Sou
         cover = coverage(standing(passage), q)
     if cover < sources.refuse_below or not _is_direct(passage, q) or not offers(passage.quote, q) or restates(passage.quote, q.text):
         return False
+    if counts_only_others(passage.quote, q):
+        return False  # "one mobile network" quoted for "how many subscribers"
     if another_one(passage.quote, q):
         return False
     quote = " ".join(passage.quote.split()).rstrip(" .")
@@ -799,6 +826,9 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         # A passage with no number (date, sum of money) cannot hold the answer: the model is
         # shown those that can, and none means no answer without a model call.
         ranked = [p for p in ranked if offers(p.quote, q)]
+    if q.kind and not q.hops:
+        # "Which bank ...?": passages that name a bank, as they say it, are shown first.
+        ranked = sorted(ranked, key=lambda p: not _kind_spans(p, q))
     direct = [p for p in ranked if _is_direct(p, q)]
     links = [p for p in passages if q.names and _names_found(p, q) and p not in direct]
     # The passage that links the subject to the bridge shares the question's other words
@@ -821,6 +851,12 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         subject = named_subject(found.chosen, q)
         if subject is not None:
             chosen, located = found.chosen, subject
+    if q.kind and found.chosen is not None:
+        # "Which bank ...?" answered with words around the name, or with the whole passage:
+        # the name the chosen passage says is a bank is the answer.
+        named = _kind_answer(found.chosen, q, located if chosen is found.chosen else None)
+        if named is not None:
+            chosen, located = found.chosen, named
     if found.chosen is not None and (q.expects == "number" or q.measure not in (None, "clause")):
         # "How much ...?" answered with words, or with a number of another kind: the one amount
         # of the kind asked for in the passage the model chose is the answer.
@@ -853,6 +889,40 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     if not _confident(composer, sources.confident_above):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)
+
+
+def _kind_spans(passage: Passage, q: Question) -> list[tuple[int, int]]:
+    """The names of the kind asked for ("which bank") that the passage gives and the question does not."""
+    if not q.kind or q.hops:
+        return []  # through a bridge: the first passage's names of the kind are the bridge ("the county in which X is")
+    spans = kind_names(passage.quote, q.kind)
+    return [(a, b) for a, b in spans if names_beyond(passage.quote[a:b], q) and not any(mentions(passage.quote[a:b], n) for n in q.names)]
+
+
+def _kind_answer(passage: Passage, q: Question, located: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Where `passage` names what "which KIND" asks for, when the model's span (`located`)
+    does not hold it: the one such name, or for "which KINDs" the list they stand in
+    ("Paramount, Universal and Warner"); None when the span holds one, when the model copied
+    the passage whole (it found no answer there), or when the passage names several of a
+    kind asked for once."""
+    spans = _kind_spans(passage, q)
+    if not spans:
+        return None
+    if located is not None and (
+        _whole(passage.quote[located[0] : located[1]], passage) or any(located[0] <= a and b <= located[1] for a, b in spans)
+    ):
+        return None
+    if not q.asks_many:
+        return spans[0] if len(spans) == 1 else None
+    listed = spans[:1]
+    for start, end in spans[1:]:
+        if not _LIST_JOIN.fullmatch(passage.quote[listed[-1][1] : start]):
+            break
+        listed.append((start, end))
+    return listed[0][0], listed[-1][1]
+
+
+_LIST_JOIN = re.compile(r"\s*(?:,|and|&|, and)\s*")
 
 
 def _names_someone(q: Question, passage: Passage | None, located: tuple[int, int] | None) -> bool:

@@ -15,7 +15,8 @@ import unicodedata
 from functools import lru_cache
 
 from agent import data
-from agent.answer.question import Question
+from agent.answer.question import NAME_LABELS, Question
+from agent.text.countries import country_code
 from agent.text.dates import MONTH_NAMES
 from agent.text.names import name_key
 from agent.text.nlp import parse
@@ -339,6 +340,89 @@ def offers(passage: str, question: Question) -> bool:
     if question.expects in {"name", "place"}:
         return names_beyond(passage, question)
     return question.expects != "yesno"
+
+
+_COUNTRY_KINDS = frozenset({"country", "nation"})
+
+
+def kind_names(text: str, kind: str) -> list[tuple[int, int]]:
+    """Where `text` names something it says is a `kind` (the lemma of "which bank ...?"),
+    as the sentence itself says it: the name ends in the noun ("Deutsche Bank", "the Veritas
+    Party"); the noun stands beside it ("investment bank Deutsche Bank", "a little-known firm,
+    Tarsk Finance", "Tarsk Oil, a state-run group"); the name is one ("Ann Lee is an
+    actress"), or is called so ("a new party called Veritas"); for "which country", a
+    country's name. Character spans, in order."""
+    (doc,) = parse([text])
+    found = []
+    seen: set[int] = set()
+    for name in _name_spans(doc):
+        root = name.root
+        while root.dep_ == "compound" and root.head.pos_ == "PROPN":
+            root = root.head  # "Veritas - Latin for truth" parsed as one name: its relations are the last word's
+        if root.i in seen:
+            continue  # the first of the words that stand as one name
+        seen.add(root.i)
+        beside = [c for c in root.children if c.dep_ in {"compound", "appos", "nmod"} and not name.start <= c.i < name.end]
+        if root.dep_ == "appos":
+            beside.append(root.head)  # "a firm, Tarsk Finance"
+        if root.dep_ == "nsubj" and root.head.lemma_ == "be":
+            beside += [c for c in root.head.children if c.dep_ == "attr"]  # "Ann Lee is an actress"
+        if root.dep_ in {"oprd", "xcomp", "dobj", "attr"} and root.head.lemma_ in {"call", "name"} and root.head.dep_ == "acl":
+            beside.append(root.head.head)  # "a party called Veritas"
+        own = len(name) > 1 and close(name[-1].lemma_.lower(), kind)
+        if root.dep_ == "conj" and any(a <= root.head.idx < b for a, b in found):
+            found.append((name.start_char, name.end_char))  # "actresses Ann Lee, Ida Brenholt and Mia Vask": the list is
+        elif own or any(t.pos_ == "NOUN" and close(t.lemma_.lower(), kind) for t in beside) or (
+            kind in _COUNTRY_KINDS and country_code(name_key(name.text))[1] == "country name"
+        ):
+            found.append((name.start_char, name.end_char))
+    return found
+
+
+def _name_spans(doc) -> list:
+    """The names in a parsed sentence: its entities of a naming kind, without a leading "the"
+    or anything from a spaced dash on, and runs of proper nouns (joined across a hyphen:
+    "Kilroy-Silk"); names that touch are one ("Lord" "Butler", "UK" "Independence Party")."""
+    spans = []
+    for ent in doc.ents:
+        if ent.label_ not in NAME_LABELS:
+            continue
+        start = ent.start + (doc[ent.start].lower_ == "the")
+        end = next((t.i for t in ent if t.is_punct and t.i > start and doc[t.i - 1].whitespace_), ent.end)
+        owner = next((t.i for t in doc[start:end] if t.tag_ == "POS"), None)  # "Ann Lee's Tarsk Party": two names
+        for a, b in ((start, owner), (owner + 1, end)) if owner is not None else ((start, end),):
+            if a < b:
+                spans.append(doc[a:b])
+    taken = {i for span in spans for i in range(span.start, span.end)}
+    run: list = []
+    for token in list(doc) + [None]:
+        joins = token is not None and token.text == "-" and run and not run[-1].whitespace_ and token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "PROPN"
+        if token is not None and token.i not in taken and (token.pos_ == "PROPN" or joins):
+            run.append(token)
+            continue
+        if run:
+            spans.append(doc[run[0].i : run[-1].i + 1])
+        run = []
+    joined: list = []
+    for span in sorted(spans, key=lambda span: span.start):
+        if joined and joined[-1].end == span.start:
+            joined[-1] = doc[joined[-1].start : span.end]
+        else:
+            joined.append(span)
+    return joined
+
+
+def counts_only_others(passage: str, question: Question) -> bool:
+    """Every number the passage adds to the question's counts something else than what "how
+    many X" asks: "only one mobile network" says nothing of how many subscribers it has."""
+    if question.counted is None:
+        return False
+    (doc,) = parse([passage])
+    given = numbers(question.text)
+    added = [t for t in doc if t.like_num and numbers(t.text) - given]
+    return bool(added) and all(
+        t.dep_ == "nummod" and t.head.pos_ == "NOUN" and not close(t.head.lemma_.lower(), question.counted) for t in added
+    )
 
 
 def names_beyond(text: str, question: Question) -> bool:

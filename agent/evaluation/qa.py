@@ -22,6 +22,7 @@ from agent.models import Answer, Citation
 from agent.text.sentences import split_sentences
 
 BASELINE = "best-overlap sentence"
+_DECLINED = re.compile(r"The articles do not (?:say|mention)\b")  # a part `ask` declined
 
 
 class QAItem(BaseModel):
@@ -35,6 +36,9 @@ class QAItem(BaseModel):
     citations: int
     citations_supported: int
     citations_in_allowed_articles: int
+    # Part of a two-part question answered right and the rest declined: a refusal of that
+    # rest (`false_refusal`), not a false answer.
+    partial: bool = False
     seconds: float | None = None
     route: str | None = None  # what answered (graph, dates, count, passages, floor, refusal)
     coverage: float | None = None  # the refusal decision's evidence (`Answer.coverage`)
@@ -49,6 +53,7 @@ class QAReport(BaseModel):
     false_refusals: int
     false_answers: int  # wrong answers, and answers to unanswerable questions
     unanswerable_answered: int = 0
+    partial_answers: int = 0  # counted among the false refusals
     citation_precision: float | None
     p50_seconds: float | None = None
     p95_seconds: float | None = None
@@ -134,16 +139,23 @@ def evaluate_qa(gold: dict, answers: list[dict], system: str = "ask") -> QARepor
             for i, c in enumerate(citations):
                 sentences = by_n.get(c.get("n", i + 1), [got["answer"]])
                 backed += _supports(c["quote"], sentences, spellings, aliases)
+        partial = False
         if entry["need"] == "refuse":
             correct = got["refused"] and not citations
         else:
             groups = [g for g in entry["answers"] if _spelled(got["answer"], g)]
             enough = len(groups) == len(entry["answers"]) if entry["need"] == "all" else bool(groups)
             correct = not got["refused"] and enough and in_allowed == len(citations)
+            declined = len(_DECLINED.findall(got["answer"]))
+            # "A [1]. Which Y? The articles do not say.": every part it answers is right.
+            partial = (
+                entry["need"] == "all" and not correct and not got["refused"] and declined > 0
+                and 0 < len(groups) >= len(entry["answers"]) - declined and in_allowed == len(citations)
+            )
         items.append(QAItem(
             question=entry["question"], need=entry["need"], answer=got["answer"], refused=got["refused"],
-            correct=correct, false_refusal=entry["need"] != "refuse" and got["refused"],
-            false_answer=not got["refused"] and not correct,
+            correct=correct, false_refusal=entry["need"] != "refuse" and (got["refused"] or partial), partial=partial,
+            false_answer=not got["refused"] and not correct and not partial,
             citations=len(citations), citations_supported=backed, citations_in_allowed_articles=in_allowed,
             seconds=got.get("seconds"), route=got.get("route"), coverage=got.get("coverage"),
             confidence=got.get("confidence"),
@@ -158,6 +170,7 @@ def _report(system: str, items: list[QAItem]) -> QAReport:
         system=system, items=items, correct=sum(i.correct for i in items), total=len(items),
         false_refusals=sum(i.false_refusal for i in items), false_answers=sum(i.false_answer for i in items),
         unanswerable_answered=sum(i.need == "refuse" and not i.refused for i in items),
+        partial_answers=sum(i.partial for i in items),
         citation_precision=round(sum(i.citations_supported for i in items) / cited, 4) if cited else None,
         p50_seconds=percentile(seconds, 0.5), p95_seconds=percentile(seconds, 0.95),
     )
@@ -221,6 +234,7 @@ def format_qa(report: QAReport) -> str:
     lines = [
         f"{report.system}: {report.correct}/{report.total} correct, {report.false_refusals} false refusals, "
         f"{report.false_answers} false answers ({report.unanswerable_answered} to unanswerable questions), citation precision {precision}"
+        + (f", {report.partial_answers} answered in part (among the false refusals)" if report.partial_answers else "")
         + (f", p50 {report.p50_seconds:.1f} s, p95 {report.p95_seconds:.1f} s" if report.p50_seconds is not None else "")
     ]
     for item in report.items:
