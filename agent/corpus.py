@@ -585,6 +585,7 @@ class Corpus:
             self.lexicon,
             refuse_below=self.settings.refuse_below if self.settings.refuse_below is not None else data.refusal()["threshold"],
             confident_above=data.answer_confidence()["threshold"],
+            bridge_confident_above=data.answer_confidence()["through_a_bridge"],
             quote_above=data.floor_confidence()["threshold"],
         )
         result = answering.ask(question, sources)

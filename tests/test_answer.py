@@ -371,6 +371,33 @@ def test_the_floor_threshold_is_fitted_on_the_floor_s_own_answers():
     assert dict(table)[0.55] == {"correct_withheld": 0, "false_answers_given": 1, "cost": 2}
 
 
+def test_answers_through_a_bridge_get_their_own_confidence_threshold(tmp_path, monkeypatch):
+    import json as json_
+
+    from agent.evaluation import calibrate_refusal
+    from agent.evaluation.qa import QAItem
+
+    def item(question: str, correct: bool, confidence: float) -> dict:
+        return QAItem(question=question, need="any", answer="x", refused=False, correct=correct, false_refusal=False,
+                      false_answer=not correct, citations=1, citations_supported=1, citations_in_allowed_articles=1,
+                      route="passages", confidence=confidence).model_dump()
+
+    direct = "Which bank sued Kesh Cellars?"
+    bridged = "What is the population of the village where Ida Brenholt was born?"
+    items = [item(direct, True, 0.35), item(direct, False, 0.3), item(direct, True, 0.6),
+             item(bridged, False, 0.4), item(bridged, False, 0.5), item(bridged, True, 0.7)]
+    run = tmp_path / "run.json"
+    run.write_text(json_.dumps({"qa": {"items": items}}))
+    target = tmp_path / "answer_confidence.json"
+    monkeypatch.setattr(calibrate_refusal, "CONFIDENCE", target)
+    calibrate_refusal.main([str(run), "--confidence", "--write"])
+    fitted = json_.loads(target.read_text())
+    # Directly: 0.35 keeps both right answers and drops the wrong one; through a bridge the two
+    # wrong answers below 0.7 cost more than nothing.
+    assert (fitted["threshold"], fitted["through_a_bridge"]) == (0.35, 0.7)
+    assert fitted["bridged"] == {"answers": 3, "correct_withheld": 0, "false_answers_given": 0, "cost": 0}
+
+
 def test_a_currency_sign_and_a_percent_sign_stay_with_the_copied_number():
     passage = "Orlen Group, which controls 51% of Vastel, valued its £3bn stake at $280bn."
     for span in ("51%", "£3bn", "$280bn"):

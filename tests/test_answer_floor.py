@@ -119,7 +119,7 @@ def test_an_answer_rests_on_the_models_probability_for_the_passage_it_chose(sett
         # Read from the recorded token log-probabilities of the embedded server, not sampled.
         assert answered.confidence is not None and 0 < answered.confidence <= 1
         assert answered.confidence >= data.answer_confidence()["threshold"] and "300" in answered.answer
-        monkeypatch.setattr(data, "answer_confidence", lambda: {"threshold": answered.confidence + 1e-4})
+        monkeypatch.setattr(data, "answer_confidence", lambda: {"threshold": answered.confidence + 1e-4, "through_a_bridge": answered.confidence + 1e-4})
         doubted = corpus.ask(question)
     assert doubted.refused and doubted.answer == REFUSAL and not doubted.citations
 

@@ -207,14 +207,16 @@ def _passages(text: str) -> list:
 )
 def test_the_one_name_of_the_kind_asked_answers_when_the_models_answer_failed(text: str, said: list[str]):
     from agent.answer.question import analyse
-    from agent.answer.routes import Composer, Retrieved, answer_of_kind
+    from agent.answer.routes import Composer, Retrieved, Sources, answer_of_kind
 
     passages = _passages(text)
     question = analyse("Which bank is trying to get Kesh Cellars' case dismissed?")
-    composer = Composer(_OneArticleStore(passages[0].article))
-    assert not answer_of_kind(question, composer, Retrieved(passages, [0.8] * len(passages)))  # the model chose no passage
+    store = _OneArticleStore(passages[0].article)
+    sources = Sources(store, lambda: None, None)  # type: ignore[arg-type]
+    composer = Composer(store)  # type: ignore[arg-type]
+    assert not answer_of_kind(question, sources, composer, Retrieved(passages, [0.8] * len(passages)))  # the model chose no passage
     found = Retrieved(passages, [0.8] * len(passages), chosen=passages[-1])  # it chose one, whose answer failed
-    assert answer_of_kind(question, composer, found) == bool(said)
+    assert answer_of_kind(question, sources, composer, found) == bool(said)
     assert composer.sentences == said
 
 

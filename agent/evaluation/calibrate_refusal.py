@@ -16,7 +16,10 @@ or refused for a name no article mentions carry no coverage and take no part.
 With `--confidence`, the same runs fit the second decision: the model's probability for the
 passage it chose (`Answer.confidence`, read from its token log-probabilities), below which
 `ask` gives no answer from that choice. It costs one for a correct answer withheld and two for
-a false answer given; `--write` stores it in agent/data/answer_confidence.json.
+a false answer given. Two thresholds are fitted apart: one for questions answered directly,
+one for questions answered through a bridge ("the village where X was born", `Question.hops`),
+whose answers from the model are wrong far more often. `--write` stores both in
+agent/data/answer_confidence.json.
 
 With `--floor`, the third: the same probability, below which the floor does not quote the
 passage the model chose when its span failed the checks. Fitted on the answers the floor gave
@@ -31,6 +34,7 @@ import math
 import sys
 from pathlib import Path
 
+from agent.answer.question import analyse, split_parts
 from agent.evaluation.qa import QAItem
 
 FALSE_ANSWER_COST = 2
@@ -69,6 +73,11 @@ def fit_confidence(items: list[QAItem], routes: frozenset[str] = CHOSEN_ROUTES) 
     return _least_costly([i.confidence for i in answered], lambda t: confidence_cost(answered, t))  # type: ignore[misc]
 
 
+def through_a_bridge(item: QAItem) -> bool:
+    """Whether a part of the question reaches its answer through another thing (`Question.hops`)."""
+    return any(analyse(part).hops for part in split_parts(item.question))
+
+
 def fit_floor(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]:
     """The same fit over the answers the floor gave: the least probability it quotes from."""
     return fit_confidence(items, frozenset({"floor"}))
@@ -92,8 +101,11 @@ def main(args: list[str]) -> None:
     if not paths:
         sys.exit(__doc__)
     items = [QAItem(**item) for path in paths for item in json.loads(Path(path).read_text(encoding="utf-8"))["qa"]["items"]]
-    if "--confidence" in args or "--floor" in args:
-        routes, target = (frozenset({"floor"}), FLOOR) if "--floor" in args else (CHOSEN_ROUTES, CONFIDENCE)
+    if "--confidence" in args:
+        _write_confidence(items, paths, "--write" in args)
+        return
+    if "--floor" in args:
+        routes, target = frozenset({"floor"}), FLOOR
         threshold, table = fit_confidence(items, routes)
         facts = {
             "answers": len(_chosen_answers(items, routes)),
@@ -116,6 +128,25 @@ def main(args: list[str]) -> None:
     if "--write" in args:
         target.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {target}")
+
+
+def _write_confidence(items: list[QAItem], paths: list[str], write: bool) -> None:
+    bridged = [through_a_bridge(i) for i in items]
+    summary: dict = {"fitted_on": [Path(p).name for p in paths]}
+    for key, through in (("threshold", False), ("through_a_bridge", True)):
+        these = [i for i, b in zip(items, bridged) if b == through]
+        threshold, table = fit_confidence(these)
+        print(f"questions answered {'through a bridge' if through else 'directly'}:")
+        for t, figures in table:
+            counts = "  ".join(f"{n:>4} {name.replace('_', ' ')}" for name, n in figures.items() if name != "cost")
+            print(f"{t:5.3f}  {counts}{'  <-' if t == threshold else ''}")
+        summary[key] = threshold
+        summary["directly" if not through else "bridged"] = {"answers": len(_chosen_answers(these)), **dict(table)[threshold]}
+    summary["objective"] = f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below), each kind apart"
+    print(json.dumps(summary))
+    if write:
+        CONFIDENCE.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {CONFIDENCE}")
 
 
 if __name__ == "__main__":
