@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.answer.question import analyse, split_parts
-from agent.answer.verify import about, another_one, close, counts_only_others, coverage, fits, kind_names, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
+from agent.answer.verify import about, another_one, close, counts_only_others, coverage, fits, is_clause, kind_names, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
 from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_qa, format_routes
 from agent.models import Answer, Citation
 
@@ -180,6 +180,14 @@ def test_a_number_that_counts_something_else_does_not_say_how_many():
     assert not counts_only_others("The network has 3 million subscribers and one owner.", question)
     assert not counts_only_others("The network has grown to three million.", question)  # counts nothing else
     assert not counts_only_others("Kesh has one network.", analyse("How big is Kesh Mobile's network?"))  # no "how many"
+
+
+def test_a_clause_is_no_name_of_a_kind():
+    assert is_clause("The former cabinet secretary said in an interview with the Kesh Herald that he was critical")
+    assert is_clause("Velorian leaders have openly blamed Dunmar")
+    for phrase in ("Tory MP Ann Lee", "the war crimes tribunal for the former Velmora", "Harbour Lights Is Gone",
+                   "Orvane, Tallis and Brask Films", "the man who sued the harbour board"):
+        assert not is_clause(phrase), phrase
 
 
 def test_which_and_what_before_a_noun_ask_for_a_name_of_that_kind():

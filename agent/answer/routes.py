@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from agent.answer.question import Question, analyse, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
-    about, another_one, close, counts_only_others, coverage, fits, has_form, has_word, kind_names, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
+    about, another_one, close, counts_only_others, coverage, fits, has_form, has_word, is_clause, kind_names, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -881,6 +881,8 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         return _second_hop(q, sources, composer, chosen, span) if q.hops and _is_name(span) else False
     if not of_kind(span, q):
         return False  # "4,000 bottles" for a price: the floor may still quote a passage that has one
+    if q.kind and is_clause(span):
+        return False  # "Which former minister ...?" is answered by a name or a noun phrase, not a clause
     if q.expects in {"name", "place"} and " or " not in q.text and not names_beyond(span, q) and not pronoun_subject(span, chosen):
         return False  # someone the question already names; "who is older, X or Y?" names its answer
     if q.expects == "any" and q.measure is None and _whole(span, chosen):

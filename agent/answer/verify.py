@@ -345,7 +345,19 @@ def offers(passage: str, question: Question) -> bool:
 _COUNTRY_KINDS = frozenset({"country", "nation"})
 
 
-def kind_names(text: str, kind: str) -> list[tuple[int, int]]:
+def is_clause(span: str) -> bool:
+    """The span is a clause with a verb of its own ("The former secretary said in an
+    interview ..."), not a noun phrase ("Tory MP Ann Lee", "the war crimes tribunal") nor a
+    title whose every word is capitalised ("South Park Is Gay")."""
+    said = _WORD.findall(span)
+    if len(said) < 4 or all(w[:1].isupper() or w.lower() in _NAME_JOINERS for w in said):
+        return False
+    (doc,) = parse([span])
+    return any(t.dep_ == "ROOT" and t.pos_ in {"VERB", "AUX"} for t in doc)
+
+
+@lru_cache(maxsize=1024)  # a passage is read for each question part that asks for a kind
+def kind_names(text: str, kind: str) -> tuple[tuple[int, int], ...]:
     """Where `text` names something it says is a `kind` (the lemma of "which bank ...?"),
     as the sentence itself says it: the name ends in the noun ("Deutsche Bank", "the Veritas
     Party"); the noun stands beside it ("investment bank Deutsche Bank", "a little-known firm,
@@ -376,7 +388,7 @@ def kind_names(text: str, kind: str) -> list[tuple[int, int]]:
             kind in _COUNTRY_KINDS and country_code(name_key(name.text))[1] == "country name"
         ):
             found.append((name.start_char, name.end_char))
-    return found
+    return tuple(found)
 
 
 def _name_spans(doc) -> list:
