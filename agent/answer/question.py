@@ -224,7 +224,7 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     generic = _answer_type_nouns()
     # "Which film won ...", "What position did X play": the wh-word's noun phrase is the kind
     # of answer wanted, not what a passage must be about.
-    asked_kind = {t.i for w in doc if w.tag_ in {"WDT", "WP"} and w.dep_ == "det" for t in w.head.subtree if t.i <= w.head.i}
+    kind_token, asked_kind = _wh_phrase(doc)
     nouns = [
         _compound_head(t, generic).lemma_.lower() for t in doc
         if t.pos_ == "NOUN" and t.i not in name_tokens and t.i not in asked_kind and len(t.text) > 2
@@ -270,9 +270,9 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
         stance=claim_query(count_claim(text), words) if counts else stance_query(text, doc, words),
         counts=counts.group(1).lower() if counts else None, terms=terms,
         measure=measure,
-        asks_subject=_asks_subject(doc),
+        asks_subject=_asks_subject(doc, kind_token),
         qualifiers=_qualifiers(focus_token) if focus_token is not None else (),
-        **_kind_asked(doc, expects, measure),
+        **_kind_asked(kind_token, expects, measure),
         counted=next((t.head.lemma_.lower() for t in doc[1:] if t.lower_ == "many" and doc[t.i - 1].lower_ == "how" and t.head.pos_ == "NOUN"), None),
     )
 
@@ -280,16 +280,34 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
 _NO_KIND = frozenset({"kind", "type", "sort"})  # "What kind of plane ...?" asks for a description
 
 
-def _kind_asked(doc, expects: str, measure: str | None) -> dict:
-    """The noun a "which/what" determines, when the answer is a name of that kind: "bank" in
-    "Which bank sued X?", plural in "Which parties oppose X?". Not for numbers, dates or
-    measures ("What price ...?")."""
-    if expects not in {"any", "name"} or measure is not None:
+def _wh_phrase(doc) -> tuple:
+    """The head noun of the phrase "which/what" opens, and the positions of that phrase up to
+    its head: "Which Labour former minister accused X?" -> minister, {0, 1, 2, 3}; also where
+    the parser took the wh-word for a pronoun of its own, as it does before some nouns."""
+    wh = next((t for t in doc if t.tag_ in {"WDT", "WP"} and t.lower_ in {"which", "what"}), None)
+    if wh is None:
+        return None, set()
+    if wh.dep_ == "det":
+        return wh.head, {t.i for t in wh.head.subtree if t.i <= wh.head.i}
+    run = []
+    for token in doc[wh.i + 1 :]:
+        if token.pos_ not in {"NOUN", "PROPN", "ADJ"}:
+            break
+        run.append(token)
+    inside = {t.i for t in run}
+    head = next((t for t in reversed(run) if t.pos_ == "NOUN" and t.head.i not in inside), None)
+    return (head, {wh.i} | {i for i in inside if i <= head.i}) if head is not None else (None, set())
+
+
+def _kind_asked(head, expects: str, measure: str | None) -> dict:
+    """The noun a "which/what" opens (`_wh_phrase`), when the answer is a name of that kind:
+    "bank" in "Which bank sued X?", plural in "Which parties oppose X?". Not for numbers, dates
+    or measures ("What price ...?")."""
+    if head is None or head.pos_ != "NOUN" or expects not in {"any", "name"} or measure is not None:
         return {}
-    wh = next((t for t in doc if t.tag_ in {"WDT", "WP"} and t.dep_ == "det" and t.head.pos_ == "NOUN"), None)
-    if wh is None or wh.head.lemma_.lower() in _NO_KIND:
+    if head.lemma_.lower() in _NO_KIND:
         return {}
-    return {"kind": wh.head.lemma_.lower(), "asks_many": wh.head.tag_ == "NNS"}
+    return {"kind": head.lemma_.lower(), "asks_many": head.tag_ == "NNS"}
 
 
 def _qualifiers(noun) -> tuple[str, ...]:
@@ -298,13 +316,13 @@ def _qualifiers(noun) -> tuple[str, ...]:
     return tuple(c.lemma_.lower() for c in noun.children if c.dep_ in {"amod", "compound"} and c.i < noun.i and not c.is_stop)
 
 
-def _asks_subject(doc) -> bool:
-    """The wh-word, or the noun it determines ("which group"), is the subject of an active
-    verb other than "be": "Who is X's leader?" is answered by a name anywhere, not a subject."""
+def _asks_subject(doc, kind_token=None) -> bool:
+    """The wh-word, or the noun it opens ("which group", `_wh_phrase`), is the subject of an
+    active verb other than "be": "Who is X's leader?" is answered by a name anywhere, not a subject."""
     wh = next((t for t in doc if t.tag_ in {"WP", "WDT"} and t.lower_ in {"who", "which", "what"}), None)
     if wh is None:
         return False
-    subject = wh.head if wh.dep_ == "det" else wh
+    subject = kind_token if kind_token is not None else wh
     return subject.dep_ == "nsubj" and subject.head.pos_ in {"VERB", "AUX"} and subject.head.lemma_ != "be"
 
 

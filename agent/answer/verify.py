@@ -217,6 +217,8 @@ def another_one(text: str, question: Question) -> bool:
     European elections"). A passage that names the focus plainly is no other one."""
     if question.focus is None or not question.qualifiers:
         return False
+    if all(has_form(text, word) for word in question.qualifiers):
+        return False  # "the format, HD-DVD" for "the HD-DVD format": the words that say which are there
     (doc,) = parse([text])
     found = [t for t in doc if t.pos_ in {"NOUN", "PROPN"} and close(t.lemma_.lower(), question.focus)]
     if not found:
