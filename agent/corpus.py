@@ -580,12 +580,13 @@ class Corpus:
         question = answering.check_question(question)
         if not self.store.counts()[0]:
             raise DossierError(f"the index at {self.settings.index_path} is empty: run `agent ingest PATH` first")
+        confidence = data.answer_confidence()
         sources = answering.Sources(
             self.store, lambda: self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k,
             self.lexicon,
             refuse_below=self.settings.refuse_below if self.settings.refuse_below is not None else data.refusal()["threshold"],
-            confident_above=data.answer_confidence()["threshold"],
-            bridge_confident_above=data.answer_confidence()["through_a_bridge"],
+            confident_above=confidence["threshold"],
+            bridge_confident_above=confidence["through_a_bridge"],
             quote_above=data.floor_confidence()["threshold"],
         )
         result = answering.ask(question, sources)

@@ -120,12 +120,21 @@ def main(args: list[str]) -> None:
             "objective": f"false refusals + {FALSE_ANSWER_COST} x unanswerable let through (the cost below)",
         }
         target = DATA
+    _print_table(table, threshold)
+    summary = {"threshold": threshold, "fitted_on": [Path(p).name for p in paths], **facts, **dict(table)[threshold]}
+    _report(summary, target if "--write" in args else None)
+
+
+def _print_table(table: list[tuple[float, dict[str, int]]], chosen: float) -> None:
     for t, figures in table:
         counts = "  ".join(f"{n:>4} {name.replace('_', ' ')}" for name, n in figures.items() if name != "cost")
-        print(f"{t:5.3f}  {counts}{'  <-' if t == threshold else ''}")
-    summary = {"threshold": threshold, "fitted_on": [Path(p).name for p in paths], **facts, **dict(table)[threshold]}
+        print(f"{t:5.3f}  {counts}{'  <-' if t == chosen else ''}")
+
+
+def _report(summary: dict, target: Path | None) -> None:
+    """Print the fitted figures; with a `target`, store them there for `ask` to read."""
     print(json.dumps(summary))
-    if "--write" in args:
+    if target is not None:
         target.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {target}")
 
@@ -137,16 +146,11 @@ def _write_confidence(items: list[QAItem], paths: list[str], write: bool) -> Non
         these = [i for i, b in zip(items, bridged) if b == through]
         threshold, table = fit_confidence(these)
         print(f"questions answered {'through a bridge' if through else 'directly'}:")
-        for t, figures in table:
-            counts = "  ".join(f"{n:>4} {name.replace('_', ' ')}" for name, n in figures.items() if name != "cost")
-            print(f"{t:5.3f}  {counts}{'  <-' if t == threshold else ''}")
+        _print_table(table, threshold)
         summary[key] = threshold
         summary["directly" if not through else "bridged"] = {"answers": len(_chosen_answers(these)), **dict(table)[threshold]}
     summary["objective"] = f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below), each kind apart"
-    print(json.dumps(summary))
-    if write:
-        CONFIDENCE.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {CONFIDENCE}")
+    _report(summary, CONFIDENCE if write else None)
 
 
 if __name__ == "__main__":
