@@ -106,6 +106,13 @@ def test_the_floor_quotes_only_a_passage_holding_the_kind_of_answer_asked():
     assert offers("Arno Kell founded the Tarsk Mills.", analyse("Who founded the Tarsk Mills?"))
     assert not offers("The Tarsk Mills were founded long ago.", analyse("Who founded the Tarsk Mills?"))
     assert not offers("Arno Kell met Mira Voss in Kesh.", analyse("Did Arno Kell meet Mira Voss?"))  # a quote says neither yes nor no
+    # "Which KIND": the passage must say which one, by a name of that kind or a nationality.
+    judge = analyse("What is the name of the bankruptcy judge who granted Tarsk Oil its injunction?")
+    assert not offers("But the bankruptcy court judge in Kesh granted Tarsk Oil an injunction.", judge)
+    assert offers("Judge Ida Brenholt granted Tarsk Oil an injunction.", judge)
+    governments = analyse("Which governments are challenging the ruling on Kesh cheese?")
+    assert offers("The Danish and German governments are challenging the ruling on the cheese.", governments)
+    assert not offers("Two governments are challenging the ruling on the cheese.", governments)
 
 
 @pytest.mark.parametrize(
@@ -161,6 +168,8 @@ def test_the_one_amount_of_the_kind_asked_for_is_found_in_a_passage():
         ("The winning bidder was a little-known firm, Dunmar Finance Group, later bought by Orvane, a state-run oil firm.", "firm", ["Dunmar Finance Group", "Orvane"]),
         ("He refused to confirm he is setting up a new political party called Kestra - Latin for harbour.", "party", ["Kestra"]),
         ("Two members defected to Arno Kell's Kestra Party.", "party", ["Kestra Party"]),
+        ("The Bank of Kesh sued Judge Ida Brenholt.", "bank", ["Bank of Kesh"]),
+        ("The Bank of Kesh sued Judge Ida Brenholt.", "judge", ["Judge Ida Brenholt"]),
         ("Ida Brenholt (born 1971) is a Velorian actress known for her role in Harbour Lights.", "actress", ["Ida Brenholt"]),
         ("Former civil service chief Lord Vask has criticised the government.", "chief", ["Lord Vask"]),
         ("But Germany says it cannot support the Kesh fund.", "country", ["Germany"]),
@@ -204,6 +213,9 @@ def test_which_and_what_before_a_noun_ask_for_a_name_of_that_kind():
     assert analyse("What kind of plane dropped the bomb?").kind is None  # a description, not a name
     assert analyse("What price per share did Tarsk offer?").kind is None  # a measure
     assert analyse("When did Tarsk sue?").kind is None
+    assert analyse("What is the name of the judge who granted Tarsk its injunction?").kind == "judge"
+    assert analyse("What was the name of Arno Kell's ship?").kind == "ship"
+    assert analyse("What is the name of Arno Kell?").kind is None  # a name, no kind
 
 
 def test_a_passage_about_another_one_of_the_focus_is_no_answer():

@@ -289,6 +289,9 @@ def _wh_phrase(doc) -> tuple:
         return None, set()
     if wh.dep_ == "det":
         return wh.head, {t.i for t in wh.head.subtree if t.i <= wh.head.i}
+    named = _named_noun(wh)
+    if named is not None:  # "What is the name of the judge who ...?" asks which judge
+        return named, {wh.i} | {t.i for t in named.head.head.subtree if t.i <= named.i}
     run = []
     for token in doc[wh.i + 1 :]:
         if token.pos_ not in {"NOUN", "PROPN", "ADJ"}:
@@ -297,6 +300,18 @@ def _wh_phrase(doc) -> tuple:
     inside = {t.i for t in run}
     head = next((t for t in reversed(run) if t.pos_ == "NOUN" and t.head.i not in inside), None)
     return (head, {wh.i} | {i for i in inside if i <= head.i}) if head is not None else (None, set())
+
+
+def _named_noun(wh):
+    """The noun whose name "what" asks for when the question is "What is/was the name of the
+    NOUN ...?": its head, the object of "of"; None otherwise."""
+    verb = wh.head
+    if verb.lemma_ != "be" or wh.dep_ not in {"nsubj", "attr"}:
+        return None
+    name = next((c for c in verb.children if c is not wh and c.dep_ in {"nsubj", "attr"} and c.lemma_.lower() == "name"), None)
+    of = next((c for c in name.children if c.dep_ == "prep" and c.lower_ == "of"), None) if name is not None else None
+    noun = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+    return noun if noun is not None and noun.pos_ == "NOUN" else None
 
 
 def _kind_asked(head, expects: str, measure: str | None) -> dict:

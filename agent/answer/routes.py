@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from agent.answer.question import Question, analyse, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
-    about, another_one, close, counts_only_others, coverage, fits, has_form, has_word, is_clause, kind_names, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
+    about, another_one, close, counts_only_others, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -898,8 +898,7 @@ def _kind_spans(passage: Passage, q: Question) -> list[tuple[int, int]]:
     """The names of the kind asked for ("which bank") that the passage gives and the question does not."""
     if not q.kind or q.hops:
         return []  # through a bridge: the first passage's names of the kind are the bridge ("the county in which X is")
-    spans = kind_names(passage.quote, q.kind)
-    return [(a, b) for a, b in spans if names_beyond(passage.quote[a:b], q) and not any(mentions(passage.quote[a:b], n) for n in q.names)]
+    return kind_spans(passage.quote, q)
 
 
 def _kind_answer(passage: Passage, q: Question, located: tuple[int, int] | None) -> tuple[int, int] | None:

@@ -335,6 +335,8 @@ def offers(passage: str, question: Question) -> bool:
     the question's for "who"/"where". Never for a yes/no question: a quote says neither."""
     if question.measure not in (None, "clause") and not measured(passage, question.measure):
         return False
+    if question.kind and not kind_spans(passage, question) and not _nationality_of(passage, question.kind):
+        return False  # "which judge" and the passage says "the bankruptcy court judge": not which
     if question.expects == "number":
         return bool(numbers(passage) - numbers(question.text))
     if question.expects == "date":
@@ -361,8 +363,8 @@ def is_clause(span: str) -> bool:
 @lru_cache(maxsize=1024)  # a passage is read for each question part that asks for a kind
 def kind_names(text: str, kind: str) -> tuple[tuple[int, int], ...]:
     """Where `text` names something it says is a `kind` (the lemma of "which bank ...?"),
-    as the sentence itself says it: the name ends in the noun ("Deutsche Bank", "the Veritas
-    Party"); the noun stands beside it ("investment bank Deutsche Bank", "a little-known firm,
+    as the sentence itself says it: the name ends or begins with the noun ("Deutsche Bank",
+    "the Veritas Party", "the Bank of Kesh", "Judge Ida Lee"); the noun stands beside it ("investment bank Deutsche Bank", "a little-known firm,
     Tarsk Finance", "Tarsk Oil, a state-run group"); the name is one ("Ann Lee is an
     actress"), or is called so ("a new party called Veritas"); for "which country", a
     country's name. Character spans, in order."""
@@ -383,7 +385,7 @@ def kind_names(text: str, kind: str) -> tuple[tuple[int, int], ...]:
             beside += [c for c in root.head.children if c.dep_ == "attr"]  # "Ann Lee is an actress"
         if root.dep_ in {"oprd", "xcomp", "dobj", "attr"} and root.head.lemma_ in {"call", "name"} and root.head.dep_ == "acl":
             beside.append(root.head.head)  # "a party called Veritas"
-        own = len(name) > 1 and close(name[-1].lemma_.lower(), kind)
+        own = len(name) > 1 and any(close(t.lemma_.lower(), kind) for t in (name[0], name[-1]))  # "Deutsche Bank", "Bank of Kesh", "Judge Ida Lee"
         if root.dep_ == "conj" and any(a <= root.head.idx < b for a, b in found):
             found.append((name.start_char, name.end_char))  # "actresses Ann Lee, Ida Brenholt and Mia Vask": the list is
         elif own or any(t.pos_ == "NOUN" and close(t.lemma_.lower(), kind) for t in beside) or (
@@ -391,6 +393,24 @@ def kind_names(text: str, kind: str) -> tuple[tuple[int, int], ...]:
         ):
             found.append((name.start_char, name.end_char))
     return tuple(found)
+
+
+def kind_spans(passage: str, question: Question) -> list[tuple[int, int]]:
+    """The names of the kind the question asks for ("which bank", `kind_names`) that the
+    passage gives and the question does not."""
+    return [
+        (a, b) for a, b in kind_names(passage, question.kind)
+        if names_beyond(passage[a:b], question) and not any(mentions(passage[a:b], n) for n in question.names)
+    ]
+
+
+def _nationality_of(text: str, kind: str) -> bool:
+    """A nationality says which of `kind` the text means ("the Danish and German
+    governments"), though it names none."""
+    (doc,) = parse([text])
+    return any(
+        t.ent_type_ == "NORP" and t.dep_ == "amod" and t.head.pos_ == "NOUN" and close(t.head.lemma_.lower(), kind) for t in doc
+    )
 
 
 def _name_spans(doc) -> list:
