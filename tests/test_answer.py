@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.answer.question import analyse, split_parts
+from agent.answer.question import analyse, bridge_question, split_parts
 from agent.answer.verify import about, another_one, close, counts_only_others, coverage, fits, is_clause, kind_names, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
 from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_qa, format_routes
 from agent.models import Answer, Citation
@@ -50,6 +50,33 @@ def test_a_question_is_read_for_its_focus_answer_kind_and_route(question, focus,
 def test_a_bridge_question_is_recognised():
     assert analyse("What is the population of the village where Arno Kell was born?").hops
     assert not analyse("What is the population of Port Halden?").hops
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "phrase"),
+    [
+        ("What is the population of the village where Arno Kell was born?", "Where was Arno Kell born?", "the village where Arno Kell was born"),
+        ("When did the Kesh Players open in the city where the Tarsk Museum is located?", "Where is the Tarsk Museum located?", "the city where the Tarsk Museum is located"),
+        ("Who was the first president of the association which published the Kesh Review?", "Which association published the Kesh Review?", "the association which published the Kesh Review"),
+        ("What county borders the county in which Port Halden is located?", "In which county is Port Halden located?", "the county in which Port Halden is located"),
+        ("What is the native language of the man who founded Tarsk Mills?", "Who founded Tarsk Mills?", "the man who founded Tarsk Mills"),
+    ],
+)
+def test_a_question_through_a_bridge_is_asked_as_two(question, first, phrase):
+    assert bridge_question(question) == (first, phrase)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the population of Port Halden?",
+        "How big is the rebate that Arno Kell wants back?",  # the clause says which rebate is asked for
+        "Which actress who starred in Harbour Lights won the prize?",  # the clause describes what is asked
+        "Ida Lee starred in a film with an actor who played in what for seven years?",  # the clause holds the question
+    ],
+)
+def test_no_bridge_where_the_clause_describes_what_is_asked(question):
+    assert bridge_question(question) is None
 
 
 def test_close_forms():
@@ -244,6 +271,8 @@ def test_spans_must_stand_verbatim_and_be_the_kind_asked_for():
     assert locate("control of port halden", passage) == (14, 36)
     assert locate("“on Monday”.", passage) == (37, 46)
     assert locate("on Tuesday", passage) is None and locate("  ", passage) is None
+    listed = "It named actresses Ann Lee, Mia Vask, and Ida Brenholt."
+    assert listed[slice(*locate("Ann Lee, Mia Vask, Ida Brenholt", listed))] == "Ann Lee, Mia Vask, and Ida Brenholt"  # the list's "and" left out
     assert fits("35 troops", "number") and not fits("many troops", "number") and fits("thirty-five", "number")
     # "How big is Veloria's rebate?" is not answered by "one of the biggest": that "one" counts nothing.
     assert not fits("Veloria is one of the biggest contributors", "number") and fits("one of three ports", "number")
@@ -367,6 +396,22 @@ def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
     assert pronoun_subject("the Kesh Glassworks", entry) is None
     headline = passage("Veloria and Dunmar call for talks in the harbour dispute", "She said the talks would resume.")
     assert pronoun_subject("She said the talks would resume", headline) is None
+
+
+def test_a_surname_answer_is_given_the_full_name_its_entry_is_titled_with():
+    from datetime import date
+
+    from agent.answer.routes import Passage, _titled_name
+    from agent.models import Article
+
+    def passage(title: str, text: str) -> Passage:
+        article = Article(id="a.txt", path="a.txt", text=text, content_hash="x", title=title, published=date(2021, 1, 1))
+        return Passage(1, article, 0, len(text))
+
+    entry = passage("Mira J. Voss", "Voss, who was the first president of the Kesh Society, wrote on glass.")
+    assert _titled_name("Voss", entry) == "Mira J. Voss"
+    assert _titled_name("Kesh Society", entry) is None  # more than a surname
+    assert _titled_name("Voss", passage("Glassmaking in the north", "Voss, who was the first president, wrote on glass.")) is None
 
 
 def test_the_refusal_threshold_is_fitted_on_answerable_and_unanswerable_questions():

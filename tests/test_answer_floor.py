@@ -177,3 +177,91 @@ The lawsuit was filed on Friday after Quorra, which had an earlier offer for Vel
         _verbatim(corpus, answer)
     assert shown_to_model and any("$8bn" in quote for quote in shown_to_model[0])
     assert answer.answer == "$8bn [1]."  # the dollar sign written onto the copied number is the number's
+
+
+def _bridge_pick(q, shown, llm, composer):
+    """The model's choices, scripted: the museum's passage for where it is, the passage with a
+    year for when."""
+    from agent.answer import routes
+
+    for word, span in (("Tarsk Museum", "Halden"), ("1998", "1998")):
+        passage = next((p for p in shown if word in p.quote), None)
+        if passage is not None and (word != "Tarsk Museum" or q.expects == "place"):
+            return routes.Pick(passage=passage.n, span=span)
+    return routes.Pick(passage=None, span="")
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choices are scripted: no model call
+def test_a_question_through_a_bridge_is_answered_as_two_questions_each_cited(settings, tmp_path: Path, monkeypatch):
+    """"When did the Kesh Players open in the city where the Tarsk Museum is located?" asks
+    first where the museum is, then when the Kesh Players opened there; each answer is cited
+    from its own passage."""
+    from agent.answer import routes
+
+    asked: list[str] = []
+
+    def pick(q, shown, llm, composer):
+        asked.append(q.text)
+        return _bridge_pick(q, shown, llm, composer)
+
+    monkeypatch.setattr(routes, "_pick", pick)
+    story = {
+        "museum.txt": "Tarsk Museum\n\nThe Tarsk Museum is located in Halden, a port city on the west coast.\n",
+        "players.txt": "Kesh Players\n\nThe Kesh Players opened their theatre in Halden in 1998, with a season of comedies.\n",
+    }
+    question = "When did the Kesh Players open in the city where the Tarsk Museum is located?"
+    with ingested_corpus(settings, tmp_path / "news", story) as corpus:
+        answer = corpus.ask(question)
+        _verbatim(corpus, answer)
+    assert asked[:2] == ["Where is the Tarsk Museum located?", "When did the Kesh Players open in Halden?"]
+    assert answer.answer == "The city where the Tarsk Museum is located: Halden [1]. 1998 [2]."
+    assert [c.article for c in answer.citations] == ["museum.txt", "players.txt"]
+
+
+
+@pytest.mark.vcr(record_mode="none")
+def test_a_bridge_whose_second_question_finds_no_answer_is_not_kept(settings, tmp_path: Path, monkeypatch):
+    from agent.answer import routes
+
+    monkeypatch.setattr(routes, "_pick", _bridge_pick)
+    story = {
+        "museum.txt": "Tarsk Museum\n\nThe Tarsk Museum is located in Halden, a port city on the west coast.\n",
+        "players.txt": "Kesh Players\n\nThe Kesh Players toured the north coast last winter.\n",
+    }
+    with ingested_corpus(settings, tmp_path / "news", story) as corpus:
+        answer = corpus.ask("When did the Kesh Players open in the city where the Tarsk Museum is located?")
+    assert "Halden" not in answer.answer and "museum.txt" not in [c.article for c in answer.citations]
+
+
+def test_an_answer_goes_back_to_where_it_stood_with_its_citations(settings, tmp_path: Path):
+    """What a failed bridge wrote is taken back, its citations too, so the next sentence's
+    citation is numbered as if it had never been written."""
+    from agent.answer.routes import Composer, Passage
+
+    story = {"museum.txt": "Tarsk Museum\n\nThe Tarsk Museum is located in Halden. It opened in 1998.\n"}
+    with ingested_corpus(settings, tmp_path / "news", story) as corpus:
+        article = corpus.store.article("museum.txt")
+        where = article.text.index("The Tarsk")
+        first = Passage(1, article, where, article.text.index(".", where) + 1)
+        opened = article.text.index("It opened")
+        second = Passage(2, article, opened, article.text.index(".", opened) + 1)
+        composer = Composer(corpus.store)
+        mark = composer.mark()
+        assert composer.say("Halden", [first])
+        composer.spans.append("Halden")
+        composer.rollback(mark)
+        assert (composer.sentences, composer.spans, composer.citations) == ([], [], {})
+        assert composer.say("1998", [second]) and composer.sentences == ["1998 [1]."]
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choice is scripted: no model call
+def test_a_name_answer_is_the_name_without_the_clause_that_describes_it(settings, tmp_path: Path, monkeypatch):
+    from agent.answer import routes
+
+    span = "Voss, who was the first president of the Kesh Society"
+    monkeypatch.setattr(routes, "_pick", lambda q, shown, llm, composer: routes.Pick(passage=1, span=span))
+    story = {"glass.txt": "Glassmaking in the north\n\nVoss, who was the first president of the Kesh Society, wrote three books on glass.\n"}
+    with ingested_corpus(settings, tmp_path / "news", story) as corpus:
+        answer = corpus.ask("Who was the first president of the Kesh Society?")
+        _verbatim(corpus, answer)
+    assert answer.answer == "Voss [1]."

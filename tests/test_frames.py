@@ -24,6 +24,9 @@ def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...
         ("Dunmar is backed by Veloria and Ostrava.", (("Veloria", "Ostrava"), "supports", "stated", ("Dunmar",))),
         ("Dunmar has the support of Veloria, Kelm and Ostrava.", (("Veloria", "Kelm", "Ostrava"), "supports", "stated", ("Dunmar",))),
         ("Dunmar received support from Veloria.", (("Veloria",), "supports", "stated", ("Dunmar",))),
+        # What one was met with, and from whom (the passive's subject receives it).
+        ("Dunmar has been met with fierce resistance from the Kelm League.", (("Kelm League",), "opposes", "stated", ("Dunmar",))),
+        ("Dunmar was greeted with praise by Veloria.", (("Veloria",), "supports", "stated", ("Dunmar",))),
         ("Dunmar's backing of Veloria worried Ostrava.", (("Dunmar",), "supports", "stated", ("Veloria",))),
         ("Veloria, Dunmar's main ally, sent troops.", (("Veloria",), "supports", "stated", ("Dunmar",))),
         ("Veloria voiced support for Dunmar.", (("Veloria",), "supports", "stated", ("Dunmar",))),
@@ -129,6 +132,11 @@ def test_names_merely_listed_together_are_not_linked(sentence):
 def test_hiring_someone_who_is_no_proxy_is_no_stance():
     assert frames("Castell Motors hired Aldo Brenn from Halvard Bank as chief executive.") == set()
 
+
+
+def test_one_who_meets_a_plan_with_resistance_is_not_its_target():
+    doc = parser()("The Kelm League met the Veloria plan with resistance.")
+    assert not [f for f in SentenceFrames(doc[:], 0).frames() if any(m.text == "Kelm League" for m in f.targets)]
 
 
 def test_a_deed_in_the_clause_before_is_the_doer_s():

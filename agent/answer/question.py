@@ -277,6 +277,79 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     )
 
 
+_RELATIVE = frozenset({"which", "that", "who", "whom", "where", "when"})
+_DO = {"VBD": "did", "VBZ": "does", "VBP": "do"}
+
+
+@lru_cache(maxsize=256)
+def bridge_question(text: str) -> tuple[str, str] | None:
+    """A question through a bridge asked as two: the question a relative clause asks of its
+    noun, and the phrase its answer stands for. "When did X open in the city where the Kesh
+    Museum is located?" -> ("Where is the Kesh Museum located?", "the city where the Kesh
+    Museum is located"); "the association which published X" -> "Which association published
+    X?". The innermost clause first; None where no clause describes a noun the question does
+    not itself ask for, or where the clause holds the asked wh-word ("an actress who starred
+    in what?")."""
+    (doc,) = parse([text])
+    kind_token, _ = _wh_phrase(doc)
+    clauses = [
+        t for t in doc
+        if t.dep_ == "relcl" and t.head.pos_ == "NOUN" and (kind_token is None or t.head.i != kind_token.i)
+        and not any(w.dep_ == "relcl" and w.i != t.i for w in t.subtree)
+        and not any(w.tag_ in {"WDT", "WP", "WRB"} and w.lower_ not in _RELATIVE for w in t.subtree)
+    ]
+    for clause in clauses:
+        noun = clause.head
+        if noun.dep_ in {"attr", "nsubj"} and noun.head.lemma_ == "be" and noun.head.dep_ == "ROOT":
+            continue  # "How big is the rebate that X wants back?": the clause says which one is asked
+        first = min(t.i for t in noun.subtree if t.i <= noun.i)
+        phrase = doc[first : clause.right_edge.i + 1]
+        if clause.right_edge.i + 1 < len(doc) and doc[clause.right_edge.i + 1].is_quote:
+            continue  # cut inside a title
+        described = " ".join(t.text for t in doc[first : noun.i + 1] if t.dep_ not in {"det", "poss"})
+        body = list(clause.subtree)
+        while body and (body[-1].dep_ == "cc" or body[-1].is_punct):
+            body.pop()  # "who is known for X and who's ...": the first of two clauses
+        opening_words = body[:2] if body and body[0].dep_ == "prep" else body[:1]  # "in which", "where"
+        relative = next((t for t in opening_words if t.lower_ in _RELATIVE and t.dep_ != "det"), None)
+        preposition = body[0] if relative is not None and len(opening_words) == 2 else None
+        left = {t.i for t in (relative, preposition) if t is not None}
+        body = [t for t in body if t.i not in left]
+        if any(t.tag_ in {"WDT", "WP", "WRB"} for t in body):
+            continue  # "another sport that was started when?": the clause holds what is asked
+        if relative is not None and relative.dep_ in {"nsubj", "nsubjpass"}:
+            opening = "Who" if relative.lower_ == "who" else f"Which {described}"
+            asked = f"{opening} {_joined(body)}?"
+        elif relative is not None and relative.lower_ in {"where", "when"}:
+            asked = f"{relative.lower_.capitalize()} {_inverted(body, clause)}?"
+        else:
+            opening = f"{preposition.lower_.capitalize()} which" if preposition is not None else "Which"
+            asked = f"{opening} {described} {_inverted(body, clause)}?"
+        return asked, phrase.text
+    return None
+
+
+def _joined(tokens: list) -> str:
+    return "".join(t.text + t.whitespace_ for t in tokens).strip()
+
+
+def _inverted(body: list, verb) -> str:
+    """A clause's words in a question's order: "the museum is located" -> "is the museum
+    located", "the singer lived" -> "did the singer live"."""
+    subject = next((t for t in body if t.dep_ in {"nsubj", "nsubjpass"} and t.head.i == verb.i), None)
+    if subject is None:
+        return _joined(body)
+    said = list(subject.subtree)
+    rest = [t for t in body if not said[0].i <= t.i <= said[-1].i]
+    aux = next((t for t in rest if t.dep_ in {"aux", "auxpass"} and t.head.i == verb.i), None)
+    if aux is None and verb.lemma_ == "be":
+        aux = verb
+    if aux is not None:
+        return f"{aux.text} {_joined(said)} {_joined([t for t in rest if t.i != aux.i])}"
+    words = " ".join(verb.lemma_ if t.i == verb.i else t.text for t in rest)
+    return f"{_DO.get(verb.tag_, 'did')} {_joined(said)} {words}"
+
+
 _NO_KIND = frozenset({"kind", "type", "sort"})  # "What kind of plane ...?" asks for a description
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.answer.question import Question, analyse, check_question, count_claim, read, referred, split_parts
+from agent.answer.question import Question, analyse, bridge_question, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
     about, another_one, close, counts_only_others, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
 )
@@ -127,6 +127,16 @@ class Composer:
 
     def refuse(self, text: str) -> None:
         self.sentences.append(text)
+
+    def mark(self) -> tuple[int, ...]:
+        """Where the answer stands now, to go back to (`rollback`) if what follows fails."""
+        return len(self.sentences), len(self.spans), len(self.evidence), len(self.confidence), len(self.citations)
+
+    def rollback(self, mark: tuple[int, ...]) -> None:
+        sentences, spans, evidence, confidence, citations = mark
+        del self.sentences[sentences:], self.spans[spans:], self.evidence[evidence:], self.confidence[confidence:]
+        for key in list(self.citations)[citations:]:
+            del self.citations[key]
 
     def _verbatim(self, passage: Passage) -> bool:
         stored = self.store.article(passage.article.id)
@@ -750,6 +760,8 @@ def answer_from_passages(q: Question, sources: Sources, composer: Composer) -> s
     """The passages route: refused when the best passages cover too little of the question
     (the fitted threshold, `Sources.refuse_below`); else the model's verified span, else the
     closest passage, quoted."""
+    if q.hops and answer_through_bridge(q, sources, composer):
+        return "passages"
     found = retrieve(q, sources)
     composer.evidence.append(found.evidence)
     if not found.passages or found.evidence < sources.refuse_below:
@@ -757,6 +769,44 @@ def answer_from_passages(q: Question, sources: Sources, composer: Composer) -> s
     if answer_extractive(q, sources, composer, found) or answer_of_kind(q, sources, composer, found):
         return "passages"
     return "floor" if answer_floor(q, composer, found, sources) else None
+
+
+def answer_through_bridge(q: Question, sources: Sources, composer: Composer) -> bool:
+    """A question through a bridge asked as two (`bridge_question`): "When did X open in the
+    city where the Kesh Museum is located?" is "Where is the Kesh Museum located?", then, with
+    its answer in the phrase's place, "When did X open in Halden?". Each is answered, verified
+    and cited as a question of its own; the first must be answered with a name from a passage
+    (a quoted passage is no bridge). Either fails and nothing of it is kept."""
+    split = bridge_question(q.text)
+    if split is None:
+        return False
+    asked, phrase = split
+    mark = composer.mark()
+    first = analyse(asked, sources.words)
+    if first.hops or answer_from_passages(first, sources, composer) != "passages" or not (bridge := _bridge_name(composer.spans[-1])):
+        composer.rollback(mark)
+        return False
+    composer.sentences[-1] = f"{phrase[0].upper()}{phrase[1:]}: {composer.sentences[-1]}"
+    then = analyse(q.text.replace(phrase, bridge), sources.words)
+    if bridge_question(then.text) is not None or answer_from_passages(then, sources, composer) != "passages":
+        # one bridge at a time: a wrong first answer under another question compounds
+        composer.rollback(mark)
+        return False
+    return True
+
+
+def _bridge_name(span: str) -> str | None:
+    """What of an answer can stand in a question for the phrase it answers: a name, or a noun
+    phrase opening with one, up to its head ("Tarsk Mills photo scandal involving Ida Lee" ->
+    "Tarsk Mills photo scandal"); None for a clause or for words that name nothing."""
+    if not span[:1].isupper() or is_clause(span):
+        return None
+    (doc,) = parse([span])
+    head = next(iter(doc.sents)).root
+    if head.pos_ not in {"NOUN", "PROPN"}:
+        return None
+    named = doc[: head.i + 1].text
+    return named if len(named.split()) <= 8 else None
 
 
 def answer_of_kind(q: Question, sources: Sources, composer: Composer, found: Retrieved) -> bool:
@@ -984,17 +1034,36 @@ def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen:
         bridge = next((n for n in _capitalised_runs(_context(chosen)) if has_word(link.quote, n.split()[-1])), None)
         if bridge:
             composer.say(bridge, [link], given=q.names)
+    if q.expects == "name" and (aside := _ASIDE.match(span)) and _is_name(aside.group(1)):
+        span = aside.group(1)  # "Lee, who was the first president of X": the name is the answer
     text = span[0].upper() + span[1:] if span[0].islower() and not q.expects == "number" else span
     shown = with_resolved_dates(text, chosen, sources.all_records())
     subject = pronoun_subject(span, chosen)
+    full = _titled_name(span, chosen)
     if q.expects == "name" and subject and not any(mentions(subject, n) for n in q.names):
         # "Who founded X?" answered by "She ... founded X" under the title "Ida Brenholt".
         said = composer.say(text, [chosen], given=(*q.names, subject), shown=f"{subject}: “{shown}”")
+    elif q.expects == "name" and full and not any(mentions(full, n) for n in q.names):
+        # "Brenholt, who founded X" under the title "Ida Brenholt": the name its entry gives
+        said = composer.say(text, [chosen], given=(*q.names, full), shown=full)
     else:
         said = composer.say(text, [chosen], given=q.names, shown=shown)
     if said:
         composer.spans.append(span)
     return said
+
+
+_ASIDE = re.compile(r"^([^,]+?),\s+(?:who|whom|whose|which)\b")
+
+
+def _titled_name(span: str, passage: Passage) -> str | None:
+    """The full name of the one a span names by a surname alone, when its article's title is
+    that name (an encyclopedia entry: "Hall" under "G. Stanley Hall"); else None."""
+    title = (passage.article.title or "").strip()
+    said = title.split()
+    if len(span.split()) != 1 or not 2 <= len(said) <= 4 or said[-1] != span or not all(w[:1].isupper() for w in said):
+        return None
+    return title
 
 
 def pronoun_subject(span: str, passage: Passage) -> str | None:

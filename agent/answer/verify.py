@@ -250,8 +250,9 @@ def locate(span: str, passage: str) -> tuple[int, int] | None:
     parts = _WORD.findall(span)
     if not parts:
         return None
-    # Words in order, with only spacing and punctuation between them ("VNC led" finds "VNC) led").
-    pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(part) for part in parts) + r"(?!\w)"
+    # Words in order, with only spacing and punctuation between them ("VNC led" finds "VNC) led"),
+    # or the "and" of a list a small model left out ("Ann Lee, Mia Vask" finds "Ann Lee and Mia Vask").
+    pattern = r"(?<!\w)" + r"[\W_]+(?:(?:and|or)[\W_]+)?".join(re.escape(part) for part in parts) + r"(?!\w)"
     match = re.search(pattern, passage, re.IGNORECASE)
     if not match:
         return None

@@ -562,6 +562,10 @@ class SentenceFrames:
         rebel commander")."""
         if any(c.dep_ == "auxpass" for c in cue.children):
             return next((self._referring(c, REFERRING_PRONOUNS) for c in cue.children if c.dep_ == "nsubjpass"), None)
+        if cue.pos_ == "NOUN" and cue.dep_ == "pobj" and cue.head.lower_ == "with" and _passive(cue.head.head):
+            # "The move was met with resistance from X": what was met is the target
+            met = cue.head.head
+            return next((self._referring(c, REFERRING_PRONOUNS) or self._deed(c) for c in met.children if c.dep_ == "nsubjpass"), None)
         carriers = [cue]
         slot = self._counted(cue)
         if cue.pos_ == "NOUN" and slot.dep_ in {"dobj", "obj"} and slot.head.lemma_.lower() in self.words["qualifiers.conduct"]:
@@ -749,11 +753,15 @@ class SentenceFrames:
             holder_preps, target_preps = holder_preps - {"of"}, target_preps | {"of"}
         holders = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in holder_preps for p in _pobjs(c) for m in self.actors(p)]
         targets = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in target_preps for p in _pobjs(c) for m in self.actors(p)]
-        received = slot.dep_ in {"dobj", "obj", "attr"} or (slot.dep_ == "nsubj" and not possessor)  # not "X's criticism drew applause"
-        if received and head.lemma_.lower() in self.words["qualifiers.receive"]:
+        # "Y was met with resistance from X", "Y was greeted with praise by X": the verb the noun came with
+        receiver = head.head if slot.dep_ == "pobj" and head.lower_ == "with" and _passive(head.head) else head
+        received = slot.dep_ in {"dobj", "obj", "attr"} or (slot.dep_ == "nsubj" and not possessor) or receiver is not head  # not "X's criticism drew applause"
+        if received and receiver.lemma_.lower() in self.words["qualifiers.receive"]:
             # "Y has the support of X", "Y received support from X"
-            targets = targets or self.subject(head)
-            holders = holders or [m for c in head.children if c.dep_ == "prep" and c.lower_ in {"from", "of"} for p in _pobjs(c) for m in self.actors(p)]
+            targets = targets or self.subject(receiver)
+            holders = holders or [
+                m for c in receiver.children if c.dep_ == "prep" and c.lower_ in {"from", "of"} or c.dep_ == "agent" for p in _pobjs(c) for m in self.actors(p)
+            ]
         elif relation == "supports" and slot.dep_ == "pobj" and _support_prep(head):
             verb = head.head.head if head.lower_ == "to" else head.head
             counterpart = self.subject(verb) if verb.pos_ in {"VERB", "AUX"} else self.actors(verb)
