@@ -381,16 +381,21 @@ def test_a_two_part_question_answered_right_in_one_part_and_declined_in_the_othe
     assert "1 answered in part" in format_qa(report)
 
 
-def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
+def _entry(title: str, text: str):
+    """A passage that is the whole of an article titled `title`."""
     from datetime import date
 
-    from agent.answer.routes import Passage, pronoun_subject
+    from agent.answer.routes import Passage
     from agent.models import Article
 
-    def passage(title: str, text: str) -> Passage:
-        article = Article(id="a.txt", path="a.txt", text=text, content_hash="x", title=title, published=date(2021, 1, 1))
-        return Passage(1, article, 0, len(text))
+    article = Article(id="a.txt", path="a.txt", text=text, content_hash="x", title=title, published=date(2021, 1, 1))
+    return Passage(1, article, 0, len(text))
 
+
+def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
+    from agent.answer.routes import pronoun_subject
+
+    passage = _entry
     entry = passage("Mira Voss", "She founded the Kesh Glassworks in 1901.")
     assert pronoun_subject("She founded the Kesh Glassworks", entry) == "Mira Voss"
     assert pronoun_subject("the Kesh Glassworks", entry) is None
@@ -398,20 +403,20 @@ def test_a_pronoun_answer_names_its_subject_only_under_a_name_title():
     assert pronoun_subject("She said the talks would resume", headline) is None
 
 
-def test_a_surname_answer_is_given_the_full_name_its_entry_is_titled_with():
-    from datetime import date
+def test_a_surname_answer_is_given_the_full_name_its_article_gives():
+    from agent.answer.routes import _full_name
 
-    from agent.answer.routes import Passage, _titled_name
-    from agent.models import Article
-
-    def passage(title: str, text: str) -> Passage:
-        article = Article(id="a.txt", path="a.txt", text=text, content_hash="x", title=title, published=date(2021, 1, 1))
-        return Passage(1, article, 0, len(text))
-
+    passage = _entry
     entry = passage("Mira J. Voss", "Voss, who was the first president of the Kesh Society, wrote on glass.")
-    assert _titled_name("Voss", entry) == "Mira J. Voss"
-    assert _titled_name("Kesh Society", entry) is None  # more than a surname
-    assert _titled_name("Voss", passage("Glassmaking in the north", "Voss, who was the first president, wrote on glass.")) is None
+    assert _full_name("Voss", entry) == ("Mira J. Voss", None)
+    assert _full_name("Kesh Society", entry) is None  # more than a surname
+    assert _full_name("Voss", passage("Glassmaking in the north", "Voss, who was the first president, wrote on glass.")) is None
+    # Not an entry: the article's first mention of a name ending in it, with its sentence.
+    text = "Glass took off with M. J. Voss's book in 1904. Voss, who was the first president of the Kesh Society, wrote more."
+    name, sentence = _full_name("Voss", passage("Glassmaking in the north", text))
+    assert name == "M. J. Voss" and sentence.quote == "Glass took off with M. J. Voss's book in 1904."
+    assert _full_name("Voss", passage("Glassmaking", "Mr Voss, who was the first president, wrote more.")) is None  # a title is no first name
+    assert _full_name("Voss", passage("Glassmaking", "Yesterday Voss, who was the first president, wrote more.")) is None
 
 
 def test_the_refusal_threshold_is_fitted_on_answerable_and_unanswerable_questions():

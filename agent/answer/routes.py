@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from agent import data
 from agent.answer.question import Question, analyse, bridge_question, check_question, count_claim, read, referred, split_parts
 from agent.answer.verify import (
-    about, another_one, close, counts_only_others, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
+    about, another_one, close, content_words, counts_only_others, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -1039,13 +1040,14 @@ def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen:
     text = span[0].upper() + span[1:] if span[0].islower() and not q.expects == "number" else span
     shown = with_resolved_dates(text, chosen, sources.all_records())
     subject = pronoun_subject(span, chosen)
-    full = _titled_name(span, chosen)
+    full = _full_name(span, chosen) if q.expects == "name" else None
     if q.expects == "name" and subject and not any(mentions(subject, n) for n in q.names):
         # "Who founded X?" answered by "She ... founded X" under the title "Ida Brenholt".
         said = composer.say(text, [chosen], given=(*q.names, subject), shown=f"{subject}: “{shown}”")
-    elif q.expects == "name" and full and not any(mentions(full, n) for n in q.names):
-        # "Brenholt, who founded X" under the title "Ida Brenholt": the name its entry gives
-        said = composer.say(text, [chosen], given=(*q.names, full), shown=full)
+    elif full and not any(mentions(full[0], n) for n in q.names):
+        # "Brenholt, who founded X": the full name its article gives, cited where it does
+        name, named_in = full
+        said = composer.say(text, [chosen] + [named_in] * (named_in is not None), given=(*q.names, name), shown=name)
     else:
         said = composer.say(text, [chosen], given=q.names, shown=shown)
     if said:
@@ -1056,14 +1058,29 @@ def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen:
 _ASIDE = re.compile(r"^([^,]+?),\s+(?:who|whom|whose|which)\b")
 
 
-def _titled_name(span: str, passage: Passage) -> str | None:
-    """The full name of the one a span names by a surname alone, when its article's title is
-    that name (an encyclopedia entry: "Hall" under "G. Stanley Hall"); else None."""
+def _full_name(span: str, passage: Passage) -> tuple[str, Passage | None] | None:
+    """The full name of the one a span names by a surname alone: its article's title when
+    that is the name (an encyclopedia entry: "Hall" under "G. Stanley Hall"), else the
+    article's first mention of a name ending in it ("... G. Stanley Hall's book. Hall, who
+    ..."), with the sentence that mentions it; None otherwise."""
+    if len(span.split()) != 1 or not span[:1].isupper():
+        return None
     title = (passage.article.title or "").strip()
     said = title.split()
-    if len(span.split()) != 1 or not 2 <= len(said) <= 4 or said[-1] != span or not all(w[:1].isupper() for w in said):
-        return None
-    return title
+    if 2 <= len(said) <= 4 and said[-1] == span and all(w[:1].isupper() for w in said):
+        return title, None
+    text = passage.article.text
+    for match in re.finditer(rf"((?:[A-Z][\w'’-]*\.?\s+){{1,3}}){re.escape(span)}\b", text):
+        name = f"{match.group(1)}{span}"
+        words = name.split()
+        if not content_words(words[0]) or words[0].lower() in data.titles():
+            continue  # "The Hall", "Mr Hall"
+        sentence = sentence_at(passage.article, match.start(), match.end())
+        (doc,) = parse([sentence.quote])
+        start = match.start() - sentence.start
+        if all(t.pos_ == "PROPN" for t in doc if start <= t.idx < start + len(match.group(1)) and not t.is_punct):
+            return name, sentence  # not "Yesterday Hall said"
+    return None
 
 
 def pronoun_subject(span: str, passage: Passage) -> str | None:
