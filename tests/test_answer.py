@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.answer.question import analyse, bridge_question, split_parts
-from agent.answer.verify import about, another_one, close, counts_only_others, coverage, fits, is_clause, kind_names, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
+from agent.answer.verify import about, another_one, close, counts_only_others, coverage, fits, is_clause, kind_names, kind_spans, locate, measured, mentions, names_beyond, of_kind, offers, sole_amount, supports
 from agent.evaluation.qa import best_overlap_answer, by_route, evaluate_qa, format_qa, format_routes
 from agent.models import Answer, Citation
 
@@ -207,6 +207,15 @@ def test_the_one_amount_of_the_kind_asked_for_is_found_in_a_passage():
 )
 def test_a_name_is_of_the_kind_asked_only_where_its_sentence_says_so(sentence: str, kind: str, named: list[str]):
     assert [sentence[a:b] for a, b in kind_names(sentence, kind)] == named
+
+
+def test_a_name_of_the_kind_asked_is_not_one_the_question_gives_but_may_hold_one():
+    def spans(passage: str, question: str) -> list[str]:
+        return [passage[a:b] for a, b in kind_spans(passage, analyse(question))]
+
+    airport = "Halden International Airport is a public airport north of Halden."
+    assert spans(airport, "What is the name of the airport in Halden?") == ["Halden International Airport"]
+    assert spans("The Kestra Party was set up in 2005.", "Which party did Kestra merge with?") == []  # the question's name and the kind
 
 
 def test_a_number_that_counts_something_else_does_not_say_how_many():

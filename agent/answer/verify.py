@@ -399,10 +399,19 @@ def kind_names(text: str, kind: str) -> tuple[tuple[int, int], ...]:
 def kind_spans(passage: str, question: Question) -> list[tuple[int, int]]:
     """The names of the kind the question asks for ("which bank", `kind_names`) that the
     passage gives and the question does not."""
-    return [
-        (a, b) for a, b in kind_names(passage, question.kind)
-        if names_beyond(passage[a:b], question) and not any(mentions(passage[a:b], n) for n in question.names)
-    ]
+    return [(a, b) for a, b in kind_names(passage, question.kind) if names_beyond(passage[a:b], question) and not _given(passage[a:b], question)]
+
+
+def _given(name: str, question: Question) -> bool:
+    """`name` is one the question gives, in some form ("UKIP" for "UK Independence Party"),
+    or with only the kind asked for added ("the Veritas Party" for "Veritas"); not a longer
+    name that holds it ("Halden International Airport" for "Halden")."""
+    for given in question.names:
+        if mentions(given, name):
+            return True
+        if mentions(name, given) and set(naming_words(name)) - set(naming_words(given)) <= {question.kind}:
+            return True
+    return False
 
 
 def _nationality_of(text: str, kind: str) -> bool:
