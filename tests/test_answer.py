@@ -216,6 +216,8 @@ def test_a_name_of_the_kind_asked_is_not_one_the_question_gives_but_may_hold_one
     airport = "Halden International Airport is a public airport north of Halden."
     assert spans(airport, "What is the name of the airport in Halden?") == ["Halden International Airport"]
     assert spans("The Kestra Party was set up in 2005.", "Which party did Kestra merge with?") == []  # the question's name and the kind
+    left = "Ann Lee left the KL Independence Party and set up the Veritas Party."
+    assert spans(left, "What party did Ann Lee set up after leaving KLIP?") == ["Veritas Party"]  # "KLIP" in full is given
 
 
 def test_a_number_that_counts_something_else_does_not_say_how_many():

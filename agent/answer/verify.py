@@ -403,14 +403,16 @@ def kind_spans(passage: str, question: Question) -> list[tuple[int, int]]:
 
 
 def _given(name: str, question: Question) -> bool:
-    """`name` is one the question gives, in some form ("UKIP" for "UK Independence Party"),
+    """`name` is one the question gives, in some form ("UK Independence Party" for "UKIP"),
     or with only the kind asked for added ("the Veritas Party" for "Veritas"); not a longer
     name that holds it ("Halden International Airport" for "Halden")."""
     for given in question.names:
         if mentions(given, name):
             return True
-        if mentions(name, given) and set(naming_words(name)) - set(naming_words(given)) <= {question.kind}:
-            return True
+        if mentions(name, given):
+            said, asked = set(naming_words(name)), set(naming_words(given))
+            if not asked <= said or said - asked <= {question.kind}:
+                return True  # its initials ("UK Independence Party" for "UKIP"), or the name and the kind
     return False
 
 
