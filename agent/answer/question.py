@@ -296,7 +296,6 @@ def bridge_question(text: str) -> tuple[str, str] | None:
         t for t in doc
         if t.dep_ == "relcl" and t.head.pos_ == "NOUN" and (kind_token is None or t.head.i != kind_token.i)
         and not any(w.dep_ == "relcl" and w.i != t.i for w in t.subtree)
-        and not any(w.tag_ in {"WDT", "WP", "WRB"} and w.lower_ not in _RELATIVE for w in t.subtree)
     ]
     for clause in clauses:
         noun = clause.head
@@ -329,8 +328,9 @@ def bridge_question(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _joined(tokens: list) -> str:
-    return "".join(t.text + t.whitespace_ for t in tokens).strip()
+def _joined(tokens: list, verb=None) -> str:
+    """The tokens' words as the text spaced them; `verb`, if given, in its dictionary form."""
+    return "".join((t.lemma_ if verb is not None and t.i == verb.i else t.text) + t.whitespace_ for t in tokens).strip()
 
 
 def _inverted(body: list, verb) -> str:
@@ -346,8 +346,7 @@ def _inverted(body: list, verb) -> str:
         aux = verb
     if aux is not None:
         return f"{aux.text} {_joined(said)} {_joined([t for t in rest if t.i != aux.i])}"
-    words = " ".join(verb.lemma_ if t.i == verb.i else t.text for t in rest)
-    return f"{_DO.get(verb.tag_, 'did')} {_joined(said)} {words}"
+    return f"{_DO.get(verb.tag_, 'did')} {_joined(said)} {_joined(rest, verb)}"
 
 
 _NO_KIND = frozenset({"kind", "type", "sort"})  # "What kind of plane ...?" asks for a description

@@ -1040,11 +1040,10 @@ def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen:
     text = span[0].upper() + span[1:] if span[0].islower() and not q.expects == "number" else span
     shown = with_resolved_dates(text, chosen, sources.all_records())
     subject = pronoun_subject(span, chosen)
-    full = _full_name(span, chosen) if q.expects == "name" else None
     if q.expects == "name" and subject and not any(mentions(subject, n) for n in q.names):
         # "Who founded X?" answered by "She ... founded X" under the title "Ida Brenholt".
         said = composer.say(text, [chosen], given=(*q.names, subject), shown=f"{subject}: “{shown}”")
-    elif full and not any(mentions(full[0], n) for n in q.names):
+    elif q.expects == "name" and (full := _full_name(span, chosen)) and not any(mentions(full[0], n) for n in q.names):
         # "Brenholt, who founded X": the full name its article gives, cited where it does
         name, named_in = full
         said = composer.say(text, [chosen] + [named_in] * (named_in is not None), given=(*q.names, name), shown=name)

@@ -754,8 +754,9 @@ class SentenceFrames:
         holders = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in holder_preps for p in _pobjs(c) for m in self.actors(p)]
         targets = [m for c in noun.children if c.dep_ == "prep" and c.lower_ in target_preps for p in _pobjs(c) for m in self.actors(p)]
         # "Y was met with resistance from X", "Y was greeted with praise by X": the verb the noun came with
-        receiver = head.head if slot.dep_ == "pobj" and head.lower_ == "with" and _passive(head.head) else head
-        received = slot.dep_ in {"dobj", "obj", "attr"} or (slot.dep_ == "nsubj" and not possessor) or receiver is not head  # not "X's criticism drew applause"
+        met_with = slot.dep_ == "pobj" and head.lower_ == "with" and _passive(head.head)
+        receiver = head.head if met_with else head
+        received = slot.dep_ in {"dobj", "obj", "attr"} or (slot.dep_ == "nsubj" and not possessor) or met_with  # not "X's criticism drew applause"
         if received and receiver.lemma_.lower() in self.words["qualifiers.receive"]:
             # "Y has the support of X", "Y received support from X"
             targets = targets or self.subject(receiver)
