@@ -53,10 +53,10 @@ def test_every_chunk_and_sentence_is_exactly_its_span():
 
 
 def test_sentences_split_on_stops_but_not_on_abbreviations_or_wrapped_lines():
-    text = "The U.N. envoy met Gen. Marrow on Jan. 5. Talks failed.\n\nIt received support\n\nfrom the Compact."
+    text = "The U.N. envoy met Gen. Marrow Jr. on Jan. 5. Talks failed.\n\nIt received support\n\nfrom the Compact."
     sentences = [text[a:b] for a, b in split_sentences(text)]
     assert sentences == [
-        "The U.N. envoy met Gen. Marrow on Jan. 5.",
+        "The U.N. envoy met Gen. Marrow Jr. on Jan. 5.",
         "Talks failed.",
         "It received support\n\nfrom the Compact.",
     ]

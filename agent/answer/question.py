@@ -104,11 +104,33 @@ def split_parts(question: str) -> list[str]:
     parts: list[str] = []
     for sentence in asked:
         pieces = [p.strip(" ,") for p in _PART_JOIN.split(sentence) if p.strip(" ,")]
-        if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces):
+        if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces) and not _continues_a_clause(sentence):
             parts += [p if p.endswith("?") else p + "?" for p in pieces]
         else:
             parts.append(sentence)
     return parts
+
+
+def _continues_a_clause(sentence: str) -> bool:
+    """An "and" before a verb that continues a relative clause joins two things said of the
+    clause's subject, not two questions: "the song that was inspired by X and was the first
+    track on Y"."""
+    joins = [m.end() for m in _PART_JOIN.finditer(sentence)]
+    if not any(re.match(_AUX, sentence[end:], re.IGNORECASE) for end in joins):
+        return False  # "and who ...", "and what ...": a question of its own
+    (doc,) = parse([sentence])
+    starts = {t.i for t in doc if any(t.idx == end for end in joins)}
+    # The parser may hang the verb on the main clause: a verb with no subject of its own after
+    # a relative clause is read as continuing it.
+    return any(
+        t.lower_ in _AUX_WORDS and not any(c.dep_ in {"nsubj", "nsubjpass", "expl"} for c in t.children)
+        and any(u.dep_ == "relcl" for u in doc[: t.i])
+        for t in (doc[i] for i in starts)
+    )
+
+
+_AUX_WORDS = frozenset("did does do is are was were has have had can could will".split())
+_AUX = rf"(?:{'|'.join(sorted(_AUX_WORDS))})\b"
 
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her"}
@@ -553,3 +575,95 @@ def _owner_of_a_thing(token, words: Lexicon) -> bool:
 def _asked(mentions) -> tuple[str, ...]:
     """The names of a frame's mentions, without the question word ("Whom does X back?")."""
     return tuple(dict.fromkeys(m.text for m in mentions if m.text.lower() not in _QUESTION_WORDS))
+
+
+# --- comparisons ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A question about two things named side by side.
+
+    `asks` is "which" ("Who is older, X or Y?": one of the two is the answer), "both" ("Are X
+    and Y both Z?": yes when each is) or "same" ("Were X and Y of the same nationality?").
+    `asked` is the question without the two: "Who is older?", or for "both", the question put
+    to each, with "{}" for the thing ("Is {} from the United States?")."""
+
+    options: tuple[str, str]
+    asks: str
+    asked: str
+
+    def put_to(self, option: str) -> str:
+        return self.asked.format(option)
+
+    @property
+    def decided_by_date(self) -> str | None:
+        """"earlier" or "later" when the calendar decides the choice ("older", "first")."""
+        if self.asks != "which":
+            return None
+        return next((side for side in self._decided_by() if side in {"earlier", "later"}), None)
+
+    @property
+    def by_country(self) -> bool:
+        """"Were X and Y of the same nationality?": the countries their passages name decide."""
+        return self.asks == "same" and "by_country" in self._decided_by()
+
+    def _decided_by(self) -> list[str]:
+        table = data.comparatives()
+        return [table[w] for w in re.findall(r"[a-z]+", self.asked.lower()) if w in table]
+
+
+_OPTION = r"[^,:;?]{1,80}?"
+# "Who is older, X or Y?"; "Which dog ...: the X or the Y?"
+_CHOICE_AFTER = re.compile(rf"^(?P<asked>.+)[,:]\s+(?P<a>{_OPTION}),?\s+or\s+(?P<b>{_OPTION})\s*\?\s*$")
+# "Which band, X or Y, had more members?"
+_CHOICE_INSIDE = re.compile(rf"^(?P<wh>(?:which|what|who)\b[^,]*),\s+(?P<a>{_OPTION}),?\s+or\s+(?P<b>{_OPTION}),\s+(?P<rest>.+?)\s*\?\s*$", re.IGNORECASE)
+# "Are (both) X and Y (both) ...?"
+_PAIR = re.compile(r"^(?P<aux>are|were|do|did|have|had)\s+(?P<both>both\s+)?(?P<a>.+?),?\s+and\s+(?P<rest>.+?)\s*\?\s*$", re.IGNORECASE)
+_SINGULAR = {"are": "Is", "were": "Was", "do": "Does", "did": "Did", "have": "Has", "had": "Had"}
+_NAME_JOINER = frozenset("of the de la del von van and & for on in".split())
+
+
+@lru_cache(maxsize=256)
+def comparison(text: str) -> Comparison | None:
+    """The two things a question compares, and what it asks of them; None when it compares nothing."""
+    text = " ".join(text.split())
+    if (m := _CHOICE_INSIDE.match(text)) or (m := _CHOICE_AFTER.match(text)):
+        a, b = (_option(m.group(k)) for k in ("a", "b"))
+        asked = f"{m.group('wh')} {m.group('rest')}?" if "wh" in m.groupdict() else f"{m.group('asked')}?"
+        if a and b and len(a.split()) <= 8 and len(b.split()) <= 8 and len(asked.split()) >= 2:
+            return Comparison((a, b), "which", asked)
+        return None
+    m = _PAIR.match(text)
+    if m is None:
+        return None
+    a = _option(m.group("a"))
+    both = bool(m.group("both"))
+    if not both and (marked := re.match(r"^(.+?)\s+both\s+(.+)$", m.group("rest"))):
+        (b, predicate), both = (_option(marked.group(1)), marked.group(2)), True  # "X and Y both Z"
+    else:
+        b, predicate = _leading_name(m.group("rest"))
+    if not a or not b or not predicate or not a[0].isupper() or len(a.split()) > 8:
+        return None
+    if re.search(r"\bsame\b", predicate, re.IGNORECASE):
+        return Comparison((a, b), "same", text)
+    if both:
+        return Comparison((a, b), "both", f"{_SINGULAR[m.group('aux').lower()]} {{}} {predicate}?")
+    return None
+
+
+def _option(text: str) -> str:
+    return text.strip(" ,.\"'“”")
+
+
+def _leading_name(text: str) -> tuple[str, str]:
+    """The capitalised name that opens `text` ("Gerald R. Ford International Airport located
+    in Michigan"), and the words after it."""
+    words = text.split()
+    end = 0
+    for i, word in enumerate(words):
+        if word[:1].isupper() or word[:1].isdigit():
+            end = i + 1
+        elif word.lower() not in _NAME_JOINER or i == 0:
+            break
+    return _option(" ".join(words[:end])), " ".join(words[end:])

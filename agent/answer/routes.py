@@ -24,15 +24,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from agent import data
-from agent.answer.question import Question, analyse, bridge_question, check_question, count_claim, read, referred, split_parts
+from agent.answer.question import (
+    Comparison, Question, analyse, bridge_question, check_question, comparison, count_claim, read, referred, split_parts,
+)
 from agent.answer.verify import (
-    about, another_one, close, content_words, counts_only_others, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
+    about, another_one, close, content_words, counts_only_others, countries_said, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
+from agent.extract.dates import find_date_mentions
 from agent.extract.frames import DEFAULT_LEXICON
 from agent.extract.lexicon import Lexicon
 from agent.index.retrieval import tokens
@@ -288,12 +291,174 @@ def answer_part(q: Question, sources: Sources, composer: Composer) -> str | None
     if not q.parsed:  # read by pattern: the other routes need the parser's reading
         with stage("question"):
             q = analyse(q.text, sources.words)
+    if answer_comparison(q, sources, composer):
+        return "comparison"
     route = q.route
     if route == "date" and answer_from_dates(q, sources, composer):
         return "dates"
     if route == "count" and answer_count(q, sources, composer):
         return "count"
     return answer_from_passages(q, sources, composer)
+
+
+# --- comparison route -------------------------------------------------------------------
+
+
+class Verdict(BaseModel):
+    answer: Literal["yes", "no"]
+
+
+MAX_OPTION_PASSAGES = 2  # per thing compared: its own entry's sentence first
+MAX_VERDICT_TOKENS = 16
+
+
+def answer_comparison(q: Question, sources: Sources, composer: Composer) -> bool:
+    """A question about two things named side by side (`question.comparison`), answered from
+    each thing's own passages: for "Who is older, X or Y?" the calendar decides when each
+    passage dates its thing, for a nationality the countries each names; else the model
+    chooses one of the two (copying its name, read as a probability), or says yes or no of each
+    ("Are X and Y both Z?") or of the pair ("... the same nationality?"). Nothing is answered
+    unless both things are in the articles."""
+    compared = comparison(q.text)
+    if compared is None:
+        return False
+    found = [option_passages(option, compared, sources) for option in compared.options]
+    if not all(found):
+        return False
+    if compared.asks == "which":
+        return _choose(compared, found, sources, composer)
+    return _judge_pair(compared, found, sources, composer)
+
+
+def option_passages(option: str, compared: Comparison, sources: Sources) -> list[Passage]:
+    """The passages about one of the two things: those that name it in every word of its name,
+    itself or through their article's title; its own entry first (an article titled by its
+    name, then one whose title names it), never that title's line alone."""
+    query = compared.put_to(option) if compared.asks == "both" else f"{option} {compared.asked}"
+    passages = build_passages(sources.store, sources.retriever.search(query, sources.top_k), query, sources.llm)
+    own = [p for p in passages if _names_option(standing(p), option) and p.quote.strip() != p.article.title]
+    entry = option.lower().removeprefix("the ")
+    own.sort(key=lambda p: (
+        (p.article.title or "").lower().removeprefix("the ") != entry, not (p.article.title and _names_option(p.article.title, option))
+    ))
+    return own[:MAX_OPTION_PASSAGES]
+
+
+def _names_option(text: str, option: str) -> bool:
+    said = tokens(option)
+    return bool(said) and all(has_word(text, w) for w in said)
+
+
+def _choose(compared: Comparison, found: list[list[Passage]], sources: Sources, composer: Composer) -> bool:
+    dated = [_first_date(passages) for passages in found]
+    side = compared.decided_by_date
+    if side and all(dated):
+        values = [date.value for date, _ in dated]
+        precision = min(map(len, values))  # "1991" against "1991-05-03": the year alone
+        first, second = (value[:precision] for value in values)
+        if first != second:
+            winner = 0 if (first < second) == (side == "earlier") else 1
+            for k in (winner, 1 - winner):
+                option, (date, passage) = compared.options[k], dated[k]
+                when = re.sub(r"^(?:in|on|from|since|by)\s+", "", date.text)  # "formed in 1991": 1991
+                if not composer.say(f"{option}: {when}", [passage], given=compared.options):
+                    return False
+            composer.spans.append(compared.options[winner])
+            return True
+    if sources.llm is None:
+        return False
+    shown = _renumber(found[0] + found[1])
+    # The answer is one of the two names, copied: the schema allows nothing else.
+    choice = create_model("Choice", answer=(Literal[compared.options], Field(description="The one of the two that answers the question.")))
+    try:
+        scored = sources.llm.structured_scored(
+            choice,
+            _compare_messages("compare_choice_user", shown, compared.asked, first=compared.options[0], second=compared.options[1]),
+            max_tokens=MAX_VERDICT_TOKENS + sum(len(o) for o in compared.options) // 3,
+        )
+    except InvalidModelOutput as exc:
+        log.info("no valid choice between two: %s", exc)
+        return False
+    composer.confidence.append(scored.probability("answer"))
+    winner = compared.options.index(scored.value.answer)
+    chosen, other = compared.options[winner], compared.options[1 - winner]
+    if not composer.say(chosen, found[winner][:1], given=compared.options, shown=chosen[0].upper() + chosen[1:]):
+        return False
+    composer.say(other, found[1 - winner][:1], given=compared.options, shown=f"Compared with {other}")
+    composer.spans.append(chosen)
+    return True
+
+
+def _first_date(passages: list[Passage]) -> tuple[DateMention, Passage] | None:
+    """The first date the thing's passages state in full or as a year (a birth, a founding),
+    with the passage that states it."""
+    for passage in passages:
+        article = Article(id=passage.article.id, path="", content_hash="", text=passage.quote)
+        dated = next((m for m in find_date_mentions(article) if m.value and m.value[0].isdigit()), None)
+        if dated is not None:
+            return dated, passage
+    return None
+
+
+def _judge_pair(compared: Comparison, found: list[list[Passage]], sources: Sources, composer: Composer) -> bool:
+    """Yes or no, of each thing ("both") or of the pair ("the same"). Where the question asks
+    for a country or nationality, the countries each thing's passage names decide (`countries_said`);
+    else the model's verdict, read as the probability of "yes". The answer quotes each
+    thing's first passage, the one that says no first."""
+    said = _country_verdicts(compared, found)
+    for k, verdict in enumerate(said):
+        if verdict is None:
+            if sources.llm is None:
+                return False
+            question = compared.put_to(compared.options[k]) if compared.asks == "both" else compared.asked
+            said[k] = _yes_probability(question, found[k] if compared.asks == "both" else found[0] + found[1], sources)
+    if any(p is None for p in said):
+        return False
+    yes = all(p >= 0.5 for p in said)
+    # "No. Osla Field: ..." quotes first the thing the answer is no for
+    order = sorted(range(2), key=lambda k: said[k] >= 0.5) if compared.asks == "both" else [0, 1]
+    for rank, k in enumerate(order):
+        option, passage = compared.options[k], found[k][0]
+        quote = " ".join(passage.quote.split()).rstrip(" .")
+        lead = ("Yes. " if yes else "No. ") if rank == 0 else ""
+        if not composer.say(option, [passage], given=compared.options, shown=f"{lead}{option}: “{quote}”"):
+            return False
+    composer.spans.append("yes" if yes else "no")
+    return True
+
+
+def _country_verdicts(compared: Comparison, found: list[list[Passage]]) -> list[float | None]:
+    """What the countries decide, as P(yes): of each thing, for "both" (its passage names the
+    country asked, or only others); of the pair, for "the same nationality" (their passages'
+    countries meet or not). None where they do not decide."""
+    named = [countries_said(passages[0].quote) for passages in found]
+    if compared.asks == "same":
+        if compared.by_country and all(named):
+            return [1.0 if named[0] & named[1] else 0.0]
+        return [None]
+    asked = countries_said(compared.put_to("it"))
+    return [None if not asked or not countries else float(bool(asked & countries)) for countries in named]
+
+
+def _yes_probability(question: str, passages: list[Passage], sources: Sources) -> float | None:
+    try:
+        scored = sources.llm.structured_scored(
+            Verdict, _compare_messages("compare_yesno_user", _renumber(passages), question), max_tokens=MAX_VERDICT_TOKENS
+        )
+    except InvalidModelOutput as exc:
+        log.info("no valid yes or no: %s", exc)
+        return None
+    p = scored.probability("answer")
+    if p is None:
+        p = 1.0  # an endpoint without log-probabilities: the answer as written
+    return p if scored.value.answer == "yes" else 1.0 - p
+
+
+def _compare_messages(template: str, shown: list[Passage], question: str, **options: str) -> list[dict]:
+    return [
+        {"role": "system", "content": load_prompt("compare_system")},
+        {"role": "user", "content": load_prompt(template).format(passages=render_passages(shown, question), question=question, **options)},
+    ]
 
 
 # --- stance route -----------------------------------------------------------------------

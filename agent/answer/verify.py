@@ -425,6 +425,13 @@ def _nationality_of(text: str, kind: str) -> bool:
     )
 
 
+def countries_said(text: str) -> frozenset[str]:
+    """The countries `text` names, as codes, by name or by nationality ("an American director",
+    "a band from the United States")."""
+    (doc,) = parse([text])
+    return frozenset(code for ent in doc.ents if ent.label_ in {"GPE", "NORP"} and (code := country_code(name_key(ent.text))[0]))
+
+
 def _name_spans(doc) -> list:
     """The names in a parsed sentence: its entities of a naming kind, without a leading "the"
     or anything from a spaced dash on, and runs of proper nouns (joined across a hyphen:

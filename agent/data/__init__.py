@@ -71,3 +71,11 @@ def measures() -> dict[str, dict[str, frozenset[str]]]:
     """`asks`: kind -> lemmas that ask for that measure; `units`: kind -> its units (measures.toml)."""
     table = tomllib.loads(text("measures.toml"))
     return {section: {kind: frozenset(w.lower() for w in words) for kind, words in table[section].items()} for section in ("asks", "units")}
+
+
+@lru_cache(maxsize=1)
+def comparatives() -> dict[str, str]:
+    """A question word -> how a comparison is decided (comparatives.toml): "earlier" or "later"
+    (by the dates the things' passages state), "by_country" (by the countries they name)."""
+    table = tomllib.loads(text("comparatives.toml"))
+    return {word: side for side in ("earlier", "later", "by_country") for word in table[side]}

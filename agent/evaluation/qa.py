@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel
 
+from agent.answer.question import comparison
 from agent.answer.verify import has_word, proper_names
 from agent.evaluation.score import AliasMap, fold_name
 from agent.index.retrieval import tokens
@@ -76,7 +77,7 @@ class RouteFigures(BaseModel):
     baseline_citation_precision: float | None
 
 
-ROUTES = ("graph", "dates", "count", "passages", "floor", "refusal")
+ROUTES = ("graph", "dates", "count", "comparison", "passages", "floor", "refusal")
 
 
 def _spelled(text: str, spellings: Iterable[str], prefix: bool = False) -> bool:
@@ -85,6 +86,22 @@ def _spelled(text: str, spellings: Iterable[str], prefix: bool = False) -> bool:
     lowered = text.lower()
     end = "" if prefix else r"(?!\w)"
     return any(re.search(rf"(?<!\w){re.escape(s.lower())}{end}", lowered) for s in spellings)
+
+
+def _chose(question: str, answer: str, spellings: list[str]) -> bool:
+    """Whether `answer` gives a gold answer: spells it; for a question that names it as one
+    of two ("Who is older, X or Y?"), spells it and not the other in its first sentence."""
+    if not _spelled(answer, spellings):
+        return False
+    compared = comparison(question)
+    if compared is None or compared.asks != "which":
+        return True
+    given = [o for o in compared.options if _spelled(o, spellings) or any(_spelled(s, [o]) for s in spellings)]
+    if not given:
+        return True
+    lead = re.split(r"(?<=[.\]])\s+(?=[A-Z0-9“\"])", answer.strip(), maxsplit=1)[0]
+    others = [o for o in compared.options if o not in given]
+    return _spelled(lead, spellings) and not any(_spelled(lead, [o]) for o in others)
 
 
 def _cited_sentences(answer: str) -> dict[int, list[str]]:
@@ -143,7 +160,7 @@ def evaluate_qa(gold: dict, answers: list[dict], system: str = "ask") -> QARepor
         if entry["need"] == "refuse":
             correct = got["refused"] and not citations
         else:
-            groups = [g for g in entry["answers"] if _spelled(got["answer"], g)]
+            groups = [g for g in entry["answers"] if _chose(entry["question"], got["answer"], g)]
             enough = len(groups) == len(entry["answers"]) if entry["need"] == "all" else bool(groups)
             correct = not got["refused"] and enough and in_allowed == len(citations)
             declined = len(_DECLINED.findall(got["answer"]))

@@ -14,7 +14,7 @@ _BOUNDARY = re.compile(
 )
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Prof|Sen|Rep|Gov|St|Jan|Feb|Mar|Apr|"
-    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|vs|etc|approx)\.)$"
+    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Jr|Sr|vs|etc|approx)\.)$"
 )
 
 
