@@ -64,6 +64,10 @@ def test_a_bridge_question_is_recognised():
         ("Who was the first president of the association which published the Kesh Review?", "Which association published the Kesh Review?", "the association which published the Kesh Review"),
         ("What county borders the county in which Port Halden is located?", "In which county is Port Halden located?", "the county in which Port Halden is located"),
         ("What is the native language of the man who founded Tarsk Mills?", "Who founded Tarsk Mills?", "the man who founded Tarsk Mills"),
+        # one named by a role in something named
+        ("What position did the winner of the 2007 Kesh Cup play?", "Who is the winner of the 2007 Kesh Cup?", "the winner of the 2007 Kesh Cup"),
+        ("This singer of Osla Nights also voiced what bear?", "Who is the singer of Osla Nights?", "This singer of Osla Nights"),
+        ('The director of the comedy "Harbour Lights" is based in what city?', 'Who is the director of the comedy "Harbour Lights"?', 'The director of the comedy "Harbour Lights"'),
     ],
 )
 def test_a_question_through_a_bridge_is_asked_as_two(question, first, phrase):
@@ -77,10 +81,21 @@ def test_a_question_through_a_bridge_is_asked_as_two(question, first, phrase):
         "How big is the rebate that Arno Kell wants back?",  # the clause says which rebate is asked for
         "Which actress who starred in Harbour Lights won the prize?",  # the clause describes what is asked
         "Ida Lee starred in a film with an actor who played in what for seven years?",  # the clause holds the question
+        "Who is the father of Arno Kell?",  # the role is what is asked
+        "What is the population of the capital of Norvia?",
+        "When did the government fall?",  # a role in nothing named
     ],
 )
 def test_no_bridge_where_the_clause_describes_what_is_asked(question):
     assert bridge_question(question) is None
+
+
+def test_a_passage_is_about_the_role_asked_when_it_says_the_doing():
+    """"Who is the singer of X?" is answered by "X ... sung by Ida Lee"; a passage that only
+    names X is not about its singer."""
+    question = analyse("Who is the singer of Osla Nights?")
+    assert about("Osla Nights is a song written by Pell Kell and sung by Ida Lee.", question)
+    assert not about("Osla Nights is a song from the album Harbour Lights.", question)
 
 
 def test_close_forms():

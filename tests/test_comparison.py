@@ -132,3 +132,32 @@ def test_the_countries_each_passage_names_decide_a_nationality_question(settings
     assert different.answer.startswith("No. ")
     assert both.answer.startswith("No. Arno Kell: “Arno Kell (born 12 October 1975) is a Brazilian guitarist” [1]. Pell Lee: ")
     assert [c.article for c in both.citations] == ["kell.txt", "lee.txt"]
+
+
+def test_a_title_line_that_is_only_a_name_is_no_passage(settings, tmp_path: Path):
+    """An encyclopedia entry's title repeated as its first line says nothing a passage can
+    answer with; a headline that says something is a passage."""
+    from agent.answer.routes import build_passages
+
+    story = {
+        "duo.txt": "Kesh Sound (band)\n\nKesh Sound is a duo from Halden, formed in 2004.\n",
+        "vote.txt": "Kelm backs the Kesh Sound festival\n\nThe Kelm council voted on Monday to fund the festival.\n",
+    }
+    with ingested_corpus(settings, tmp_path / "news", story) as corpus:
+        question = "Who formed Kesh Sound?"
+        passages = build_passages(corpus.store, corpus.retriever.search(question, 8), question, None)
+    quotes = [p.quote for p in passages]
+    assert "Kesh Sound is a duo from Halden, formed in 2004." in quotes
+    assert "Kelm backs the Kesh Sound festival" in quotes
+    assert "Kesh Sound (band)" not in quotes
+
+
+def test_an_initial_in_a_gold_name_is_spelled_by_the_name_in_full():
+    question = "Who founded Tarsk Mills?"
+    gold = {"qa": [{"question": question, "answers": [["Ida B. Brenholt"]], "need": "any", "articles": []}]}
+
+    def scored(text: str) -> bool:
+        report = evaluate_qa(gold, [{"question": question, "answer": text, "refused": False, "citations": []}])
+        return report.items[0].correct
+
+    assert scored("Ida Bella Brenholt") and scored("Ida B. Brenholt") and not scored("Ida Brenholt")

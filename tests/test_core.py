@@ -259,3 +259,10 @@ def test_embeddings_rank_the_supporting_sentence_above_an_unrelated_one():
     )
     assert abs(float(question @ question) - 1.0) < 1e-4  # L2-normalised
     assert float(question @ support) > float(question @ unrelated) + 0.2
+
+
+def test_a_bare_name_is_every_word_capitalised_a_number_or_a_joining_word():
+    from agent.text.names import is_bare_name
+
+    assert is_bare_name("Kesh Sound (band)") and is_bare_name("Bank of Osla") and is_bare_name("2007 Kesh Cup")
+    assert not is_bare_name("Kelm backs the Osla deal") and not is_bare_name("")

@@ -96,6 +96,14 @@ def test_a_part_about_what_the_earlier_part_did_not_find_is_refused_without_a_mo
     assert corpus._llm is None
 
 
+def test_a_part_that_names_nothing_after_a_part_that_found_nothing_is_refused_without_a_model(corpus: Corpus):
+    # "Who wrote X and who died in 2007?" asks one person two things: the second part alone
+    # would be answered by anyone who died that year.
+    answer = corpus.ask("Who wrote the Quorra Anthem and who died in 2007?")
+    assert answer.refused and answer.answer.endswith("who died in 2007? The articles do not say.")
+    assert corpus._llm is None
+
+
 def test_only_real_names_are_said_to_be_missing(corpus: Corpus):
     answer = corpus.ask("What did Japan say about the ceasefire? Please be brief.")
     assert answer.refused and answer.answer == "The articles do not mention Japan."

@@ -17,6 +17,7 @@ from agent import data
 from agent.errors import DossierError
 from agent.extract.frames import DEFAULT_LEXICON, SentenceFrames
 from agent.extract.lexicon import Lexicon
+from agent.text.names import NAME_JOINERS
 from agent.text.nlp import parse
 from agent.text.sentences import split_sentences
 
@@ -112,10 +113,14 @@ def split_parts(question: str) -> list[str]:
 
 
 def _continues_a_clause(sentence: str) -> bool:
-    """An "and" before a verb that continues a relative clause joins two things said of the
-    clause's subject, not two questions: "the song that was inspired by X and was the first
-    track on Y"."""
+    """An "and" that continues a relative clause joins two things said of one noun, not two
+    questions: "the song that was inspired by X and was the first track on Y", "the
+    university whose campus is in X and whose branches are in Y" (the relative word again)."""
     joins = [m.end() for m in _PART_JOIN.finditer(sentence)]
+    for end in joins:
+        relative = re.match(r"(whose|which|who|whom|where|when)\b", sentence[end:], re.IGNORECASE)
+        if relative and re.search(rf"\s{relative.group(1)}\b", sentence[:end], re.IGNORECASE):
+            return True
     if not any(re.match(_AUX, sentence[end:], re.IGNORECASE) for end in joins):
         return False  # "and who ...", "and what ...": a question of its own
     (doc,) = parse([sentence])
@@ -347,7 +352,50 @@ def bridge_question(text: str) -> tuple[str, str] | None:
             opening = f"{preposition.lower_.capitalize()} which" if preposition is not None else "Which"
             asked = f"{opening} {described} {_inverted(body, clause)}?"
         return asked, phrase.text
+    return _role_bridge(doc, kind_token)
+
+
+def _role_bridge(doc, kind_token) -> tuple[str, str] | None:
+    """"What position did the receiver of the Kesh Shoe play?" -> ("Who is the receiver of
+    the Kesh Shoe?", "the receiver of the Kesh Shoe"): one named by a role in something named,
+    where the question asks something else of them. Not where the question asks the role
+    itself ("Who is the father of X?")."""
+    for of in doc[1:]:
+        noun = doc[of.i - 1]
+        if of.lower_ != "of" or noun.pos_ != "NOUN" or (kind_token is not None and noun.i == kind_token.i):
+            continue
+        determiner = doc[noun.i - 1] if noun.i and doc[noun.i - 1].lower_ in {"the", "this", "that"} else None
+        end = _name_phrase_end(doc, of.i + 1)
+        if determiner is None or end is None:
+            continue
+        if end >= len(doc) - 1 and doc[0].lower_ in {"who", "what", "which"}:
+            continue  # "Who is the father of X?": the role is what is asked
+        return f"Who is the {doc[noun.i : end].text}?", doc[determiner.i : end].text
     return None
+
+
+def _name_phrase_end(doc, start: int) -> int | None:
+    """Where the noun phrase that opens at `start` ends, when it holds a name ("the romantic
+    comedy "Big Stone Gap"", "the 2007 Kesh Cup"): a quoted title runs to its closing quote;
+    None for a phrase that names nothing."""
+    i, named = start, False
+    while i < len(doc):
+        token = doc[i]
+        if token.is_quote:
+            close = next((k for k in range(i + 1, len(doc)) if doc[k].is_quote), None)
+            if close is None:
+                return None
+            i, named = close + 1, True
+            continue
+        if token.pos_ in {"VERB", "AUX", "PRON", "ADV", "SCONJ"} or (token.is_punct and token.text != "-") or token.tag_ in {"WDT", "WP", "WRB"}:
+            break
+        if named and token.is_lower and not (token.lower_ in NAME_JOINERS and i + 1 < len(doc) and doc[i + 1].text[:1].isupper()):
+            break  # after the name, a lower-case word is the clause's: "the Kesh Cup winner play"
+        named = named or token.pos_ == "PROPN" or token.text[:1].isupper()
+        i += 1
+    while i > start and doc[i - 1].pos_ in {"ADP", "CCONJ", "DET"}:
+        i -= 1  # "the Kesh Cup in": the phrase ends at its last name
+    return i if named and i > start else None
 
 
 def _joined(tokens: list, verb=None) -> str:
@@ -621,7 +669,6 @@ _CHOICE_INSIDE = re.compile(rf"^(?P<wh>(?:which|what|who)\b[^,]*),\s+(?P<a>{_OPT
 # "Are (both) X and Y (both) ...?"
 _PAIR = re.compile(r"^(?P<aux>are|were|do|did|have|had)\s+(?P<both>both\s+)?(?P<a>.+?),?\s+and\s+(?P<rest>.+?)\s*\?\s*$", re.IGNORECASE)
 _SINGULAR = {"are": "Is", "were": "Was", "do": "Does", "did": "Did", "have": "Has", "had": "Had"}
-_NAME_JOINER = frozenset("of the de la del von van and & for on in".split())
 
 
 @lru_cache(maxsize=256)
@@ -664,6 +711,6 @@ def _leading_name(text: str) -> tuple[str, str]:
     for i, word in enumerate(words):
         if word[:1].isupper() or word[:1].isdigit():
             end = i + 1
-        elif word.lower() not in _NAME_JOINER or i == 0:
+        elif word.lower() not in NAME_JOINERS or i == 0:
             break
     return _option(" ".join(words[:end])), " ".join(words[end:])

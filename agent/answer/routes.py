@@ -41,7 +41,7 @@ from agent.extract.lexicon import Lexicon
 from agent.index.retrieval import tokens
 from agent.index.store import Store
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
-from agent.text.names import fold
+from agent.text.names import fold, is_bare_name
 from agent.text.nlp import parse
 from agent.text.safety import is_instruction
 from agent.text.sentences import split_sentences
@@ -231,8 +231,11 @@ def ask(question: str, sources: Sources) -> Answer:
         with stage("question"):  # the parse: spaCy loads on a process's first question
             alone = referred(part, earlier, answer) if earlier is not None else part  # "..., and who is its chairman?"
             q = read(alone or part, sources.words)
-        # A part about what the earlier part did not find cannot be answered on its own.
-        route = answer_part(q, sources, composer) if alone is not None else None
+        # A part about what the earlier part did not find cannot be answered on its own; nor
+        # can a part that names nothing after a part that found nothing ("Who wrote X and who
+        # died in 2007?" asks one person two things).
+        unread = alone is None or (earlier is not None and not routes and not q.names)
+        route = answer_part(q, sources, composer) if not unread else None
         if route and before and set(composer.sentences[before:]) <= set(composer.sentences[:before]):
             # "Who told X ..., and who said ...?" answered twice in the same words from the same
             # passage: two questions have one answer only by mistake.
@@ -801,7 +804,7 @@ def build_passages(store: Store, hits: list[Hit], question: str, llm: LLM | None
         articles[article.id] = article
         for start, end in split_sentences(hit.chunk.text):
             sentence = hit.chunk.text[start:end]
-            if len(tokens(sentence)) < 3 or is_instruction(sentence, llm):
+            if len(tokens(sentence)) < 3 or _bare_title(sentence, article) or is_instruction(sentence, llm):
                 continue
             candidates.append(Passage(0, article, hit.chunk.start + start, hit.chunk.start + end))
     if not candidates:
@@ -811,6 +814,12 @@ def build_passages(store: Store, hits: list[Hit], question: str, llm: LLM | None
     asked = set(tokens(question))
     ranked = sorted(range(len(candidates)), key=lambda i: -(float(scores[i]) + 0.1 * len(asked & set(tokens(candidates[i].quote)))))
     return [replace(candidates[i], n=rank + 1) for rank, i in enumerate(ranked[:limit])]
+
+
+def _bare_title(sentence: str, article: Article) -> bool:
+    """The article's title line when it is a name and nothing more ("Kesh Sound (band)"): it
+    says nothing a passage can answer with. A headline that says something stays."""
+    return sentence.strip() == (article.title or "").strip() and is_bare_name(sentence)
 
 
 def render_passages(passages: list[Passage], question: str = "") -> str:
@@ -926,7 +935,7 @@ def answer_from_passages(q: Question, sources: Sources, composer: Composer) -> s
     """The passages route: refused when the best passages cover too little of the question
     (the fitted threshold, `Sources.refuse_below`); else the model's verified span, else the
     closest passage, quoted."""
-    if q.hops and answer_through_bridge(q, sources, composer):
+    if answer_through_bridge(q, sources, composer):
         return "passages"
     found = retrieve(q, sources)
     composer.evidence.append(found.evidence)
@@ -949,7 +958,7 @@ def answer_through_bridge(q: Question, sources: Sources, composer: Composer) -> 
     asked, phrase = split
     mark = composer.mark()
     first = analyse(asked, sources.words)
-    if first.hops or answer_from_passages(first, sources, composer) != "passages" or not (bridge := _bridge_name(composer.spans[-1])):
+    if bridge_question(first.text) is not None or answer_from_passages(first, sources, composer) != "passages" or not (bridge := _bridge_name(composer.spans[-1])):
         composer.rollback(mark)
         return False
     composer.sentences[-1] = f"{phrase[0].upper()}{phrase[1:]}: {composer.sentences[-1]}"

@@ -200,14 +200,22 @@ def supports(sentence: str, quote: str, given: tuple[str, ...] = ()) -> bool:
 
 
 def about(text: str, question: Question) -> bool:
-    """The passage is about what the question asks: its focus noun, in a close form."""
+    """The passage is about what the question asks: its focus noun, in a close form, or for
+    one who does something, the doing ("the singer of X" in "X, sung by Ida Lee")."""
     if question.focus is not None:
-        return has_form(text, question.focus)
+        return has_form(text, question.focus) or any(has_form(text, stem) for stem in _agent_stems(question.focus))
     if len(question.names) >= 2 or not question.content:
         return True  # "Where did X and Y meet?": both names together are what it is about
     # One name and no focus noun ("When did X die?"): a passage naming X must also say what
     # X did, in some form of the question's own words.
     return any(has_form(text, word) for word in question.content)
+
+
+def _agent_stems(noun: str) -> tuple[str, ...]:
+    """The verb an agent noun is made from, as a stem to match forms against: "singer" ->
+    "sing", "director" -> "direct", "receiver" -> "receiv"; none for other nouns."""
+    stem = re.sub(r"(?:er|or|ist)$", "", noun)
+    return (stem,) if stem != noun and len(stem) >= 3 else ()
 
 
 def another_one(text: str, question: Question) -> bool:

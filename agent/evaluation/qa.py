@@ -85,7 +85,13 @@ def _spelled(text: str, spellings: Iterable[str], prefix: bool = False) -> bool:
     in 'Russian', with `prefix`)."""
     lowered = text.lower()
     end = "" if prefix else r"(?!\w)"
-    return any(re.search(rf"(?<!\w){re.escape(s.lower())}{end}", lowered) for s in spellings)
+    return any(re.search(rf"(?<!\w){_initials_spelled_out(re.escape(s.lower()))}{end}", lowered) for s in spellings)
+
+
+def _initials_spelled_out(pattern: str) -> str:
+    """An initial in a gold name matches the name in full: "Henry J. Kaiser" is spelled by
+    "Henry John Kaiser"."""
+    return re.sub(r"(?<![\w\\])([a-z])\\\.(?=\\ )", r"\1(?:\\.|[a-z]+)", pattern)
 
 
 def _chose(question: str, answer: str, spellings: list[str]) -> bool:

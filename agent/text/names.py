@@ -25,3 +25,14 @@ def name_key(name: str) -> str:
 def without_accents(name: str) -> str:
     """"Sao Paulo" for "São Paulo": letters without their combining marks."""
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+
+
+# Small words that stand inside a name ("Bank of Kesh", "Gerald R. Ford Airport & Field").
+NAME_JOINERS = frozenset("of the de la del von van and & for on in".split())
+
+
+def is_bare_name(text: str) -> bool:
+    """Whether `text` is a name and nothing more: every word capitalised, a number or a small
+    joining word, a bracketed note aside ("Kesh Sound (band)")."""
+    said = re.sub(r"\s*\([^)]*\)", "", text).split()
+    return bool(said) and all(w[:1].isupper() or w[:1].isdigit() or w.lower() in NAME_JOINERS or w == "-" for w in said)
