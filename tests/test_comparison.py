@@ -94,6 +94,15 @@ def test_both_is_answered_no_when_one_of_the_two_is_not(settings, tmp_path: Path
     assert {c.article for c in answer.citations} == {"field.txt", "airports.txt"}
 
 
+@pytest.mark.vcr(record_mode="none")  # neither passage says it: no model call
+def test_both_is_no_where_a_passage_does_not_say_what_is_asked(settings, tmp_path: Path):
+    """A yes must rest on words that say it: "a duo from Halden" and "a guitarist" say
+    nothing of rock bands, whatever a model would guess."""
+    with ingested_corpus(settings, tmp_path / "news", BANDS) as corpus:
+        answer = corpus.ask("Are Velmora Sound and Arno Kell both rock bands?")
+    assert answer.route == "comparison" and answer.answer.startswith("No. Velmora Sound: “Velmora Sound is a duo from Halden")
+
+
 @pytest.mark.vcr(record_mode="none")  # refused before any model call
 def test_a_comparison_with_a_thing_the_articles_never_name_is_refused(settings, tmp_path: Path):
     with ingested_corpus(settings, tmp_path / "news", BANDS) as corpus:

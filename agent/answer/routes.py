@@ -410,7 +410,9 @@ def _judge_pair(compared: Comparison, found: list[list[Passage]], sources: Sourc
     thing's first passage, the one that says no first."""
     said = _country_verdicts(compared, found)
     for k, verdict in enumerate(said):
-        if verdict is None:
+        if verdict is None and compared.asks == "both" and not _states(compared, found[k]):
+            said[k] = 0.0  # a yes must rest on words that say it
+        elif verdict is None:
             if sources.llm is None:
                 return False
             question = compared.put_to(compared.options[k]) if compared.asks == "both" else compared.asked
@@ -441,6 +443,18 @@ def _country_verdicts(compared: Comparison, found: list[list[Passage]]) -> list[
         return [None]
     asked = countries_said(compared.put_to("it"))
     return [None if not asked or not countries else float(bool(asked & countries)) for countries in named]
+
+
+def _states(compared: Comparison, passages: list[Passage]) -> bool:
+    """Whether a thing's passages say what "both" asks of it, in a close form: every name the
+    asked words hold ("located in Michigan") and, where they describe (nouns, adjectives: "real
+    estate", "opera composers"), at least one of those words."""
+    (doc,) = parse([compared.put_to("it")])
+    said = " ".join(p.quote for p in passages)
+    asked = doc[2:]  # past "Is it"
+    names = [t.text for t in asked if t.pos_ == "PROPN"]
+    describing = [t.lemma_.lower() for t in asked if t.pos_ in {"NOUN", "ADJ"} and not t.is_stop]
+    return all(has_form(said, n) for n in names) and (not describing or any(has_form(said, w) for w in describing))
 
 
 def _yes_probability(question: str, passages: list[Passage], sources: Sources) -> float | None:
