@@ -666,6 +666,9 @@ _OPTION = r"[^,:;?]{1,80}?"
 _CHOICE_AFTER = re.compile(rf"^(?P<asked>.+)[,:]\s+(?P<a>{_OPTION}),?\s+or\s+(?P<b>{_OPTION})\s*\?\s*$")
 # "Which band, X or Y, had more members?"
 _CHOICE_INSIDE = re.compile(rf"^(?P<wh>(?:which|what|who)\b[^,]*),\s+(?P<a>{_OPTION}),?\s+or\s+(?P<b>{_OPTION}),\s+(?P<rest>.+?)\s*\?\s*$", re.IGNORECASE)
+# "Between X and Y, who is older?"; "Which of X and Y is older?"
+_CHOICE_BETWEEN = re.compile(rf"^between\s+(?P<a>{_OPTION}),?\s+and\s+(?P<b>{_OPTION}),\s+(?P<asked>.+?\?)\s*$", re.IGNORECASE)
+_CHOICE_OF = re.compile(rf"^(?P<wh>which|who)\s+of\s+(?P<a>{_OPTION}),?\s+(?:and|or)\s+(?P<b>[A-Z][^,:;?]{{0,79}}?)\s+(?P<rest>(?:is|was|are|were|has|had|did|does|do|came|comes|won|made)\b.+?)\s*\?\s*$", re.IGNORECASE)
 # "Are (both) X and Y (both) ...?"
 _PAIR = re.compile(r"^(?P<aux>are|were|do|did|have|had)\s+(?P<both>both\s+)?(?P<a>.+?),?\s+and\s+(?P<rest>.+?)\s*\?\s*$", re.IGNORECASE)
 _SINGULAR = {"are": "Is", "were": "Was", "do": "Does", "did": "Did", "have": "Has", "had": "Had"}
@@ -675,9 +678,10 @@ _SINGULAR = {"are": "Is", "were": "Was", "do": "Does", "did": "Did", "have": "Ha
 def comparison(text: str) -> Comparison | None:
     """The two things a question compares, and what it asks of them; None when it compares nothing."""
     text = " ".join(text.split())
-    if (m := _CHOICE_INSIDE.match(text)) or (m := _CHOICE_AFTER.match(text)):
+    if (m := _CHOICE_INSIDE.match(text) or _CHOICE_OF.match(text) or _CHOICE_AFTER.match(text) or _CHOICE_BETWEEN.match(text)):
         a, b = (_option(m.group(k)) for k in ("a", "b"))
-        asked = f"{m.group('wh')} {m.group('rest')}?" if "wh" in m.groupdict() else f"{m.group('asked')}?"
+        asked = f"{m.group('wh')} {m.group('rest')}?" if "wh" in m.groupdict() else m.group("asked").rstrip("?") + "?"
+        asked = asked[0].upper() + asked[1:]
         if a and b and len(a.split()) <= 8 and len(b.split()) <= 8 and len(asked.split()) >= 2:
             return Comparison((a, b), "which", asked)
         return None
