@@ -98,20 +98,14 @@ def check_question(question: str) -> str:
 
 def split_parts(question: str) -> list[str]:
     """The questions inside `question`: "Who backs X and who backs Y?" is two; "Who backs X?
-    Please be brief." is one (a request about the answer's form is not a question); "Who
-    wrote the song that was inspired by X and was the first track on Y?" is its first clause
-    (`_continues_a_clause`). Sentences split as articles' do: "Why did U.S. emissions fall?"
-    is one."""
+    Please be brief." is one (a request about the answer's form is not a question). Sentences
+    split as articles' do: "Why did U.S. emissions fall?" is one."""
     sentences = [question[start:end] for start, end in split_sentences(question)]
     asked = [s for s in sentences if s.endswith("?") or _QUESTION_START.match(s)] or sentences
     parts: list[str] = []
     for sentence in asked:
         pieces = [p.strip(" ,") for p in _PART_JOIN.split(sentence) if p.strip(" ,")]
-        if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces) and _continues_a_clause(sentence):
-            # a second thing said of the same noun narrows what the first already finds: the
-            # first is asked ("the university whose campus is in X and whose branches ...")
-            parts.append(pieces[0] if pieces[0].endswith("?") else pieces[0] + "?")
-        elif len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces):
+        if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces) and not _continues_a_clause(sentence):
             parts += [p if p.endswith("?") else p + "?" for p in pieces]
         else:
             parts.append(sentence)
