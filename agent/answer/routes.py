@@ -377,7 +377,7 @@ def _choose(compared: Comparison, found: list[list[Passage]], sources: Sources, 
         scored = sources.llm.structured_scored(
             choice,
             _compare_messages("compare_choice_user", shown, compared.asked, first=compared.options[0], second=compared.options[1]),
-            max_tokens=MAX_VERDICT_TOKENS + sum(len(o) for o in compared.options) // 3,
+            max_tokens=MAX_VERDICT_TOKENS + sum(len(o) for o in compared.options) // 3,  # room to copy the longer name
         )
     except InvalidModelOutput as exc:
         log.info("no valid choice between two: %s", exc)
@@ -396,6 +396,7 @@ def _first_date(passages: list[Passage]) -> tuple[DateMention, Passage] | None:
     """The first date the thing's passages state in full or as a year (a birth, a founding),
     with the passage that states it."""
     for passage in passages:
+        # The passage alone, with no publication date: only dates it states in full resolve.
         article = Article(id=passage.article.id, path="", content_hash="", text=passage.quote)
         dated = next((m for m in find_date_mentions(article) if m.value and m.value[0].isdigit()), None)
         if dated is not None:
