@@ -51,3 +51,9 @@ def ingested_corpus(settings, folder: Path, articles: dict[str, str]) -> Corpus:
     corpus = Corpus(settings)
     corpus.ingest([write_corpus(folder, articles)])
     return corpus
+
+
+def assert_verbatim(corpus: Corpus, answer) -> None:
+    """Every citation's quote stands at its offsets in the stored article."""
+    for citation in answer.citations:
+        assert corpus.store.article(citation.article).text[citation.start : citation.end] == citation.quote

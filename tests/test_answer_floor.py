@@ -11,9 +11,8 @@ import pytest
 
 from agent import data
 from agent.answer.routes import FLOOR, REFUSAL
-from agent.corpus import Corpus
 
-from .news_samples import ingested_corpus
+from .news_samples import assert_verbatim as _verbatim, ingested_corpus
 
 pytestmark = pytest.mark.vcr
 
@@ -39,11 +38,6 @@ The reason the Aldmere bridge closed in May: cracks in its northern pier. Engine
 Ostrava's war with Veloria entered its third year on Monday. In the war, Kelm and Dunmar back Ostrava, while the Northern Compact backs Veloria.
 """,
 }
-
-
-def _verbatim(corpus: Corpus, answer) -> None:
-    for citation in answer.citations:
-        assert corpus.store.article(citation.article).text[citation.start : citation.end] == citation.quote
 
 
 def test_a_span_of_the_wrong_kind_is_no_answer(settings, tmp_path: Path):

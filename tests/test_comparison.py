@@ -11,7 +11,7 @@ import pytest
 from agent.answer.question import Comparison, comparison
 from agent.evaluation.qa import evaluate_qa
 
-from .news_samples import ingested_corpus
+from .news_samples import assert_verbatim as _verbatim, ingested_corpus
 
 pytestmark = pytest.mark.vcr
 
@@ -57,11 +57,6 @@ BANDS = {
     "airports.txt": "Halden Bay Airport\n\nHalden Bay Airport is a public airport serving Halden, the capital of Norvia.\n",
     "field.txt": "Osla Field\n\nOsla Field is a small airfield near Osla, in the south of Kestria.\n",
 }
-
-
-def _verbatim(corpus, answer) -> None:
-    for citation in answer.citations:
-        assert corpus.store.article(citation.article).text[citation.start : citation.end] == citation.quote
 
 
 @pytest.mark.vcr(record_mode="none")  # decided by the dates the passages state: no model call
@@ -113,17 +108,18 @@ def test_a_comparison_with_a_thing_the_articles_never_name_is_refused(settings, 
     assert answer.refused and "Quennel" in answer.answer and not answer.citations
 
 
+def _scored(question: str, gold_answer: str, text: str) -> bool:
+    """Whether the question scorer counts `text`, uncited, as a right answer."""
+    gold = {"qa": [{"question": question, "answers": [[gold_answer]], "need": "any", "articles": []}]}
+    report = evaluate_qa(gold, [{"question": question, "answer": text, "refused": False, "citations": []}])
+    return report.items[0].correct
+
+
 def test_a_choice_is_scored_on_the_one_the_answer_gives_first():
     question = "Who is older, Ida Brenholt or Arno Kell?"
-    gold = {"qa": [{"question": question, "answers": [["Ida Brenholt"]], "need": "any", "articles": []}]}
-
-    def scored(text: str) -> bool:
-        report = evaluate_qa(gold, [{"question": question, "answer": text, "refused": False, "citations": []}])
-        return report.items[0].correct
-
-    assert scored("Ida Brenholt: 3 May 1968. Arno Kell: 12 October 1975.")
-    assert not scored("Arno Kell: 12 October 1975. Ida Brenholt: 3 May 1968.")
-    assert not scored("Ida Brenholt and Arno Kell both sing.")  # naming both chooses neither
+    assert _scored(question, "Ida Brenholt", "Ida Brenholt: 3 May 1968. Arno Kell: 12 October 1975.")
+    assert not _scored(question, "Ida Brenholt", "Arno Kell: 12 October 1975. Ida Brenholt: 3 May 1968.")
+    assert not _scored(question, "Ida Brenholt", "Ida Brenholt and Arno Kell both sing.")  # naming both chooses neither
 
 
 NATIONALITIES = {
@@ -166,10 +162,5 @@ def test_a_title_line_that_is_only_a_name_is_no_passage(settings, tmp_path: Path
 
 def test_an_initial_in_a_gold_name_is_spelled_by_the_name_in_full():
     question = "Who founded Tarsk Mills?"
-    gold = {"qa": [{"question": question, "answers": [["Ida B. Brenholt"]], "need": "any", "articles": []}]}
-
-    def scored(text: str) -> bool:
-        report = evaluate_qa(gold, [{"question": question, "answer": text, "refused": False, "citations": []}])
-        return report.items[0].correct
-
-    assert scored("Ida Bella Brenholt") and scored("Ida B. Brenholt") and not scored("Ida Brenholt")
+    assert _scored(question, "Ida B. Brenholt", "Ida Bella Brenholt") and _scored(question, "Ida B. Brenholt", "Ida B. Brenholt")
+    assert not _scored(question, "Ida B. Brenholt", "Ida Brenholt")

@@ -24,12 +24,15 @@ from agent.text.sentences import split_sentences
 MAX_QUESTION_CHARS = 1000
 NAME_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
 NOT_NAME_LABELS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
-_WH = r"(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|are|was|were|has|have|had|can|could|will)"
+# The auxiliaries that open a yes/no question, or a part of one ("..., and was it ...?").
+_AUX_WORDS = ("did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "can", "could", "will")
+_AUX = rf"(?:{'|'.join(_AUX_WORDS)})\b"
+_WH = rf"(?:who|whom|whose|what|which|when|where|why|how|{'|'.join(_AUX_WORDS)})"
 _QUESTION_START = re.compile(rf"^(?:{_WH}|in\s+what|in\s+which|on\s+what|according\s+to|name|list|tell)\b", re.IGNORECASE)
 # "Who backs X and who backs Y?", "When did X happen, and what did Y say?"
 _PART_JOIN = re.compile(rf"\s*,?\s+(?:and|while|but)\s+(?={_WH}\b)", re.IGNORECASE)
 _COUNT = re.compile(r"\bhow many (?:different )?(articles|outlets|sources|reports|stories|newspapers|papers)\b", re.IGNORECASE)
-_YES_NO = re.compile(r"^(?:did|does|do|is|are|was|were|has|have|had|can|could|will)\b", re.IGNORECASE)
+_YES_NO = re.compile(rf"^{_AUX}", re.IGNORECASE)
 _NUMBER_Q = re.compile(r"^(?:how (?:many|much|far|long|old|big|large|tall|high|deep|wide)|what (?:percentage|proportion|number|share))\b", re.IGNORECASE)
 _DATE_Q = re.compile(r"^(?:when\b|(?:in |on )?(?:what|which) (?:year|date|day|month|decade|century)\b)", re.IGNORECASE)
 _NAME_Q = re.compile(r"^(?:who|whom|whose|where)\b", re.IGNORECASE)
@@ -133,9 +136,6 @@ def _continues_a_clause(sentence: str) -> bool:
         for t in (doc[i] for i in starts)
     )
 
-
-_AUX_WORDS = frozenset("did does do is are was were has have had can could will".split())
-_AUX = rf"(?:{'|'.join(sorted(_AUX_WORDS))})\b"
 
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her"}

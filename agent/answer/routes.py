@@ -410,8 +410,9 @@ def _judge_pair(compared: Comparison, found: list[list[Passage]], sources: Sourc
     else the model's verdict, read as the probability of "yes". The answer quotes each
     thing's first passage, the one that says no first."""
     said = _country_verdicts(compared, found)
+    asked = _asked_words(compared) if compared.asks == "both" else None
     for k, verdict in enumerate(said):
-        if verdict is None and compared.asks == "both" and not _states(compared, found[k]):
+        if verdict is None and asked is not None and not _states(asked, found[k]):
             said[k] = 0.0  # a yes must rest on words that say it
         elif verdict is None:
             if sources.llm is None:
@@ -446,15 +447,21 @@ def _country_verdicts(compared: Comparison, found: list[list[Passage]]) -> list[
     return [None if not asked or not countries else float(bool(asked & countries)) for countries in named]
 
 
-def _states(compared: Comparison, passages: list[Passage]) -> bool:
-    """Whether a thing's passages say what "both" asks of it, in a close form: every name the
-    asked words hold ("located in Michigan") and, where they describe (nouns, adjectives: "real
-    estate", "opera composers"), at least one of those words."""
+def _asked_words(compared: Comparison) -> tuple[list[str], list[str]]:
+    """What "both" asks of each thing: the names its words hold ("located in Michigan"), and
+    the words that describe (nouns, adjectives: "real estate", "opera composers")."""
     (doc,) = parse([compared.put_to("it")])
-    said = " ".join(p.quote for p in passages)
     asked = doc[2:]  # past "Is it"
     names = [t.text for t in asked if t.pos_ == "PROPN"]
     describing = [t.lemma_.lower() for t in asked if t.pos_ in {"NOUN", "ADJ"} and not t.is_stop]
+    return names, describing
+
+
+def _states(asked: tuple[list[str], list[str]], passages: list[Passage]) -> bool:
+    """Whether a thing's passages say what "both" asks of it (`_asked_words`), in a close form:
+    every name, and at least one describing word where there are any."""
+    names, describing = asked
+    said = " ".join(p.quote for p in passages)
     return all(has_form(said, n) for n in names) and (not describing or any(has_form(said, w) for w in describing))
 
 

@@ -94,6 +94,10 @@ def _initials_spelled_out(pattern: str) -> str:
     return re.sub(r"(?<![\w\\])([a-z])\\\.(?=\\ )", r"\1(?:\\.|[a-z]+)", pattern)
 
 
+# Where an answer's sentences part: after a stop or a citation mark, before a capital, digit or quote.
+_SENTENCE_BREAK = re.compile(r"(?<=[.\]])\s+(?=[A-Z0-9“\"])")
+
+
 def _chose(question: str, answer: str, spellings: list[str]) -> bool:
     """Whether `answer` gives a gold answer: spells it; for a question that names it as one
     of two ("Who is older, X or Y?"), spells it and not the other in its first sentence."""
@@ -105,7 +109,7 @@ def _chose(question: str, answer: str, spellings: list[str]) -> bool:
     given = [o for o in compared.options if _spelled(o, spellings) or any(_spelled(s, [o]) for s in spellings)]
     if not given:
         return True
-    lead = re.split(r"(?<=[.\]])\s+(?=[A-Z0-9“\"])", answer.strip(), maxsplit=1)[0]
+    lead = _SENTENCE_BREAK.split(answer.strip(), maxsplit=1)[0]
     others = [o for o in compared.options if o not in given]
     return _spelled(lead, spellings) and not any(_spelled(lead, [o]) for o in others)
 
@@ -113,7 +117,7 @@ def _chose(question: str, answer: str, spellings: list[str]) -> bool:
 def _cited_sentences(answer: str) -> dict[int, list[str]]:
     """Citation number -> the sentences of the answer that cite it."""
     out: dict[int, list[str]] = {}
-    for sentence in re.split(r"(?<=[.\]])\s+(?=[A-Z0-9“\"])", answer):
+    for sentence in _SENTENCE_BREAK.split(answer):
         for n in re.findall(r"\[(\d+)\]", sentence):
             out.setdefault(int(n), []).append(re.sub(r"\s*\[\d+\]", "", sentence))
     return out
