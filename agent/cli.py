@@ -300,7 +300,7 @@ def _warn_unindexed_questions(gold: dict, corpus: Corpus) -> None:
 def calibrate_command(
     train: Annotated[Path, typer.Argument(help="Attitude sentences to fit on: a directed-sentiment file (train.txt) or a JSON set.")],
     check: Annotated[Path, typer.Option("--check", help="Disjoint sentences to check the fitted decision on (valid.txt).")],
-    per_label: Annotated[int, typer.Option("--per-label", min=1, help="Fit on a balanced sample: this many sentences of each gold class.")] = 80,
+    per_label: Annotated[int, typer.Option("--per-label", min=1, help="Fit on a balanced sample: this many sentences of each gold class (with --ranker: the sample left out).")] = 40,
     check_per_label: Annotated[int, typer.Option("--check-per-label", min=1, help="Check on this many sentences of each gold class.")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="Which samples (the same seed, the same sentences).")] = 0,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted weights and threshold here (the shipped file: agent/data/attitude_judge.json).")] = None,
@@ -308,7 +308,7 @@ def calibrate_command(
         Optional[str], typer.Option("--baseline", help="Also score `naive` (one model call per sentence) on the check sample.")
     ] = None,
     ranker: Annotated[
-        bool, typer.Option("--ranker", help="Fit the pair ranker instead (every sentence, no model calls; the shipped file: agent/data/pair_ranker.json).")
+        bool, typer.Option("--ranker", help="Fit the pair ranker instead (no model calls; every sentence but the judge's sample, so fit it first; the shipped file: agent/data/pair_ranker.json).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     index: IndexOption = None,
@@ -326,7 +326,7 @@ def calibrate_command(
 
     try:
         if ranker:
-            report = calibrate_ranker_files(train, check, out)
+            report = calibrate_ranker_files(train, check, out, per_label, seed)
         else:
             with Corpus(_settings(index)) as corpus:
                 report = calibrate_files(

@@ -40,7 +40,7 @@ from agent.extract.attitude_judge import (
 )
 from agent.extract.frames import DEFAULT_LEXICON, Mention
 from agent.extract.pair_attitude import Pair, as_stances, grammars_between, name_mentions
-from agent.extract.pair_ranker import PairRanker, pair_texts, vectors
+from agent.extract.pair_ranker import PairRanker, in_text_order, pair_texts, vectors
 from agent.extract.lexicon import Lexicon
 from agent.output.export import write_atomically
 
@@ -292,19 +292,29 @@ def calibrate_files(
 # --- the pair ranker -------------------------------------------------------------------------
 
 
-def fit_ranker(inputs: np.ndarray, attitude: Sequence[bool], l2: float = 1e-3, iterations: int = 400, step: float = 5.0) -> tuple[list[float], float]:
-    """Logistic regression of `attitude` on `inputs` (rows of `pair_ranker.vectors`), by
-    full-batch gradient descent from zero: deterministic, and enough for 768 inputs and some
-    thousand sentences."""
+def fit_ranker(
+    inputs: np.ndarray, classes: Sequence[int], l2: float = 1e-4, iterations: int = 1000, step: float = 2.0,
+) -> tuple[list[list[float]], list[float]]:
+    """Multinomial logistic regression of `classes` (indices into `pair_ranker.CLASSES`) on
+    `inputs` (rows of `pair_ranker.vectors`), each class weighted by its rarity, by full-batch
+    gradient descent from zero: deterministic, and enough for 768 inputs and some thousand
+    sentences. Each attitude's weights and bias are returned against "none"'s."""
+    count = len(CLASSES)
     x = np.hstack([inputs.astype(np.float64), np.ones((len(inputs), 1))])
-    y = np.asarray(attitude, dtype=np.float64)
-    w = np.zeros(x.shape[1])
+    labels = np.asarray(classes)
+    target = np.eye(count)[labels]
+    seen = np.bincount(labels, minlength=count).astype(np.float64)
+    balance = (len(labels) / (count * np.maximum(seen, 1)))[labels]
+    w = np.zeros((x.shape[1], count))
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(x @ w)))
-        gradient = x.T @ (p - y) / len(y)
+        scores = x @ w
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        gradient = x.T @ ((p - target) * balance[:, None]) / balance.sum()
         gradient[:-1] += l2 * w[:-1]
         w -= step * gradient
-    return [float(v) for v in w[:-1]], float(w[-1])
+    against_none = w[:, 1:] - w[:, :1]
+    return [[float(v) for v in column[:-1]] for column in against_none.T], [float(v) for v in against_none[-1]]
 
 
 def auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
@@ -320,39 +330,55 @@ def auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
     return (sum(mean_rank[s] for s, p in zip(scores, positive) if p) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
-def ranker_texts(item: AttitudeItem) -> tuple[str, str]:
-    """What the ranker reads of an item: its sentence, and the stretch between the first
-    mention of each of its two actors."""
+def ranker_pair(item: AttitudeItem) -> tuple[str, tuple[int, int], tuple[int, int]]:
+    """What the ranker reads of an item: its sentence and the first mention of each of its two
+    actors (the whole sentence twice where one is not found)."""
     firsts, seconds = item_mentions(item)
     if not firsts or not seconds:
-        return item.text, item.text
-    return pair_texts(item.text, (firsts[0].start, firsts[0].end), (seconds[0].start, seconds[0].end))
+        return item.text, (0, len(item.text)), (0, len(item.text))
+    return item.text, (firsts[0].start, firsts[0].end), (seconds[0].start, seconds[0].end)
 
 
-def calibrate_ranker_files(train: Path, check: Path, out: Path | None = None) -> EvalReport:
-    """Fit the pair ranker on every sentence of `train` (no attitude against any), check it
-    on every sentence of `check` (a disjoint file): the area under the ROC curve there. No
-    model calls: only the index's embedding."""
+def in_text_order_class(item: AttitudeItem) -> int:
+    """The item's gold class as the ranker reads it, the name earlier in the sentence as p."""
+    _, first, second = ranker_pair(item)
+    swapped = in_text_order({item.label: 1.0}, first[0] <= second[0])
+    return CLASSES.index(next(iter(swapped)))
+
+
+def calibrate_ranker_files(train: Path, check: Path, out: Path | None = None, per_label: int = 40, seed: int = 0) -> EvalReport:
+    """Fit the pair ranker on the sentences of `train`, leaving out the balanced sample
+    (`per_label`, `seed`) the judge's weights are fitted on, so that the judge learns how far
+    to trust the vectors on sentences they never saw; check it on every sentence of `check`
+    (a disjoint file): five-class balanced accuracy, and the area under the ROC curve of
+    "any attitude" against "none". No model calls: only the index's embedding."""
     for path in (train, check):
         if not path.is_file():
             raise DossierError(f"no such file: {path}")
     if train.resolve() == check.resolve():
         raise DossierError(f"--check {check} is the file fitted on: check on sentences the fit never saw")
-    train_items, check_items = load_attitudes(train), load_attitudes(check)
-    weights, bias = fit_ranker(vectors([ranker_texts(i) for i in train_items]), [i.label != "none" for i in train_items])
-    ranker = PairRanker(weights, bias)
-    found = ranker.probabilities([ranker_texts(i) for i in check_items])
-    area = auc(found, [i.label != "none" for i in check_items])
+    train_all, check_items = load_attitudes(train), load_attitudes(check)
+    judged = {id(item) for item in balanced_sample(train_all, per_label, seed)}
+    train_items = [item for item in train_all if id(item) not in judged]
+    weights, biases = fit_ranker(vectors([pair_texts(*ranker_pair(i)) for i in train_items]), [in_text_order_class(i) for i in train_items])
+    ranker = PairRanker(weights, biases)
+    found = ranker.leanings([ranker_pair(i) for i in check_items])
+    area = auc([1.0 - f["none"] for f in found], [i.label != "none" for i in check_items])
+    recalls = [float(np.mean([max(f, key=f.get) == c for f, i in zip(found, check_items) if i.label == c]))
+               for c in CLASSES if any(i.label == c for i in check_items)]
+    balanced = float(np.mean(recalls)) if recalls else float("nan")
     ranker.about = {
-        "fitted_on": f"{train.name}: all {len(train_items)} sentences, none against any attitude",
+        "fitted_on": f"{train.name}: {len(train_items)} sentences, all but the judge's sample ({per_label} per gold class, seed {seed})",
         "checked_on": f"{check.name}: all {len(check_items)} sentences",
         "check_auc": round(area, 3),
+        "check_balanced_accuracy": round(balanced, 3),
         "embedding": "MiniLM (the index's), sentence and the stretch between the two names",
     }
     if out is not None:
         write_atomically(out, ranker.to_json())
-    parts = [f"pair ranker fitted on {len(train_items)} sentences of {train.name}",
-             f"check ({check.name}, {len(check_items)} sentences): AUC {area:.3f}, none against any attitude"]
+    parts = [f"pair ranker fitted on {len(train_items)} sentences of {train.name} (the judge's {len(judged)} left out)",
+             f"check ({check.name}, {len(check_items)} sentences): five-class balanced accuracy {balanced:.3f}, "
+             f"AUC {area:.3f} for any attitude against none"]
     if out is not None:
         parts.append(f"-> {out}")
     return EvalReport(payload=ranker.about, parts=parts)

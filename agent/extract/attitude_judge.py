@@ -12,8 +12,10 @@ directed attitudes ("p+q": first positive toward second, "q+p", "p-q", "q-p") sc
 w · features, "none" scores 0, and a softmax makes them probabilities. The features (`FEATURES`)
 are the attitude's own P(yes) as a logit, the opposite polarity's in the same direction, the
 same polarity's in the reverse direction, a lexicon or frame hit for this very attitude, one
-for any other attitude between the two, the parse's direction (subject or agent -> holder) and
-the polarity. Lexicon hits are strong evidence, not the only door; the parse's direction is a
+for any other attitude between the two, the parse's direction (subject or agent -> holder),
+whether the holder is the one speaking ("'...,' said X": the speaker of a quote most often
+holds what it voices), the sentence vectors' odds of this attitude against none (`pair_ranker`)
+and the polarity. Lexicon hits are strong evidence, not the only door; the parse's direction is a
 hint, not a verdict. The weights and the threshold below which no attitude is kept are data
 (`agent/data/attitude_judge.json`), fitted on the public directed-sentiment train split by
 `agent calibrate`, and checked on a disjoint sample.
@@ -37,7 +39,7 @@ from agent.data.prompts import load as load_prompt
 
 CLASSES = ("none", "p+q", "q+p", "p-q", "q-p")  # the directed-sentiment set's label order
 ATTITUDES = CLASSES[1:]
-FEATURES = ("bias", "own", "other_polarity", "reverse", "frame", "other_frame", "direction", "positive")
+FEATURES = ("bias", "own", "other_polarity", "reverse", "frame", "other_frame", "direction", "speaker", "vectors", "positive")
 PROMPTS = ("attitude_question_system", "attitude_question_user", "attitude_question_positive", "attitude_question_negative")
 CALIBRATION_FILE = "attitude_judge.json"  # in agent/data
 TOP_TOKENS = 10
@@ -81,12 +83,17 @@ def attitude_of(first_holds: bool, polarity: str) -> str:
 
 @dataclass(frozen=True)
 class Grammar:
-    """What the parse says about a pair: the attitudes lexicon or grammar frames read between
-    them (`CLASSES` names), and the parse's direction (1: first acts on second, -1: the
-    reverse, 0: neither)."""
+    """What code reads about a pair without the model: the attitudes lexicon or grammar frames read between
+    them (`CLASSES` names), the parse's direction (1: first acts on second, -1: the reverse,
+    0: neither), and who speaks of whom (`SentenceFrames.speaker`: 1 the first says something
+    naming the second, -1 the reverse, 0 neither)."""
 
     frames: frozenset[str] = frozenset()
     direction: int = 0
+    speaker: int = 0
+    # How the pair's words lean by the sentence-vector model (`pair_ranker`): P of each of
+    # `CLASSES`, the first actor as p; empty where none was read.
+    leaning: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def settled(self) -> str | None:
@@ -197,12 +204,20 @@ def _logit(p: float) -> float:
     return max(-_LOGIT_BOUND, min(_LOGIT_BOUND, math.log(p / (1 - p))))
 
 
+def _odds(leaning: dict[str, float], attitude: str) -> float:
+    """The sentence vectors' log-odds of `attitude` against "none"; 0 where none were read."""
+    if not leaning:
+        return 0.0
+    return max(-_LOGIT_BOUND, min(_LOGIT_BOUND, math.log(max(leaning[attitude], 1e-6) / max(leaning["none"], 1e-6))))
+
+
 def features(answers: dict[str, float], grammar: Grammar, attitude: str) -> list[float]:
     """`FEATURES` of one directed attitude."""
     holder, polarity = holder_of(attitude), polarity_of(attitude)
     other_polarity = attitude_of(holder == "p", "negative" if polarity == "positive" else "positive")
     reverse = attitude_of(holder != "p", polarity)
     direction = grammar.direction if holder == "p" else -grammar.direction
+    speaker = grammar.speaker if holder == "p" else -grammar.speaker
     return [
         1.0,
         _logit(answers.get(attitude, UNASKED)),
@@ -211,6 +226,8 @@ def features(answers: dict[str, float], grammar: Grammar, attitude: str) -> list
         float(attitude in grammar.frames),
         float(bool(grammar.frames - {attitude})),
         float(direction),
+        float(speaker > 0),
+        _odds(grammar.leaning, attitude),
         float(polarity == "positive"),
     ]
 

@@ -640,6 +640,29 @@ class SentenceFrames:
             return 0
         return 1 if link[1] else -1
 
+    def speaker(self, first: Mention, second: Mention) -> int:
+        """1 when `first` says something in which `second` stands ("X said Y had ...", "'Y is
+        ...,' says X"), -1 the reverse, 0 when neither does. Whoever speaks most often holds
+        the attitude a quote voices toward someone in it: a hint for the attitude judge."""
+        if self._speaks(first, second):
+            return 1
+        return -1 if self._speaks(second, first) else 0
+
+    def _speaks(self, speaker: Mention, about: Mention) -> bool:
+        """Whether `speaker` is the subject of a speech verb (`[qualifiers] speech`) and `about`
+        stands in what it says: a clause under the verb, or the quote the verb hangs on. Not its
+        object or a phrase on the verb ("X told the BBC", "X said in a statement to Y")."""
+        subject, other = self._head_of(speaker), self._head_of(about)
+        if subject is None or other is None or subject.dep_ != "nsubj":
+            return False
+        verb = subject.head
+        if verb.lemma_.lower() not in self.words["qualifiers.speech"]:
+            return False
+        said = {t.i for c in verb.children if c.dep_ in {"ccomp", "parataxis", "xcomp"} for t in c.subtree}
+        if verb.dep_ in {"ccomp", "parataxis"} and verb.head.i != verb.i:  # "'...,' said X" on the quote's verb
+            said |= {t.i for t in verb.head.subtree} - {t.i for t in verb.subtree}
+        return other.i in said
+
     def _link(self, first: Mention, second: Mention) -> tuple[Token, bool, bool] | None:
         """Where the two mentions' paths up the parse meet, and whether each comes to it as
         its doer (`_acts_on`); None when they share a token or lie apart."""

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent.extract.attitude_judge import (
     POLARITY, RELATION, AnswerCache, AsksTokens, Calibration, Grammar, ask, attitude_of, holder_of, polarity_of, shipped_calibration,
 )
 from agent.extract.frames import DEFAULT_LEXICON, Mention, SentenceFrames
 from agent.extract.lexicon import Lexicon
+from agent.extract.pair_ranker import shipped_ranker
 from agent.models import ReadStance
 from agent.text.nlp import parse
 
@@ -45,8 +46,9 @@ def name_mentions(sentence: str, names: Sequence[str]) -> list[Mention]:
 
 
 def grammars_between(pairs: Sequence[Pair], words: Lexicon = DEFAULT_LEXICON) -> list[Grammar]:
-    """What the grammar reads between each pair's two actors: the attitudes its lexicon frames
-    state (`CLASSES` names, the first actor as p), and the parse's direction."""
+    """What code reads between each pair's two actors: the attitudes its lexicon frames state
+    (`CLASSES` names, the first actor as p), the parse's direction, which one speaks of the
+    other, and how the words between them lean (`pair_ranker`)."""
     grammars = []
     for pair, doc in zip(pairs, parse(pair.sentence for pair in pairs)):
         sentence = SentenceFrames(doc[:], 0, words)
@@ -63,8 +65,19 @@ def grammars_between(pairs: Sequence[Pair], words: Lexicon = DEFAULT_LEXICON) ->
                     elif _overlaps(holder, seconds) and _overlaps(target, firsts):
                         found.add(attitude_of(False, polarity))
         direction = next((d for a in firsts for b in seconds if (d := sentence.direction(a, b))), 0)
-        grammars.append(Grammar(frozenset(found), direction))
+        speaker = next((s for a in firsts for b in seconds if (s := sentence.speaker(a, b))), 0)
+        grammars.append(Grammar(frozenset(found), direction, speaker))
+    named = [n for n, pair in enumerate(pairs) if name_mentions(pair.sentence, pair.first) and name_mentions(pair.sentence, pair.second)]
+    leanings = shipped_ranker().leanings([_spans(pairs[n]) for n in named])
+    for n, leaning in zip(named, leanings):
+        grammars[n] = replace(grammars[n], leaning=leaning)
     return grammars
+
+
+def _spans(pair: Pair) -> tuple[str, tuple[int, int], tuple[int, int]]:
+    """The pair as the ranker reads it: its sentence and where each actor is first named."""
+    first, second = name_mentions(pair.sentence, pair.first)[0], name_mentions(pair.sentence, pair.second)[0]
+    return pair.sentence, (first.start, first.end), (second.start, second.end)
 
 
 def _overlaps(mention: Mention, others: list[Mention]) -> bool:

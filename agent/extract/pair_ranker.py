@@ -1,5 +1,5 @@
-"""Which pairs of actors the attitude judge is asked about first: the pairs whose words most
-look like an attitude, by a logistic model over sentence vectors.
+"""How a pair's words lean, read from sentence vectors with no model call: which pairs of
+actors the attitude judge is asked about first, and one more piece of evidence for its decision.
 
 An article holds far more pairs of named actors than the judge can afford to ask about (1 to
 64 per article, four one-token questions each). Ranking them by distance picked the channel of
@@ -7,11 +7,13 @@ a speech ("X told the BBC") and pieces of names; the parse alone separates the p
 an attitude no better (on 12 development news articles, the pairs with a parse direction hold
 27 of 31 gold pairs, and 230 of 321 pairs have one). This model reads what the pair's words
 say: the sentence's MiniLM vector (the index's own embedding) and the vector of the stretch
-from the first name to the second, each 384 numbers, weighed by `weights` and `bias` into
-P(the sentence states an attitude between the two). The weights are data
-(`agent/data/pair_ranker.json`), fitted by `agent calibrate --ranker` on the public
-directed-sentiment training split, none against any attitude; the file records what it was
-fitted and checked on. It ranks; it decides nothing: the judge and its calibrated threshold do.
+from the first name to the second, each 384 numbers, weighed by a multinomial logistic model
+into the five directed-sentiment classes, the name earlier in the sentence as p. The pairs
+judged first are those least likely "none"; the judge also weighs the class's odds against
+"none" (`attitude_judge.FEATURES`, "vectors"). The weights are data (`agent/data/pair_ranker.json`),
+fitted by `agent calibrate --ranker` on the public directed-sentiment training split, leaving
+out the sentences the judge's weights are fitted on; the file records what it was fitted and
+checked on.
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ from pathlib import Path
 import numpy as np
 
 from agent import data
+from agent.extract.attitude_judge import CLASSES  # here p is the name earlier in the sentence
 
 RANKER_FILE = "pair_ranker.json"  # in agent/data
 INPUTS = ("sentence", "span")
 DIMENSIONS = 384 * len(INPUTS)
+_SWAPPED = {"none": "none", "p+q": "q+p", "q+p": "p+q", "p-q": "q-p", "q-p": "p-q"}
+
+Span = tuple[int, int]
 
 
-def pair_texts(sentence: str, first: tuple[int, int], second: tuple[int, int]) -> tuple[str, str]:
+def pair_texts(sentence: str, first: Span, second: Span) -> tuple[str, str]:
     """What the ranker reads of a pair: the sentence, and its stretch from the first of the two
     names to the end of the last (offsets within `sentence`)."""
     return sentence, sentence[min(first[0], second[0]) : max(first[1], second[1])]
@@ -49,22 +55,40 @@ def vectors(texts: Sequence[tuple[str, str]]) -> np.ndarray:
     return np.hstack([embed([t[0] for t in texts]), embed([t[1] for t in texts])])
 
 
+def in_text_order(classes: dict[str, float], first_is_earlier: bool) -> dict[str, float]:
+    """Class probabilities read with the earlier name as p, restated with `first` as p."""
+    return classes if first_is_earlier else {_SWAPPED[c]: v for c, v in classes.items()}
+
+
 @dataclass
 class PairRanker:
-    weights: list[float]
-    bias: float
+    """Weights and a bias per attitude class (`CLASSES[1:]`), each against "none", whose score is 0."""
+
+    weights: list[list[float]]
+    biases: list[float]
     about: dict = field(default_factory=dict)
 
-    def probabilities(self, texts: Sequence[tuple[str, str]]) -> list[float]:
-        """P(an attitude between the two names) for each (sentence, stretch)."""
-        if not texts:
+    def leanings(self, pairs: Sequence[tuple[str, Span, Span]]) -> list[dict[str, float]]:
+        """P of each of `CLASSES` for each (sentence, first name's span, second's), `first` as p."""
+        if not pairs:
             return []
-        logits = vectors(texts) @ np.asarray(self.weights, dtype=np.float32) + self.bias
-        return [1.0 / (1.0 + math.exp(-float(z))) for z in logits]
+        scores = vectors([pair_texts(*pair) for pair in pairs]) @ np.asarray(self.weights, dtype=np.float64).T + self.biases
+        found = []
+        for row, (_, first, second) in zip(scores, pairs):
+            row = np.concatenate([[0.0], row])
+            exp = np.exp(row - row.max())
+            classes = dict(zip(CLASSES, (float(v) for v in exp / exp.sum())))
+            found.append(in_text_order(classes, first[0] <= second[0]))
+        return found
+
+    def probabilities(self, pairs: Sequence[tuple[str, Span, Span]]) -> list[float]:
+        """P(an attitude between the two names, either way) for each pair: the ranking."""
+        return [1.0 - lean["none"] for lean in self.leanings(pairs)]
 
     def to_json(self) -> str:
-        return json.dumps({"inputs": list(INPUTS), "weights": [round(w, 5) for w in self.weights],
-                           "bias": round(self.bias, 5), "about": self.about}, ensure_ascii=False) + "\n"
+        return json.dumps({"inputs": list(INPUTS), "classes": list(CLASSES[1:]),
+                           "weights": [[round(w, 5) for w in row] for row in self.weights],
+                           "biases": [round(b, 5) for b in self.biases], "about": self.about}, ensure_ascii=False) + "\n"
 
 
 def load_ranker(path: Path | None = None) -> PairRanker:
@@ -77,12 +101,14 @@ def load_ranker(path: Path | None = None) -> PairRanker:
         raise ValueError(f"{name}: no pair ranker file (fit one with `agent calibrate --ranker`)") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{name}: the pair ranker is not valid JSON ({exc.msg}, line {exc.lineno})") from None
-    if not isinstance(found, dict) or found.get("inputs") != list(INPUTS):
-        raise ValueError(f"{name}: the pair ranker must read the inputs {list(INPUTS)}")
-    weights, bias = found.get("weights"), found.get("bias")
-    if not (isinstance(weights, list) and len(weights) == DIMENSIONS and all(_finite(w) for w in weights) and _finite(bias)):
-        raise ValueError(f"{name}: the pair ranker needs {DIMENSIONS} finite weights and a finite bias")
-    return PairRanker([float(w) for w in weights], float(bias), found.get("about") or {})
+    if not isinstance(found, dict) or found.get("inputs") != list(INPUTS) or found.get("classes") != list(CLASSES[1:]):
+        raise ValueError(f"{name}: the pair ranker must read the inputs {list(INPUTS)} into the classes {list(CLASSES[1:])}")
+    weights, biases = found.get("weights"), found.get("biases")
+    rows = isinstance(weights, list) and len(weights) == len(CLASSES) - 1 and all(
+        isinstance(row, list) and len(row) == DIMENSIONS and all(_finite(w) for w in row) for row in weights)
+    if not (rows and isinstance(biases, list) and len(biases) == len(CLASSES) - 1 and all(_finite(b) for b in biases)):
+        raise ValueError(f"{name}: the pair ranker needs {len(CLASSES) - 1} rows of {DIMENSIONS} finite weights and as many finite biases")
+    return PairRanker([[float(w) for w in row] for row in weights], [float(b) for b in biases], found.get("about") or {})
 
 
 @lru_cache(maxsize=1)

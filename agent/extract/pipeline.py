@@ -47,7 +47,7 @@ from agent.extract.frames import DEFAULT_LEXICON, Frame, Mention, SentenceFrames
 from agent.extract.judge import judge
 from agent.extract.lexicon import Lexicon
 from agent.extract.links import Tie, acronyms, read_ties
-from agent.extract.pair_ranker import pair_texts, shipped_ranker
+from agent.extract.pair_ranker import shipped_ranker
 from agent.models import Actor, ActorType, Article, DateMention, Evidence, Link, Record, Stance
 from agent.text import safety
 from agent.text.countries import country_code, is_country_name, only_adjectives
@@ -132,7 +132,7 @@ class _Pair:
     first: Mention
     second: Mention
     sentence: tuple[int, int]
-    direction: int  # the parse's (`SentenceFrames.direction`)
+    grammar: Grammar  # the parse's direction and who speaks; no frame
 
 
 @dataclass
@@ -313,7 +313,8 @@ def _read_frames(
         for link in sentence.open_links():
             if not any((h, t) in covered for h in link.holders for t in link.targets):
                 opens.append(_Candidate(link, (start, end)))
-        pairs += [_Pair(first, second, (start, end), sentence.direction(first, second)) for first, second in sentence.actor_pairs()]
+        pairs += [_Pair(first, second, (start, end), Grammar(frozenset(), sentence.direction(first, second), sentence.speaker(first, second)))
+                  for first, second in sentence.actor_pairs()]
         previous = frames or previous
         unnamed += [(index, (start, end), f) for f in frames
                     if f.holders and not f.targets and f.target_reference is None and f.relation != "calls_for"]
@@ -464,15 +465,14 @@ def _judge_pairs(article: Article, pairs: list[_Pair], llm: Structured, answers:
     if not judged_pairs or not pairs:
         return []
     calibration = shipped_calibration()
-    likely = shipped_ranker().probabilities([
-        pair_texts(article.text[p.sentence[0] : p.sentence[1]], _within(p.first, p.sentence), _within(p.second, p.sentence)) for p in pairs
+    leanings = shipped_ranker().leanings([
+        (article.text[p.sentence[0] : p.sentence[1]], _within(p.first, p.sentence), _within(p.second, p.sentence)) for p in pairs
     ])
-    order = sorted(range(len(pairs)), key=lambda n: (pairs[n].direction == 0, -likely[n]))
-    ranked = [pairs[n] for n in order[:judged_pairs]]
+    order = sorted(range(len(pairs)), key=lambda n: (pairs[n].grammar.direction == 0, leanings[n]["none"]))
     judged: list[_Candidate] = []
-    for pair in sorted(ranked, key=lambda p: p.first.start):
+    for n in sorted(order[:judged_pairs], key=lambda n: pairs[n].first.start):
+        pair, grammar = pairs[n], replace(pairs[n].grammar, leaning=leanings[n])
         start, end = pair.sentence
-        grammar = Grammar(frozenset(), pair.direction)
         found = ask(article.text[start:end], pair.first.text, pair.second.text, grammar, llm, answers)
         attitude, _ = calibration.decide(found, grammar, calibration.keep_threshold)
         if attitude == "none":
