@@ -69,3 +69,27 @@ def test_a_name_only_in_a_title_cased_headline_or_menu_is_no_actor():
     )
     assert set(actors) == {"Harbourline", "Lena Brask"}
     assert not stances  # "Orvik Union Backs Tallis Review" stands only in the headline
+
+
+class AlwaysPlace(AlwaysPerson):
+    """A model that calls every name a place: a country typed a state was typed without it."""
+
+    def structured(self, response_model, messages, max_tokens=None):
+        if "type" in response_model.model_fields:
+            self.calls += 1
+            return response_model(type="place")
+        return super().structured(response_model, messages, max_tokens)
+
+
+def test_a_country_by_the_short_name_news_uses_is_a_state_without_the_model():
+    """pycountry names these "Türkiye", "Russian Federation", "United Kingdom": the table's
+    names in use decide. A capital stays a place to be typed."""
+    model = AlwaysPlace()
+    records = extract_text(
+        "Velmora's prime minister praised Turkey. Kessel Holdings sued Russia. Anna Brask condemned Britain. "
+        "Orlov criticised Tripoli.", model).records
+    stances = {(s.holder, s.target) for s in records if isinstance(s, Stance)}
+    assert {("Anna Brask", "Britain"), ("Kessel Holdings", "Russia")} <= stances
+    actors = {r.name: r.actor_type for r in records if isinstance(r, Actor)}
+    assert actors["Turkey"] == actors["Russia"] == actors["Britain"] == "state"
+    assert "Tripoli" not in actors  # the model's "place": a town is no actor

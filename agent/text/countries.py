@@ -66,11 +66,12 @@ def country_code(key: str) -> tuple[str | None, MergeReason | None]:
 
 
 def is_country_name(name: str) -> bool:
-    """Whether pycountry knows `name` as a country's name or code, as written ("Italy", "ITA").
-    Extraction types such a place as a state without asking the model. It is not
-    `country_code`: pycountry alone misses some short names in use that the table has
-    ("Britain"), so the two disagree on some names; extraction keeps this one so that its
-    records stay as they were."""
+    """Whether `name` is a country's name or code as written ("Italy", "ITA"): one of the
+    table's names ("Turkey", "Russia", "Britain", which pycountry now names otherwise), or one
+    pycountry knows. Extraction types such a place as a state without asking the model. Not
+    `country_code`, which also reads demonyms, capitals and seats: "Tripoli" stays a place."""
+    if name_key(name) in country_tables().names:
+        return True
     import pycountry
 
     try:
