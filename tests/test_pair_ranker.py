@@ -35,7 +35,7 @@ def _pairs(examples):
 
 
 def test_the_shipped_ranker_scores_pairs_whose_words_hold_an_attitude_above_plain_ones():
-    hostile, plain = shipped_ranker().probabilities(_pairs(HOSTILE)), shipped_ranker().probabilities(_pairs(PLAIN))
+    hostile, plain = ([1 - lean["none"] for lean in shipped_ranker().leanings(_pairs(found))] for found in (HOSTILE, PLAIN))
     assert min(hostile) > max(plain), (hostile, plain)
 
 

@@ -81,10 +81,6 @@ class PairRanker:
             found.append(in_text_order(classes, first[0] <= second[0]))
         return found
 
-    def probabilities(self, pairs: Sequence[tuple[str, Span, Span]]) -> list[float]:
-        """P(an attitude between the two names, either way) for each pair: the ranking."""
-        return [1.0 - lean["none"] for lean in self.leanings(pairs)]
-
     def to_json(self) -> str:
         return json.dumps({"inputs": list(INPUTS), "classes": list(CLASSES[1:]),
                            "weights": [[round(w, 5) for w in row] for row in self.weights],
