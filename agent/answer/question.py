@@ -137,7 +137,6 @@ def _continues_a_clause(sentence: str) -> bool:
     )
 
 
-
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her"}
 _THING_PRONOUNS = {"it", "its"}
 _REFERRING = re.compile(r"\b(?:he|him|his|she|her|it|its|that|this)\b", re.IGNORECASE)

@@ -38,8 +38,8 @@ from agent.evaluation.run import BASELINES, EvalReport
 from agent.extract.attitude_judge import (
     ATTITUDES, CLASSES, FEATURES, AnswerCache, AsksTokens, Calibration, Grammar, ask, class_probabilities, features,
 )
-from agent.extract.frames import DEFAULT_LEXICON, Mention
-from agent.extract.pair_attitude import Pair, as_stances, grammars_between, name_mentions
+from agent.extract.frames import DEFAULT_LEXICON
+from agent.extract.pair_attitude import Pair, as_stances, grammars_between, pair_spans
 from agent.extract.pair_ranker import PairRanker, in_text_order, pair_texts, vectors
 from agent.extract.lexicon import Lexicon
 from agent.output.export import write_atomically
@@ -160,12 +160,6 @@ def format_curve(points: Sequence[CurvePoint]) -> str:
 
 def item_pair(item: AttitudeItem) -> Pair:
     return Pair(item.text, *item.forms)
-
-
-def item_mentions(item: AttitudeItem) -> tuple[list[Mention], list[Mention]]:
-    """Where the item's two actors stand in its sentence: each name and alias, as whole words."""
-    pair = item_pair(item)
-    return name_mentions(item.text, pair.first), name_mentions(item.text, pair.second)
 
 
 def item_grammars(items: list[AttitudeItem], words: Lexicon = DEFAULT_LEXICON) -> list[Grammar]:
@@ -331,12 +325,9 @@ def auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
 
 
 def ranker_pair(item: AttitudeItem) -> tuple[str, tuple[int, int], tuple[int, int]]:
-    """What the ranker reads of an item: its sentence and the first mention of each of its two
-    actors (the whole sentence twice where one is not found)."""
-    firsts, seconds = item_mentions(item)
-    if not firsts or not seconds:
-        return item.text, (0, len(item.text)), (0, len(item.text))
-    return item.text, (firsts[0].start, firsts[0].end), (seconds[0].start, seconds[0].end)
+    """What the ranker reads of an item (`pair_spans`); the whole sentence twice where one of
+    its two actors is not found."""
+    return pair_spans(item_pair(item)) or (item.text, (0, len(item.text)), (0, len(item.text)))
 
 
 def in_text_order_class(item: AttitudeItem) -> int:

@@ -67,17 +67,19 @@ def grammars_between(pairs: Sequence[Pair], words: Lexicon = DEFAULT_LEXICON) ->
         direction = next((d for a in firsts for b in seconds if (d := sentence.direction(a, b))), 0)
         speaker = next((s for a in firsts for b in seconds if (s := sentence.speaker(a, b))), 0)
         grammars.append(Grammar(frozenset(found), direction, speaker))
-    named = [n for n, pair in enumerate(pairs) if name_mentions(pair.sentence, pair.first) and name_mentions(pair.sentence, pair.second)]
-    leanings = shipped_ranker().leanings([_spans(pairs[n]) for n in named])
-    for n, leaning in zip(named, leanings):
+    located = {n: spans for n, pair in enumerate(pairs) if (spans := pair_spans(pair)) is not None}
+    for n, leaning in zip(located, shipped_ranker().leanings(list(located.values()))):
         grammars[n] = replace(grammars[n], leaning=leaning)
     return grammars
 
 
-def _spans(pair: Pair) -> tuple[str, tuple[int, int], tuple[int, int]]:
-    """The pair as the ranker reads it: its sentence and where each actor is first named."""
-    first, second = name_mentions(pair.sentence, pair.first)[0], name_mentions(pair.sentence, pair.second)[0]
-    return pair.sentence, (first.start, first.end), (second.start, second.end)
+def pair_spans(pair: Pair) -> tuple[str, tuple[int, int], tuple[int, int]] | None:
+    """The pair as the ranker reads it: its sentence and where each actor is first named; None
+    where one of them is not."""
+    firsts, seconds = name_mentions(pair.sentence, pair.first), name_mentions(pair.sentence, pair.second)
+    if not firsts or not seconds:
+        return None
+    return pair.sentence, (firsts[0].start, firsts[0].end), (seconds[0].start, seconds[0].end)
 
 
 def _overlaps(mention: Mention, others: list[Mention]) -> bool:

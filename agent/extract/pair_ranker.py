@@ -47,7 +47,7 @@ def pair_texts(sentence: str, first: Span, second: Span) -> tuple[str, str]:
 def vectors(texts: Sequence[tuple[str, str]]) -> np.ndarray:
     """The ranker's input for each (sentence, stretch): the two MiniLM vectors side by side."""
     # Imported here: the embedding module loads chromadb (about 1.5 s), which every command that
-    # imports extraction would pay, and only the judge, off by default, reads these vectors.
+    # imports extraction would pay, and only the attitude judge reads these vectors.
     from agent.index.embeddings import embed
 
     if not texts:
