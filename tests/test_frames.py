@@ -6,6 +6,7 @@ import pytest
 
 from agent.extract.frames import SentenceFrames
 from agent.text.nlp import parse, parser
+from agent.text.valence import valence
 
 
 def frames(sentence: str) -> set[tuple[tuple[str, ...], str, str, tuple[str, ...]]]:
@@ -187,6 +188,34 @@ def test_a_stance_toward_what_someone_suffered_is_none_toward_them(sentence):
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
+        # A judgement word's valence says which way; the one who calls, finds, says or thinks it holds it.
+        ('Premier Ilka Morn has called Veloria\'s fishing quota "unjustified".', (("Ilka Morn",), "condemns", "stated", ("Veloria",))),
+        ('Ruvan Dass said he found the Tarsk League\'s policies "abhorrent".', (("Ruvan Dass",), "condemns", "stated", ("Tarsk League",))),
+        ('Senator Lena Fisk said she thought Governor Ilse Brandt\'s comments were "well justified".', (("Lena Fisk",), "supports", "stated", ("Ilse Brandt",))),
+        ("Ilse Marrow called Aldo Brenn a coward on air.", (("Ilse Marrow",), "condemns", "stated", ("Aldo Brenn",))),
+        ("Dr Nela Frost dismissed the Pellham Institute's findings as flawed.", (("Nela Frost",), "condemns", "stated", ("Pellham Institute",))),
+        ('"Castell Motors\' offer is a disgrace," said Ruvan Dass.', (("Ruvan Dass",), "condemns", "stated", ("Castell Motors",))),
+    ],
+)
+def test_a_judgement_of_an_actor_or_of_what_it_did_is_a_stance(sentence, expected):
+    assert expected in frames(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        'Ruvan Dass said Veloria\'s plan was "not bad".',  # a denied judgement is none either way
+        "Ruvan Dass said the Veloria harbour was busy.",  # no judgement word
+        'Ruvan Dass said Veloria\'s offer was "an agreement in principle".',  # a noun that only names
+    ],
+)
+def test_a_denied_or_neutral_description_is_no_judgement(sentence):
+    assert not any(f.cue not in {"offer", "plan"} for f in SentenceFrames(parser()(sentence)[:], 0).frames())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
         # The small parser reads "hailed goalkeeper Y" as one noun phrase; a re-parse with the role
         # noun as a title finds the verb, on the original words and entities.
         ("Ruvan Dass hailed goalkeeper Ilka Morn as the best in the league.", (("Ruvan Dass",), "supports", "stated", ("Ilka Morn",))),
@@ -246,3 +275,9 @@ def test_a_second_and_at_the_end_of_a_list_joins_the_words_of_one_name():
         "Ostrava Holdings sued Kelm Mills, Tarsk Foods and Brask and Lund on Monday."
     )
     assert (("Ostrava",), "condemns", "stated", ("Kelm", "Sarnia")) in frames("Ostrava condemned Kelm and Sarnia.")
+
+
+def test_a_word_s_valence_comes_from_the_raters_or_from_the_word_it_negates():
+    assert valence("abhorrent") < -2 and valence("justified") > 1
+    assert valence("unjustified") == -valence("justified")  # unrated; its prefix negates a rated word
+    assert valence("harbour") == 0.0 and valence("uncle") == 0.0  # unrated, and "cle" is no word

@@ -126,7 +126,10 @@ SENTENCES = [
     ("The Velmora Council audited Tarsk Mills last spring.", None),
     ("Halvard Bank merged with Fennick Savings in 2019.", None),
     ("The Harbour Guard championed Mara Voss during the inquiry.", ("Harbour Guard", "supports", "Mara Voss")),
-    ("Dr Nela Frost dismissed the Pellham Institute's findings as flawed.", ("Nela Frost", "negative", "Pellham Institute")),
+    ("Dr Nela Frost dismissed the Pellham Institute's findings as shoddy.", ("Nela Frost", "negative", "Pellham Institute")),
+    # a judgement word the valence lexicon does not rate: said of what an actor did, or plain description
+    ('Senator Lena Fisk said Governor Ilse Brandt\'s budget was "corrosive".', ("Lena Fisk", "negative", "Ilse Brandt")),
+    ("Ilka Morn said Tarsk Mills' new plant was operational.", None),
     ("Kelm lashed out at Ruritania over the tariff dispute.", ("Kelm", "negative", "Ruritania")),
     # a light verb: the noun carries the meaning
     ("The Amsel Council paid tribute to Nadia Ferro at the gala.", ("Amsel Council", "supports", "Nadia Ferro")),
@@ -135,7 +138,7 @@ SENTENCES = [
     # stop 21's candidate kinds: a reflexive object, a predicate noun, people who work for an
     # actor, what "the ... of" owns, a role noun before the name
     ("The Pell Green Party distanced itself from Aldo Brenn.", ("Pell Green Party", "negative", "Aldo Brenn")),
-    ("Ilse Marrow called Aldo Brenn a coward on air.", ("Ilse Marrow", "negative", "Aldo Brenn")),
+    ("Ilse Marrow called Aldo Brenn a hypocrite on air.", ("Ilse Marrow", "negative", "Aldo Brenn")),
     ("Analysts at Corvan Bank snubbed Tellis Logistics.", ("Corvan Bank", "negative", "Tellis Logistics")),
     ("Dr Nela Frost disputed the findings of Professor Ivo Lund.", ("Nela Frost", "negative", "Ivo Lund")),
     ("Kelmside Rovers snubbed striker Aldo Brenn.", ("Kelmside Rovers", "negative", "Aldo Brenn")),

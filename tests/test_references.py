@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from agent.extract.pipeline import extract_text
+from agent.extract.frames import DEFAULT_LEXICON, Frame, Mention
+from agent.extract.pipeline import _Reference, _reference_options, extract_text
 from agent.graph.consolidate import consolidate
 from agent.models import Link, Stance
 
@@ -261,3 +262,12 @@ def test_a_surname_alone_is_the_article_s_one_person_of_that_name():
     stances = _stances(extract_text(story, ChoosingModel(answer=0)).records)
     assert ("Liam Orrin", "condemns", "Tarsk Holdings") in stances
     assert ("Brask", "condemns", "Quorra Foods") in stances
+
+
+def test_a_bare_title_the_parser_cut_from_a_name_is_no_option():
+    # "Lord" of "Asked why ... Lord Arno Kell said", typed an organisation on its own
+    phrase = Mention("the government", 200, 214, "REF")
+    frame = Frame([], "condemns", [Mention("Veloria", 222, 229, "GPE")], "threat", reference=phrase)
+    named = [Mention("Lord", 40, 44, "ORG"), Mention("Sarnia", 120, 126, "GPE")]
+    options = _reference_options(_Reference(frame, (150, 260), (0, 149), []), named, DEFAULT_LEXICON)
+    assert [m.text for m in options] == ["Sarnia"]

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from agent import data
 from agent.extract import lexicon
 from agent.extract.lexicon import Lexicon
+from agent.text.valence import valence
 
 if TYPE_CHECKING:  # spaCy loads in ~1 s; a cached re-run never needs it
     from spacy.tokens import Span, Token
@@ -42,6 +43,9 @@ DEFAULT_LEXICON = lexicon.load()
 REFERRING_PRONOUNS = {"he", "she", "they"}
 OBJECT_PRONOUNS = {"him", "her", "them"}
 PRONOUNS = {"it", "they", "he", "she", "its", "their", "his", "her", "them", "which", "who", "that", "this"}
+# A judgement word opens a frame when its valence (-4 to 4) is at least this far from neutral.
+JUDGEMENT_VALENCE = 1.0
+COPULAS = {"be", "seem", "remain", "look", "sound", "appear", "become", "prove"}
 REFLEXIVES = {"itself", "themselves", "himself", "herself"}
 RELATIVE = {"which", "who", "that"}
 # Prepositions that set the scene (place, time, source, reason) rather than lead to a target.
@@ -285,6 +289,8 @@ class SentenceFrames:
                     frame = self._noun_frame(token, "opposes", holder_preps={"by"}, target_preps={"against", "on"})
             elif token.dep_ == "prep" and token.lower_ == "alongside":
                 frame = Frame(self.subject(token.head), "supports", [m for p in _pobjs(token) for m in self.actors(p)], token.text)
+            if frame is None and token.pos_ in {"ADJ", "NOUN"} and token.dep_ in {"acomp", "attr", "oprd", "amod", "ccomp", "xcomp", "advcl"}:
+                frame = self._judgement(token)
             if frame is not None and frame.holders and not frame.targets and frame.relation != "calls_for":
                 frame.target_reference = self._target_reference(token)
                 deed = frame.target_reference is not None and frame.target_reference.label == "DEED"
@@ -299,6 +305,125 @@ class SentenceFrames:
                 if frame.relation == "opposes" and frame.holders and frame.targets and self._reciprocal(token, frame.targets):
                     frames.append(Frame(frame.targets, "opposes", frame.holders, frame.cue, frame.status, frame.attribution))
         return frames + self._elaborations()
+
+    def _judgement(self, word: Token) -> Frame | None:
+        """A judgement passed on an actor, or on what an actor did, said or owns: "X called Y's
+        rebate 'unjustified'", "X dismissed Y's plan as desperate", "X said Y's style was
+        'corrosive'", "X found Y's policies abhorrent". The word's valence (`valence`) says
+        which way; who judges is the subject of the judging verb (`[verbs] judges`) or whoever
+        says or thinks the clause (`[qualifiers] speech`, `opinion`); the judged is the actor
+        the word is said of, or the owner of the thing it is said of."""
+        score = valence(word.lemma_) or valence(word.text)
+        if abs(score) < JUDGEMENT_VALENCE:
+            return None
+        if word.pos_ == "NOUN" and (word.dep_ not in {"attr", "oprd"} or score > 0):
+            # "Y is a threat" judges Y; a favourable noun names as often as it praises ("the
+            # offer was an agreement in principle")
+            return None
+        found = self._judgement_parts(word)
+        if found is None:
+            return None
+        holders, reference, targets, _ = found
+        return Frame(holders, "condemns" if score < 0 else "supports", targets, word.text, reference=None if holders else reference)
+
+    def _unrated_judgements(self) -> list[Frame]:
+        """Judgements in a word the valence lexicon does not rate, said outright of an actor or
+        of what it did ("X said Y's style was 'corrosive'"): open links, for the model to read."""
+        found = []
+        for word in self.sent:
+            if word.pos_ != "ADJ" or word.dep_ not in {"acomp", "oprd", "ccomp", "xcomp"} or valence(word.lemma_) or valence(word.text):
+                continue
+            parts = self._judgement_parts(word)
+            if parts is not None and parts[0]:
+                holders, _, targets, expression = parts
+                found.append(Frame(holders, "open", targets, word.text, verb=expression))
+        return found
+
+    def _judgement_parts(self, word: Token) -> tuple[list[Mention], Mention | None, list[Mention], str] | None:
+        """Who passes the judgement in `word` (named, or a reference), on whom, and the words
+        that pass it ("call Y's rebate unjustified", "say Y's style was corrosive"); None when
+        the word is denied or is said of no actor's doing."""
+        if any(c.dep_ == "neg" for w in (word, word.head) for c in w.children):
+            return None  # "Y's plan is not bad" is no judgement either way
+        judged, judge = self._judged(word)
+        if judged is None:
+            return None
+        if judge is not None:
+            holders, reference = self.subject(judge), self._reference(judge)
+        else:
+            holders, reference = self._opinion_holder(judged)
+        if judged.i in self.mentions and word.dep_ != "amod":
+            targets = self.actors(judged)  # "X said Y was corrupt"; not "the corrupt Y", a label
+        else:
+            targets = self._owners(judged) or self._own_pronoun_owner(judged)
+        targets = [m for m in targets if m not in holders]
+        if not targets or not (holders or reference):
+            return None
+        thing = self.sent.doc[judged.left_edge.i : judged.right_edge.i + 1].text
+        if judge is not None:
+            expression = f"{judge.lemma_.lower()} {thing} {word.text}"
+        elif word.dep_ == "amod":
+            expression = f"say {thing}"
+        else:
+            expression = f"say {thing} {word.head.text} {word.text}"
+        return holders, reference, targets, expression
+
+    def _judged(self, word: Token) -> tuple[Token | None, Token | None]:
+        """What `word` is said of, and the verb that says it when one judges ("call", "find",
+        "dismiss ... as"): "Y's plan was desperate" (plan, None), "called Y's plan desperate"
+        (plan, called), "found Y's policies 'abhorrent'" (policies, found)."""
+        judges = self.words["verbs.judges"]
+        head = word.head
+        if head.dep_ == "prep" and head.lower_ == "as":  # "dismissed the plan as 'desperate'"
+            head = head.head
+            word_dep = "oprd"
+        elif word.dep_ == "advcl" and any(c.lower_ == "as" for c in word.children):  # parsed as a clause
+            word_dep = "oprd"
+        else:
+            word_dep = word.dep_
+        if word_dep in {"oprd", "ccomp", "xcomp"} or word_dep == "amod" and word.head.dep_ in {"dobj", "obj"}:
+            verb = head if word_dep != "amod" else word.head.head
+            if verb.lemma_.lower() in judges:
+                # "found Y's policies abhorrent": the object, or the small clause's subject
+                objects = [c for c in verb.children if c.dep_ in {"dobj", "obj"}] + [c for c in word.children if c.dep_ == "nsubj"]
+                judged = next((c for c in objects if c.i < word.i), None)
+                return judged, verb
+            if word_dep != "amod":
+                return None, None
+        if word_dep in {"acomp", "attr"} and head.lemma_.lower() in COPULAS:
+            subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+            return (subject, None) if subject is not None and subject.lower_ not in PRONOUNS else (None, None)
+        if word_dep == "amod" and word.head.pos_ == "NOUN":
+            return word.head, None
+        return None, None
+
+    def _opinion_holder(self, judged: Token) -> tuple[list[Mention], Mention | None]:
+        """Who says or thinks the clause `judged` stands in: the subject of the nearest speech or
+        opinion verb above it ("X said he thought Y's plan was ...": X), or of one the clause's
+        verb hangs on ("'Y's plan is ...,' X said"). A pronoun there is a reference to resolve."""
+        said = self.words["qualifiers.speech"] | self.words["qualifiers.opinion"]
+        token, reference = judged, None
+        while token.head.i != token.i:
+            clause, token = token, token.head
+            if token.pos_ in {"VERB", "AUX"} and clause.dep_ in {"ccomp", "parataxis"} and token.lemma_.lower() in said:
+                if found := self.subject(token):
+                    return found, None
+                reference = reference or self._reference(token)
+        root = self.sent.root
+        for child in root.children:
+            if child.dep_ in {"ccomp", "parataxis"} and child.lemma_.lower() in said and child.i > judged.i:
+                if found := self.subject(child):
+                    return found, None
+                reference = reference or self._reference(child)
+        return [], reference
+
+    def _own_pronoun_owner(self, thing: Token) -> list[Mention]:
+        """The owner of "his bid" or "their policies": the subject of the clause it stands in,
+        when named ("Y is recycling it in his desperate bid": Y)."""
+        if not any(c.dep_ == "poss" and c.lower_ in {"his", "her", "its", "their"} for c in thing.children):
+            return []
+        verb = next((t for t in thing.ancestors if t.pos_ in {"VERB", "AUX"}), None)
+        return [] if verb is None else self._subject(verb)
 
     def _elaborations(self) -> list[Frame]:
         """Names that spell out whom an earlier stance left unnamed: "Among the accused were X, Y
@@ -389,7 +514,7 @@ class SentenceFrames:
                 frame = Frame(holders, "open", targets, cue, verb=self._expression(verb, lemma, reached or targets[0]))
                 self._qualify(frame, verb)
                 found.append(frame)
-        return found
+        return found + self._unrated_judgements()
 
     def _received(self, verb: Token, lemma: str, targets: list[Mention]) -> bool:
         """Whether the subject receives what the object noun says from the targets ("X had the

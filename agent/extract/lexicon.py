@@ -17,9 +17,9 @@ from agent.data import text as shipped_text
 from agent.errors import DossierError
 
 _SECTIONS = {
-    "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "reciprocal", "welcomes", "rejects", "neutral", "light"),
+    "verbs": ("supports", "opposes", "condemns", "calls_for", "hires", "reciprocal", "welcomes", "rejects", "judges", "neutral", "light"),
     "nouns": ("supports", "supporters", "opponents", "opposes", "condemns", "attacks", "deeds", "undergone", "proxies", "members"),
-    "qualifiers": ("receive", "give", "conduct", "quantities", "hedges", "hedge_adverbs", "denials", "speech"),
+    "qualifiers": ("receive", "give", "conduct", "quantities", "hedges", "hedge_adverbs", "denials", "speech", "opinion"),
 }
 SHIPPED = "agent/data/lexicon.toml"
 ACTOR_TYPES = {"state", "government", "armed_group", "international_organisation", "person", "other"}

@@ -378,7 +378,7 @@ def _reference_options(reference: _Reference, named: list[Mention], words: Lexic
     "she", "him", "her" and a title ("the commander") stand for a person, "they", "them" and an
     actor noun ("the government") for anything but one; never the stance's other side. A lone
     name is a person's when the article has named a person so (the parser types "Kell's" an
-    organisation after "General Arno Kell")."""
+    organisation after "General Arno Kell"). A bare title is no option."""
     phrase = reference.phrase
     head = phrase.text.split()[-1].lower()
     wants_person = phrase.text.lower() in {"he", "she", "him", "her"} or (
@@ -388,6 +388,8 @@ def _reference_options(reference: _Reference, named: list[Mention], words: Lexic
     other_side = {m.text.lower() for m in (frame.targets if reference.slot == "holder" else frame.holders)}
     options: dict[str, Mention] = {}
     for mention in named:
+        if mention.text.lower() in role_nouns():
+            continue  # a bare title ("Lord" of "Lord Kell", cut short by the parser) names no one
         person = is_person(mention) or mention.text.lower() in surnames
         if person == wants_person and mention.text.lower() not in other_side:
             options.pop(mention.text.lower(), None)
