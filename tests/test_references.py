@@ -271,3 +271,14 @@ def test_a_bare_title_the_parser_cut_from_a_name_is_no_option():
     named = [Mention("Lord", 40, 44, "ORG"), Mention("Sarnia", 120, 126, "GPE")]
     options = _reference_options(_Reference(frame, (150, 260), (0, 149), []), named, DEFAULT_LEXICON)
     assert [m.text for m in options] == ["Sarnia"]
+
+
+def test_whose_stance_a_possessive_gives_is_the_model_s_choice_among_what_agrees_with_it():
+    story = (
+        "General Arno Kell met envoys in Sarnia on Monday. "
+        "The Harbour Guard warned the Velmora Council about their continuing attacks against the Tarsen Brigade."
+    )
+    model = ChoosingModel(answer=3)
+    records = extract_text(story, model).records
+    assert model.offered == [("their", ["Sarnia", "Harbour Guard", "Velmora Council"])]  # not Arno Kell: "their" is no person
+    assert ("Velmora Council", "opposes", "Tarsen Brigade") in _stances(records)

@@ -46,6 +46,7 @@ PRONOUNS = {"it", "they", "he", "she", "its", "their", "his", "her", "them", "wh
 # A judgement word opens a frame when its valence (-4 to 4) is at least this far from neutral.
 JUDGEMENT_VALENCE = 1.0
 COPULAS = {"be", "seem", "remain", "look", "sound", "appear", "become", "prove"}
+POSSESSIVES = {"his", "her", "its", "their"}
 REFLEXIVES = {"itself", "themselves", "himself", "herself"}
 RELATIVE = {"which", "who", "that"}
 # Prepositions that set the scene (place, time, source, reason) rather than lead to a target.
@@ -931,7 +932,10 @@ class SentenceFrames:
             # "launched an offensive to take the capital from Y": Y is the side attacked.
             purposes = [v for w in (noun, head) for v in w.children if v.dep_ in {"acl", "xcomp", "advcl"} and v.pos_ == "VERB"]
             targets = [m for v in purposes for c in v.children if c.dep_ == "prep" and c.lower_ == "from" for p in _pobjs(c) for m in self.actors(p)]
-        return Frame(holders, relation, targets, noun.text)
+        # "their attacks against Y", "his criticism of Y": whose, extraction resolves
+        owner = possessor[0] if possessor and possessor[0].lower_ in POSSESSIVES else None
+        reference = self._span_mention(owner.i, owner.i, "PRON") if owner is not None and not holders else None
+        return Frame(holders, relation, targets, noun.text, reference=reference)
 
     def _counted(self, noun: Token) -> Token:
         """The quantity phrase a noun is counted by ("a series of airstrikes"), else the noun."""

@@ -375,13 +375,14 @@ def _title_cased_line(text: str, start: int, end: int) -> bool:
 
 def _reference_options(reference: _Reference, named: list[Mention], words: Lexicon, surnames: set[str] = frozenset()) -> list[Mention]:
     """The names the phrase may stand for, the nearest last, agreeing with it in code: "he",
-    "she", "him", "her" and a title ("the commander") stand for a person, "they", "them" and an
-    actor noun ("the government") for anything but one; never the stance's other side. A lone
-    name is a person's when the article has named a person so (the parser types "Kell's" an
-    organisation after "General Arno Kell"). A bare title is no option."""
+    "she", "him", "her", "his" and a title ("the commander") stand for a person; "they",
+    "them", "their", "its" and an actor noun ("the government") for anything but one; never
+    the stance's other side. A lone name is a person's when the article has named a person so
+    (the parser types "Kell's" an organisation after "General Arno Kell"). A bare title is no
+    option."""
     phrase = reference.phrase
     head = phrase.text.split()[-1].lower()
-    wants_person = phrase.text.lower() in {"he", "she", "him", "her"} or (
+    wants_person = phrase.text.lower() in {"he", "she", "him", "her", "his"} or (
         phrase.label in {"REF", "INDEF"} and head in role_nouns() and head not in words.actor_nouns
     )
     frame = reference.frame
