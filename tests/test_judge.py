@@ -49,6 +49,9 @@ def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], st
         ("The Pell Green Party distanced itself from Aldo Brenn.", (["Pell Green Party"], "distanced itself from Aldo Brenn", ["Aldo Brenn"], "distance itself from")),
         # An infinitive's actor is the subject of the verb it completes.
         ("The Amsel Council voted to snub Kelmside Rovers.", (["Amsel Council"], "snub Kelmside Rovers", ["Kelmside Rovers"], "snub")),
+        # ... also when the verb's object is a thing, not someone who would act
+        ("Ilse Marrow used her speech to take a swipe at Aldo Brenn.", (["Ilse Marrow"], "take a swipe at Aldo Brenn", ["Aldo Brenn"], "take a swipe at")),
+        ("Ilse Marrow took the opportunity to snub Aldo Brenn.", (["Ilse Marrow"], "snub Aldo Brenn", ["Aldo Brenn"], "snub")),
         # People who work for an actor stand for it, on either end.
         ("Analysts at Corvan Bank snubbed Tellis Logistics.", (["Corvan Bank"], "snubbed Tellis Logistics", ["Tellis Logistics"], "snub")),
         ("Ilse Marrow snubbed the envoys of Kessel at the summit.", (["Ilse Marrow"], "snubbed the envoys of Kessel", ["Kessel"], "snub the envoys of")),
@@ -76,6 +79,8 @@ def test_an_open_link_keeps_the_direction_of_the_parse(sentence, expected):
         "Ilse Marrow called Aldo Brenn on Sunday.",  # "call" with nothing said of its object
         "Kelm withdrew its troops from Ruritania.",  # "from" a place is a scene
         "Kelm asked Ruritania to snub Ostrava.",  # not Kelm's snub: Ruritania is asked to act
+        "Kelm asked the envoys to snub Ostrava.",
+        "Kelm criticised the decision to snub Ostrava.",  # whose decision, the sentence does not say
         "Kelm took control of Ruritania.",  # "of" without "the" is no owner
         "Kelm besieged the capital of Ruritania.",  # "of" a place says where, not whose
         "Kelm mourned the assassination of Ilse Marrow.",  # what Ilse Marrow suffered is not hers

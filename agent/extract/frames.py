@@ -528,10 +528,19 @@ class SentenceFrames:
         return any(a <= m.start and m.end <= b for m in targets for a, b in spans)
 
     def _controller(self, verb: Token) -> list[Mention]:
-        """The named subject of the verb an infinitive completes: "X voted to expel Y". Not when
-        that verb has an object, who is then the one to act: "X asked Y to expel Z"."""
+        """The named subject of the verb an infinitive completes: "X voted to expel Y", "X used
+        his speech to snub Y". Not when that verb's object is someone, who is then the one to
+        act: "X asked Y to expel Z", "X urged them to snub Z". An infinitive on the object noun
+        is the subject's too: "X took the opportunity to snub Y"."""
         head = verb.head
-        if verb.dep_ != "xcomp" or head.pos_ not in {"VERB", "AUX"} or any(c.dep_ in {"dobj", "obj", "dative"} for c in head.children):
+        if verb.dep_ == "acl" and head.dep_ in {"dobj", "obj"} and head.head.lemma_.lower() in self.words["verbs.light"]:
+            head, verb = head.head, head  # "X took the opportunity to snub Y"; not "X criticised the decision to back Y"
+        elif verb.dep_ != "xcomp":
+            return []
+        if head.pos_ not in {"VERB", "AUX"}:
+            return []
+        objects = [c for c in head.children if c.dep_ in {"dobj", "obj", "dative"}]
+        if any(self._named(o) or o.lower_ in OBJECT_PRONOUNS or o.i in self.mentions or self._referring(o, OBJECT_PRONOUNS) for o in objects):
             return []
         return [m for c in head.children if c.dep_ == "nsubj" for m in self._named(c)]
 
