@@ -421,7 +421,7 @@ class SentenceFrames:
     def _own_pronoun_owner(self, thing: Token) -> list[Mention]:
         """The owner of "his bid" or "their policies": the subject of the clause it stands in,
         when named ("Y is recycling it in his desperate bid": Y)."""
-        if not any(c.dep_ == "poss" and c.lower_ in {"his", "her", "its", "their"} for c in thing.children):
+        if not any(c.dep_ == "poss" and c.lower_ in POSSESSIVES for c in thing.children):
             return []
         verb = next((t for t in thing.ancestors if t.pos_ in {"VERB", "AUX"}), None)
         return [] if verb is None else self._subject(verb)
