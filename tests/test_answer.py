@@ -222,6 +222,8 @@ def test_the_one_amount_of_the_kind_asked_for_is_found_in_a_passage():
         ("Photographs of women, including actresses Ida Brenholt, Mia Vask, and Ann Lee, were released.", "actress", ["Ida Brenholt", "Mia Vask", "Ann Lee"]),
         ("Velorian finance ministers called for more flexibility in exchange rates.", "minister", []),  # no name is a minister
         ("The Pell ministers met Arno Kell.", "bank", []),
+        ("Mr Vask, who owns the Port Halden Mariners team, hopes to buy a stake.", "team", ["Port Halden Mariners"]),
+        ("Mr Vask, who owns the Port Halden Mariners stadium, hopes to buy a stake.", "team", []),
     ],
 )
 def test_a_name_is_of_the_kind_asked_only_where_its_sentence_says_so(sentence: str, kind: str, named: list[str]):

@@ -374,7 +374,7 @@ def kind_names(text: str, kind: str) -> tuple[tuple[int, int], ...]:
     """Where `text` names something it says is a `kind` (the lemma of "which bank ...?"),
     as the sentence itself says it: the name ends or begins with the noun ("Deutsche Bank",
     "the Veritas Party", "the Bank of Kesh", "Judge Ida Lee"); the noun stands beside it ("investment bank Deutsche Bank", "a little-known firm,
-    Tarsk Finance", "Tarsk Oil, a state-run group"); the name is one ("Ann Lee is an
+    Tarsk Finance", "Tarsk Oil, a state-run group", "the Tarsk Rovers team"); the name is one ("Ann Lee is an
     actress"), or is called so ("a new party called Veritas"); for "which country", a
     country's name. Character spans, in order."""
     (doc,) = parse([text])
@@ -388,8 +388,8 @@ def kind_names(text: str, kind: str) -> tuple[tuple[int, int], ...]:
             continue  # the first of the words that stand as one name
         seen.add(root.i)
         beside = [c for c in root.children if c.dep_ in {"compound", "appos", "nmod"} and not name.start <= c.i < name.end]
-        if root.dep_ == "appos":
-            beside.append(root.head)  # "a firm, Tarsk Finance"
+        if root.dep_ == "appos" or root.dep_ == "compound" and root.head.pos_ == "NOUN":
+            beside.append(root.head)  # "a firm, Tarsk Finance"; "the Tarsk Rovers team"
         if root.dep_ == "nsubj" and root.head.lemma_ == "be":
             beside += [c for c in root.head.children if c.dep_ == "attr"]  # "Ann Lee is an actress"
         if root.dep_ in {"oprd", "xcomp", "dobj", "attr"} and root.head.lemma_ in {"call", "name"} and root.head.dep_ == "acl":
