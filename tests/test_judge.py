@@ -59,6 +59,8 @@ def _open(sentence: str, words=None) -> list[tuple[list[str], str, list[str], st
         ("Dr Nela Frost disputed the findings of Professor Ivo Lund.", (["Nela Frost"], "disputed the findings of Professor Ivo Lund", ["Ivo Lund"], "dispute the findings of")),
         # What the subject receives from the target is the target's attitude to it.
         ("Ilse Marrow had the full confidence of Aldo Brenn.", (["Aldo Brenn"], "Ilse Marrow had the full confidence of Aldo Brenn", ["Ilse Marrow"], "have the full confidence of")),
+        # A judgement word the valence lexicon does not rate, said of what an actor did: the model reads it.
+        ('Senator Lena Fisk said Governor Ilse Brandt\'s budget was "corrosive".', (["Lena Fisk"], "corrosive", ["Ilse Brandt"], "say Governor Ilse Brandt's budget was corrosive")),
         # A lower-case role noun before a name no longer hides the verb; it is not part of the verb.
         ("Kelmside Rovers snubbed striker Aldo Brenn.", (["Kelmside Rovers"], "snubbed striker Aldo Brenn", ["Aldo Brenn"], "snub")),
     ],
