@@ -373,10 +373,11 @@ def is_clause(span: str) -> bool:
 def kind_names(text: str, kind: str) -> tuple[tuple[int, int], ...]:
     """Where `text` names something it says is a `kind` (the lemma of "which bank ...?"),
     as the sentence itself says it: the name ends or begins with the noun ("Deutsche Bank",
-    "the Veritas Party", "the Bank of Kesh", "Judge Ida Lee"); the noun stands beside it ("investment bank Deutsche Bank", "a little-known firm,
-    Tarsk Finance", "Tarsk Oil, a state-run group", "the Tarsk Rovers team"); the name is one ("Ann Lee is an
-    actress"), or is called so ("a new party called Veritas"); for "which country", a
-    country's name. Character spans, in order."""
+    "the Veritas Party", "the Bank of Kesh", "Judge Ida Lee"); the noun stands beside it
+    ("investment bank Deutsche Bank", "a little-known firm, Tarsk Finance", "Tarsk Oil, a
+    state-run group", "the Tarsk Rovers team"); the name is one ("Ann Lee is an actress"), or
+    is called so ("a new party called Veritas"); for "which country", a country's name.
+    Character spans, in order."""
     (doc,) = parse([text])
     found = []
     seen: set[int] = set()

@@ -12,7 +12,10 @@ A cue (a verb such as "back", a noun such as "support", the preposition
   listed together are never linked to each other.
 - proxies: "fighters from X hired by Y" (X supports Y);
 - a holder or target that refers without naming ("He ...", "forces loyal to the
-  commander") is kept as a reference, for extraction to resolve.
+  commander", "their attacks") is kept as a reference, for extraction to resolve;
+- judgements: a word said of an actor or of its deed, words or possession, by whoever calls,
+  finds or says it ("X called Y's plan 'desperate'"), its direction from the word's rated
+  valence (`agent.text.valence`).
 Hedges ("claims of", "believed to", "allegedly") mark a frame claimed; a denial
 of a claim marks it denied; "not" marks it denied.
 Two names tied by a verb on no list are an open link (`open_links`): extraction asks
