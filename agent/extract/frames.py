@@ -317,7 +317,7 @@ class SentenceFrames:
         which way; who judges is the subject of the judging verb (`[verbs] judges`) or whoever
         says or thinks the clause (`[qualifiers] speech`, `opinion`); the judged is the actor
         the word is said of, or the owner of the thing it is said of."""
-        score = valence(word.lemma_) or valence(word.text)
+        score = _valence(word)
         if abs(score) < JUDGEMENT_VALENCE:
             return None
         if word.pos_ == "NOUN" and (word.dep_ not in {"attr", "oprd"} or score > 0):
@@ -335,7 +335,7 @@ class SentenceFrames:
         of what it did ("X said Y's style was 'corrosive'"): open links, for the model to read."""
         found = []
         for word in self.sent:
-            if word.pos_ != "ADJ" or word.dep_ not in {"acomp", "oprd", "ccomp", "xcomp"} or valence(word.lemma_) or valence(word.text):
+            if word.pos_ != "ADJ" or word.dep_ not in {"acomp", "oprd", "ccomp", "xcomp"} or _valence(word):
                 continue
             parts = self._judgement_parts(word)
             if parts is not None and parts[0]:
@@ -543,7 +543,7 @@ class SentenceFrames:
         if head.pos_ not in {"VERB", "AUX"}:
             return []
         objects = [c for c in head.children if c.dep_ in {"dobj", "obj", "dative"}]
-        if any(self._named(o) or o.lower_ in OBJECT_PRONOUNS or o.i in self.mentions or self._referring(o, OBJECT_PRONOUNS) for o in objects):
+        if any(self._named(o) or o.i in self.mentions or self._referring(o, OBJECT_PRONOUNS) for o in objects):
             return []
         return [m for c in head.children if c.dep_ == "nsubj" for m in self._named(c)]
 
@@ -1025,6 +1025,11 @@ class SentenceFrames:
                 if speakers:
                     frame.attribution = ", ".join(speakers)
                 break
+
+
+def _valence(word: Token) -> float:
+    """The valence of the parser's lemma, else of the word as written (a lemma may be a verb VADER does not rate)."""
+    return valence(word.lemma_) or valence(word.text)
 
 
 def _inflection(tail: str, before: str) -> bool:
