@@ -34,7 +34,8 @@ _PART_JOIN = re.compile(rf"\s*,?\s+(?:and|while|but)\s+(?={_WH}\b)", re.IGNORECA
 _COUNT = re.compile(r"\bhow many (?:different )?(articles|outlets|sources|reports|stories|newspapers|papers)\b", re.IGNORECASE)
 _YES_NO = re.compile(rf"^{_AUX}", re.IGNORECASE)
 _NUMBER_Q = re.compile(r"^(?:how (?:many|much|far|long|old|big|large|tall|high|deep|wide)|what (?:percentage|proportion|number|share))\b", re.IGNORECASE)
-_DATE_Q = re.compile(r"^(?:when\b|(?:in |on )?(?:what|which) (?:year|date|day|month|decade|century)\b)", re.IGNORECASE)
+_DATE_NOUNS = ("year", "date", "day", "month", "decade", "century")
+_DATE_Q = re.compile(rf"^(?:when\b|(?:in |on )?(?:what|which) (?:{'|'.join(_DATE_NOUNS)})\b)", re.IGNORECASE)
 _NAME_Q = re.compile(r"^(?:who|whom|whose|where)\b", re.IGNORECASE)
 _ABOUT_SPEECH = {"say", "tell", "think", "announce", "claim", "why", "how", "when", "where", "meet", "talk"}
 
@@ -276,7 +277,10 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
     hops = bool(
         focus_token is not None and first_name is not None and focus_token.i < first_name.i
         and any(t.pos_ == "NOUN" and t.i not in name_tokens for t in doc[focus_token.i + 1 : first_name.i])
-    ) or any(t.dep_ == "relcl" or (t.dep_ == "acl" and t.tag_ == "VBN") for t in doc)
+    ) or any(
+        (t.dep_ == "relcl" or (t.dep_ == "acl" and t.tag_ == "VBN")) and not _describes_answer(t, kind_token)
+        for t in doc
+    )
     counts = _COUNT.search(text)
     if _NUMBER_Q.match(text):
         expects = "number"
@@ -288,6 +292,8 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
         expects = "name"
     elif _YES_NO.match(text):
         expects = "yesno"
+    elif kind_token is not None and kind_token.lemma_.lower() in _DATE_NOUNS:
+        expects = "date"  # "... has worked in France since what year?"
     else:
         expects = "any"
     measure = _measure(doc, [doc[i].lemma_.lower() for i in sorted(asked_kind) if doc[i].pos_ == "NOUN"] + [focus])
@@ -441,6 +447,18 @@ def _wh_phrase(doc) -> tuple:
     inside = {t.i for t in run}
     head = next((t for t in reversed(run) if t.pos_ == "NOUN" and t.head.i not in inside), None)
     return (head, {wh.i} | {i for i in inside if i <= head.i}) if head is not None else (None, set())
+
+
+def _describes_answer(clause, kind_token) -> bool:
+    """The clause holds what the question asks and describes something the question names or
+    says the named things are ("X and Y are both dog breeds developed during which century?"):
+    no bridge stands between them and the answer. Not a clause on an unnamed noun ("a
+    physicist that has worked in France since what year"): who that is takes a passage first."""
+    inside = list(clause.subtree)
+    holds = kind_token in inside if kind_token is not None else any(
+        t.lower_ in {"what", "whom"} and t.dep_ in {"pobj", "dobj", "attr", "oprd"} for t in inside
+    )
+    return holds and (clause.head.pos_ == "PROPN" or clause.head.dep_ == "attr")
 
 
 def _named_noun(wh):

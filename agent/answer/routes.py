@@ -31,7 +31,7 @@ from agent.answer.question import (
     Comparison, Question, analyse, bridge_question, check_question, comparison, count_claim, read, referred, split_parts,
 )
 from agent.answer.verify import (
-    about, another_one, close, content_words, counts_only_others, countries_said, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, of_kind, offers, restates, sole_amount, supports,
+    about, another_one, close, content_words, counts_only_others, countries_said, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, numbers, of_kind, offers, restates, sole_amount, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -1111,6 +1111,11 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         span = chosen.quote[located[0] : located[1]] if chosen is not None and located is not None else ""
         if not (span and fits(span, q.expects) and of_kind(span, q)) and (amount := sole_amount(found.chosen.quote, q)):
             chosen, located = found.chosen, amount
+    if found.chosen is not None and q.expects == "date":
+        # "... since what year?" answered with the whole sentence: the date in it the question asks.
+        span = chosen.quote[located[0] : located[1]] if chosen is not None and located is not None else ""
+        if not (span and fits(span, "date") and len(span.split()) < _LONG_DATE) and (dated := asked_date(found.chosen, q)):
+            chosen, located = found.chosen, dated
     if chosen is None or located is None:
         return False  # not copied from a passage: not an answer
     found.chosen = chosen
@@ -1139,6 +1144,49 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
     if not _confident(composer, least_confidence(q, sources)):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)
+
+
+_LONG_DATE = 8  # words: a date as written is shorter ("Monday, 3 May 1956"); a longer span copied a sentence
+
+
+def asked_date(passage: Passage, q: Question) -> tuple[int, int] | None:
+    """Where the passage states the date the question asks for: the one date it states that
+    the question does not; of several, the one that dates a word of the question's ("since
+    2000" on "worked" for "... has worked in France since what year?", not "born 3 May 1956").
+    or else the one after the question's own preposition ("since what year?": "since 2000").
+    None when it states none, or several that nothing tells apart."""
+    article = Article(id=passage.article.id, path="", content_hash="", text=passage.quote)
+    given = numbers(q.text)
+    dated = [m for m in find_date_mentions(article) if m.value and numbers(m.text) - given]
+    if len(dated) > 1:
+        (doc,) = parse([passage.quote])
+        asked = _asked_preposition(q.text)
+        dated = [m for m in dated if _dated_word(doc, m.evidence.start, m.evidence.end) in q.content] or [
+            m for m in dated if asked is not None and m.text.split()[0].lower() == asked[0] and has_form(passage.quote, asked[1])
+        ]
+    return (dated[0].evidence.start, dated[0].evidence.end) if len(dated) == 1 else None
+
+
+def _asked_preposition(question: str) -> tuple[str, str] | None:
+    """The preposition before the question's wh-word and the verb it hangs from ("since" and
+    "work" in "... has worked in Dunmar since what year?")."""
+    (doc,) = parse([question])
+    wh = next((t for t in doc if t.lower_ in {"what", "which"} and t.i > 0), None)
+    before = doc[wh.i - 1] if wh is not None else None
+    if before is None or before.pos_ not in {"ADP", "SCONJ"} or before.head.pos_ not in {"VERB", "AUX"}:
+        return None
+    return before.lower_, before.head.lemma_.lower()
+
+
+def _dated_word(doc, start: int, end: int) -> str | None:
+    """The lemma of the verb or noun a date expression at `start:end` hangs from."""
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return None
+    head = next((t for t in inside if not start <= t.head.idx < end or t.head is t), inside[0]).head
+    while head.pos_ not in {"VERB", "NOUN", "AUX"} and head.head is not head:
+        head = head.head
+    return head.lemma_.lower()
 
 
 def _kind_spans(passage: Passage, q: Question) -> list[tuple[int, int]]:
@@ -1302,6 +1350,8 @@ def _second_hop(q: Question, sources: Sources, composer: Composer, first: Passag
     if chosen is None or found is None or chosen.n == 1:
         return False
     span = chosen.quote[found[0] : found[1]]
+    if q.expects == "date" and len(span.split()) >= _LONG_DATE and (dated := asked_date(chosen, q)):
+        span = chosen.quote[dated[0] : dated[1]]
     if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)) or not _confident(composer, least_confidence(q, sources)):
         return False
     composer.say(bridge, [shown[0]], given=q.names)
