@@ -580,14 +580,15 @@ class Corpus:
         question = answering.check_question(question)
         if not self.store.counts()[0]:
             raise DossierError(f"the index at {self.settings.index_path} is empty: run `agent ingest PATH` first")
-        confidence = data.answer_confidence()
+        confidence, floor = data.answer_confidence(), data.floor_confidence()
         sources = answering.Sources(
             self.store, lambda: self.retriever, self._lazy_llm(), self.records, self.stance_graph, self.actors, self.settings.top_k,
             self.lexicon,
             refuse_below=self.settings.refuse_below if self.settings.refuse_below is not None else data.refusal()["threshold"],
             confident_above=confidence["threshold"],
             bridge_confident_above=confidence["through_a_bridge"],
-            quote_above=data.floor_confidence()["threshold"],
+            quote_above=floor["threshold"],
+            bridge_quote_above=floor["through_a_bridge"],
         )
         result = answering.ask(question, sources)
         if self.readonly:

@@ -536,6 +536,33 @@ def test_answers_through_a_bridge_get_their_own_confidence_threshold(tmp_path, m
     assert fitted["bridged"] == {"answers": 3, "correct_withheld": 0, "false_answers_given": 0, "cost": 0}
 
 
+def test_the_floor_gets_its_own_threshold_for_answers_through_a_bridge(tmp_path, monkeypatch):
+    import json as json_
+
+    from agent.evaluation import calibrate_refusal
+    from agent.evaluation.qa import QAItem
+
+    def item(question: str, route: str, correct: bool, confidence: float) -> dict:
+        return QAItem(question=question, need="any", answer="x", refused=False, correct=correct, false_refusal=False,
+                      false_answer=not correct, citations=1, citations_supported=1, citations_in_allowed_articles=1,
+                      route=route, confidence=confidence).model_dump()
+
+    direct = "Which bank sued Kesh Cellars?"
+    bridged = "What is the population of the village where Ida Brenholt was born?"
+    items = [item(direct, "floor", True, 0.6), item(direct, "floor", False, 0.5), item(direct, "passages", False, 0.9),
+             item(bridged, "floor", True, 0.45), item(bridged, "floor", False, 0.3), item(bridged, "floor", True, 0.7)]
+    run = tmp_path / "run.json"
+    run.write_text(json_.dumps({"qa": {"items": items}}))
+    monkeypatch.setattr(calibrate_refusal, "FLOOR", tmp_path / "floor_confidence.json")
+    monkeypatch.setattr(calibrate_refusal, "CONFIDENCE", tmp_path / "answer_confidence.json")
+    calibrate_refusal.main([str(run), "--floor", "--write"])
+    fitted = json_.loads((tmp_path / "floor_confidence.json").read_text())
+    # Only the floor's own quotes count (not the span at 0.9), each kind apart.
+    assert (fitted["threshold"], fitted["through_a_bridge"]) == (0.6, 0.45)
+    assert fitted["directly"] == {"answers": 2, "correct_withheld": 0, "false_answers_given": 0, "cost": 0}
+    assert not (tmp_path / "answer_confidence.json").exists()
+
+
 def test_a_currency_sign_and_a_percent_sign_stay_with_the_copied_number():
     passage = "Orlen Group, which controls 51% of Vastel, valued its £3bn stake at $280bn."
     for span in ("51%", "£3bn", "$280bn"):

@@ -65,7 +65,7 @@ def test_the_floor_quotes_the_passage_the_model_chose_when_its_words_fail_the_ch
         _verbatim(corpus, answer)
         # The floor quotes only a choice at least as probable as its fitted threshold.
         assert answer.confidence is not None and answer.confidence >= data.floor_confidence()["threshold"]
-        monkeypatch.setattr(data, "floor_confidence", lambda: {"threshold": answer.confidence + 1e-4})
+        monkeypatch.setattr(data, "floor_confidence", lambda: {"threshold": answer.confidence + 1e-4, "through_a_bridge": 0.0})
         doubted = corpus.ask("Why did the Aldmere bridge close?")
     # The model chose the passage but copied the noun phrase after the colon, no clause: the
     # passage it chose is quoted and cited instead of a refusal.
@@ -113,7 +113,9 @@ def test_an_answer_rests_on_the_models_probability_for_the_passage_it_chose(sett
         # Read from the recorded token log-probabilities of the embedded server, not sampled.
         assert answered.confidence is not None and 0 < answered.confidence <= 1
         assert answered.confidence >= data.answer_confidence()["threshold"] and "300" in answered.answer
-        monkeypatch.setattr(data, "answer_confidence", lambda: {"threshold": answered.confidence + 1e-4, "through_a_bridge": answered.confidence + 1e-4})
+        doubt = answered.confidence + 1e-4
+        monkeypatch.setattr(data, "answer_confidence", lambda: {"threshold": doubt, "through_a_bridge": doubt})
+        monkeypatch.setattr(data, "floor_confidence", lambda: {"threshold": doubt, "through_a_bridge": doubt})  # nor quoted as the floor
         doubted = corpus.ask(question)
     assert doubted.refused and doubted.answer == REFUSAL and not doubted.citations
 

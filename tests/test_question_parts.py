@@ -62,3 +62,23 @@ def test_a_later_part_answered_in_the_earlier_part_s_words_is_refused(settings, 
         answer = corpus.ask("Who chairs the Tarsk League, and who is the league's treasurer?")
     assert answer.answer == f"Arno Kell [1]. who is the league's treasurer? {REFUSAL}"
     assert not answer.refused and answer.route == "passages"
+
+
+@pytest.mark.vcr(record_mode="none")  # no model call: each part's answer is given
+def test_a_later_part_answered_after_a_refused_one_says_which_part_it_answers(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """"Who chairs X? The articles do not say. Ida Brenholt [1]." reads as if Ida Brenholt
+    chaired X: after a refused part, an answered one is labelled with its part."""
+    from agent.answer import routes
+
+    def second_only(q, sources, composer):
+        if "treasurer" not in q.text:
+            return None
+        composer.sentences.append("Ida Brenholt [1].")
+        composer.spans.append("Ida Brenholt")
+        return "passages"
+
+    monkeypatch.setattr(routes, "answer_part", second_only)
+    with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
+        answer = corpus.ask("Who chairs the Tarsk League, and who is the Tarsk League's treasurer?")
+    assert answer.answer == f"Who chairs the Tarsk League? {REFUSAL} who is the Tarsk League's treasurer? Ida Brenholt [1]."
+    assert not answer.refused

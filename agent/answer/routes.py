@@ -189,6 +189,7 @@ class Sources:
     confident_above: float = 0.0  # nor answers from a model choice less probable than this (`Answer.confidence`)
     bridge_confident_above: float = 0.0  # the same, for a question answered through a bridge (`Question.hops`)
     quote_above: float = 0.0  # nor quotes, as the floor, a passage the model chose less probably than this
+    bridge_quote_above: float = 0.0  # the same, for a question answered through a bridge
 
     def __post_init__(self) -> None:
         self._memo: dict[str, object] = {}
@@ -243,6 +244,9 @@ def ask(question: str, sources: Sources) -> Answer:
             del composer.spans[spans:]
         earlier, answer = alone or part, composer.spans[-1] if len(composer.spans) > spans else None
         if route:
+            if len(routes) < len(parts[: parts.index(part)]):
+                # an earlier part was refused: this answer says which part it answers
+                composer.sentences[before] = f"{part} {composer.sentences[before]}"
             routes.append(route)
         else:
             del composer.sentences[before:]
@@ -1039,7 +1043,7 @@ def answer_floor(q: Question, composer: Composer, found: Retrieved, sources: Sou
     to every question the model declines was right about a third of the time on the
     development questions."""
     passage = found.chosen
-    if passage is None or not _confident(composer, max(least_confidence(q, sources), sources.quote_above)):
+    if passage is None or not _confident(composer, sources.bridge_quote_above if q.hops else sources.quote_above):
         return False
     cover = next((c for p, c in zip(found.passages, found.covers) if (p.article.id, p.start) == (passage.article.id, passage.start)), None)
     if cover is None:

@@ -23,7 +23,8 @@ agent/data/answer_confidence.json.
 
 With `--floor`, the third: the same probability, below which the floor does not quote the
 passage the model chose when its span failed the checks. Fitted on the answers the floor gave
-(run with the floor's threshold at 0), at the same costs; `--write` stores it in
+(run with every threshold on the model's probability at 0), at the same costs, again apart
+for questions answered directly and through a bridge; `--write` stores both in
 agent/data/floor_confidence.json.
 """
 
@@ -105,12 +106,8 @@ def main(args: list[str]) -> None:
         _write_confidence(items, paths, "--write" in args)
         return
     if "--floor" in args:
-        routes, target = frozenset({"floor"}), FLOOR
-        threshold, table = fit_confidence(items, routes)
-        facts = {
-            "answers": len(_chosen_answers(items, routes)),
-            "objective": f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below)",
-        }
+        _write_confidence(items, paths, "--write" in args, frozenset({"floor"}), FLOOR)
+        return
     else:
         threshold, table = fit(items)
         scored = [i for i in items if i.coverage is not None]
@@ -139,18 +136,20 @@ def _report(summary: dict, target: Path | None) -> None:
         print(f"wrote {target}")
 
 
-def _write_confidence(items: list[QAItem], paths: list[str], write: bool) -> None:
+def _write_confidence(
+    items: list[QAItem], paths: list[str], write: bool, routes: frozenset[str] = CHOSEN_ROUTES, target: Path | None = None
+) -> None:
     bridged = [through_a_bridge(i) for i in items]
     summary: dict = {"fitted_on": [Path(p).name for p in paths]}
     for key, through in (("threshold", False), ("through_a_bridge", True)):
         these = [i for i, b in zip(items, bridged) if b == through]
-        threshold, table = fit_confidence(these)
+        threshold, table = fit_confidence(these, routes)
         print(f"questions answered {'through a bridge' if through else 'directly'}:")
         _print_table(table, threshold)
         summary[key] = threshold
-        summary["directly" if not through else "bridged"] = {"answers": len(_chosen_answers(these)), **dict(table)[threshold]}
+        summary["directly" if not through else "bridged"] = {"answers": len(_chosen_answers(these, routes)), **dict(table)[threshold]}
     summary["objective"] = f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below), each kind apart"
-    _report(summary, CONFIDENCE if write else None)
+    _report(summary, (target or CONFIDENCE) if write else None)
 
 
 if __name__ == "__main__":
