@@ -509,24 +509,6 @@ def test_the_floor_threshold_is_fitted_on_the_floor_s_own_answers():
     assert dict(table)[0.55] == {"correct_withheld": 0, "false_answers_given": 1, "cost": 2}
 
 
-def test_of_equally_costly_confidence_thresholds_the_one_giving_fewer_false_answers_is_kept():
-    from agent.evaluation.calibrate_refusal import fit_confidence
-    from agent.evaluation.qa import QAItem
-
-    def item(correct: bool, confidence: float) -> QAItem:
-        return QAItem(question=f"q{confidence}", need="any", answer="x", refused=False, correct=correct, false_refusal=False,
-                      false_answer=not correct, citations=1, citations_supported=1, citations_in_allowed_articles=1,
-                      route="passages", confidence=confidence)
-
-    items = [item(True, 0.45), item(True, 0.48), item(False, 0.5), item(True, 0.8)]
-    threshold, table = fit_confidence(items)
-    # 0.45 gives the false answer (cost 2); 0.8 withholds two right ones and gives none (cost 2):
-    # a tie, kept on the side of caution.
-    assert dict(table)[0.45] == {"correct_withheld": 0, "false_answers_given": 1, "cost": 2}
-    assert dict(table)[0.8] == {"correct_withheld": 2, "false_answers_given": 0, "cost": 2}
-    assert threshold == 0.8
-
-
 def test_answers_through_a_bridge_get_their_own_confidence_threshold(tmp_path, monkeypatch):
     import json as json_
 

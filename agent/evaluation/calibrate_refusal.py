@@ -68,8 +68,7 @@ CHOSEN_ROUTES = frozenset({"passages", "floor"})  # the routes that answer from 
 
 
 def fit_confidence(items: list[QAItem], routes: frozenset[str] = CHOSEN_ROUTES) -> tuple[float, list[tuple[float, dict[str, int]]]]:
-    """The least costly threshold on `Answer.confidence` (of equals, the one giving fewer false
-    answers, the costlier error, then the lowest) over the answers
+    """The least costly threshold on `Answer.confidence` (the lowest of equals) over the answers
     `routes` gave from a model choice, and every candidate's figures."""
     answered = _chosen_answers(items, routes)
     return _least_costly([i.confidence for i in answered], lambda t: confidence_cost(answered, t))  # type: ignore[misc]
@@ -94,7 +93,7 @@ def _least_costly(values: list[float], cost_at) -> tuple[float, list[tuple[float
     # to three places so the stored figure keeps the same questions.
     candidates = sorted({0.0} | {math.floor(v * 1000) / 1000 for v in values} | {1.01})
     table = [(t, cost_at(t)) for t in candidates]
-    best = min(table, key=lambda row: (row[1]["cost"], row[1].get("false_answers_given", 0), row[0]))
+    best = min(table, key=lambda row: (row[1]["cost"], row[0]))
     return best[0], table
 
 
