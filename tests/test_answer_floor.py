@@ -261,3 +261,27 @@ def test_a_name_answer_is_the_name_without_the_clause_that_describes_it(settings
         answer = corpus.ask("Who was the first president of the Kesh Society?")
         _verbatim(corpus, answer)
     assert answer.answer == "Voss [1]."
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choice is scripted: no model call
+def test_a_place_answer_carries_the_place_that_holds_it(settings, tmp_path: Path, monkeypatch):
+    """"Where is Ida Brenholt based?" answered "Kesh Heights" from "... based in Kesh Heights,
+    Ostrava." is "Kesh Heights, Ostrava", as the passage writes it; a person with a town after
+    the name stays the person."""
+    from agent.answer import routes
+
+    spans = iter(["Kesh Heights", "Arno Kell"])
+    monkeypatch.setattr(routes, "_pick", lambda q, shown, llm, composer: routes.Pick(passage=1, span=next(spans)))
+    articles = {"brenholt.txt": """Novelist moves
+
+Ida Brenholt is a novelist based in Kesh Heights, Ostrava.
+""", "kell.txt": """Prize
+
+The Velmora prize went to Arno Kell, Ostrava, on Monday.
+"""}
+    with ingested_corpus(settings, tmp_path / "news", articles) as corpus:
+        place = corpus.ask("Where is Ida Brenholt based?")
+        _verbatim(corpus, place)
+        person = corpus.ask("Who won the Velmora prize?")
+    assert place.answer == "Kesh Heights, Ostrava [1]." and place.citations[0].article == "brenholt.txt"
+    assert person.answer.startswith("Arno Kell [1].")

@@ -41,7 +41,9 @@ from agent.extract.lexicon import Lexicon
 from agent.index.retrieval import tokens
 from agent.index.store import Store
 from agent.models import Answer, Article, Citation, DateMention, Record, Stance
+from agent.text.countries import is_country_name
 from agent.text.names import fold, is_bare_name
+from agent.text.places import is_place_name
 from agent.text.nlp import parse
 from agent.text.safety import is_instruction
 from agent.text.sentences import split_sentences
@@ -1285,6 +1287,8 @@ def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen:
             composer.say(bridge, [link], given=q.names)
     if q.expects == "name" and (aside := _ASIDE.match(span)) and _is_name(aside.group(1)):
         span = aside.group(1)  # "Lee, who was the first president of X": the name is the answer
+    if q.expects != "yesno" and _is_name(span):
+        span = _with_containing_place(span, chosen)
     text = span[0].upper() + span[1:] if span[0].islower() and not q.expects == "number" else span
     shown = with_resolved_dates(text, chosen, sources.all_records())
     subject = pronoun_subject(span, chosen)
@@ -1303,6 +1307,23 @@ def _write(q: Question, sources: Sources, composer: Composer, span: str, chosen:
 
 
 _ASIDE = re.compile(r"^([^,]+?),\s+(?:who|whom|whose|which)\b")
+# ", New York City" after a place, closing its phrase: not a list going on (", Rome and Oslo").
+_CONTAINING = re.compile(r",\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})(?=\s*(?:[.;:)]|,\s+[^A-Z\s]|$))")
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+
+def _with_containing_place(span: str, passage: Passage) -> str:
+    """A place with the place the passage says holds it, as it writes them: "Greenwich Village"
+    in "... based in Greenwich Village, New York City." is "Greenwich Village, New York City".
+    Only a place the parser reads as one; a person with a town after the name stays a person."""
+    at = locate(span, passage.quote)
+    found = _CONTAINING.match(passage.quote, at[1]) if at is not None else None
+    if found is None or not (is_place_name(found.group(1)) or is_country_name(found.group(1))):
+        return span
+    (doc,) = parse([passage.quote])
+    if not any(e.label_ in _PLACE_LABELS and e.start_char <= at[0] and at[1] <= e.end_char for e in doc.ents):
+        return span
+    return passage.quote[at[0] : found.end(1)]
 
 
 def _full_name(span: str, passage: Passage) -> tuple[str, Passage | None] | None:
