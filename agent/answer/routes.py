@@ -229,7 +229,7 @@ def ask(question: str, sources: Sources) -> Answer:
     routes: list[str] = []
     earlier: str | None = None
     answer: str | None = None
-    for part in parts:
+    for i, part in enumerate(parts):
         before, spans = len(composer.sentences), len(composer.spans)
         with stage("question"):  # the parse: spaCy loads on a process's first question
             alone = referred(part, earlier, answer) if earlier is not None else part  # "..., and who is its chairman?"
@@ -246,7 +246,7 @@ def ask(question: str, sources: Sources) -> Answer:
             del composer.spans[spans:]
         earlier, answer = alone or part, composer.spans[-1] if len(composer.spans) > spans else None
         if route:
-            if len(routes) < len(parts[: parts.index(part)]):
+            if len(routes) < i:
                 # an earlier part was refused: this answer says which part it answers
                 composer.sentences[before] = f"{part} {composer.sentences[before]}"
             routes.append(route)
@@ -1157,19 +1157,22 @@ _LONG_DATE = 8  # words: a date as written is shorter ("Monday, 3 May 1956"); a 
 
 def asked_date(passage: Passage, q: Question) -> tuple[int, int] | None:
     """Where the passage states the date the question asks for: the one date it states that
-    the question does not; of several, the one that dates a word of the question's ("since
-    2000" on "worked" for "... has worked in France since what year?", not "born 3 May 1956").
-    or else the one after the question's own preposition ("since what year?": "since 2000").
-    None when it states none, or several that nothing tells apart."""
+    the question does not; of several, the one that dates a word of the question's ("born
+    8 June 1951" for "When was X born?"), or else the one after the question's own
+    preposition where the passage says the question's verb ("since 2000" for "... has worked
+    in France since what year?", not "born 3 May 1956"). None when it states none, or
+    several that nothing tells apart."""
     article = Article(id=passage.article.id, path="", content_hash="", text=passage.quote)
     given = numbers(q.text)
     dated = [m for m in find_date_mentions(article) if m.value and numbers(m.text) - given]
     if len(dated) > 1:
         (doc,) = parse([passage.quote])
-        asked = _asked_preposition(q.text)
-        dated = [m for m in dated if _dated_word(doc, m.evidence.start, m.evidence.end) in q.content] or [
-            m for m in dated if asked is not None and m.text.split()[0].lower() == asked[0] and has_form(passage.quote, asked[1])
-        ]
+        of_asked_word = [m for m in dated if _dated_word(doc, m.evidence.start, m.evidence.end) in q.content]
+        if of_asked_word:
+            dated = of_asked_word
+        elif (asked := _asked_preposition(q.text)) is not None:
+            preposition, verb = asked
+            dated = [m for m in dated if m.text.split()[0].lower() == preposition and has_form(passage.quote, verb)]
     return (dated[0].evidence.start, dated[0].evidence.end) if len(dated) == 1 else None
 
 

@@ -108,18 +108,16 @@ def main(args: list[str]) -> None:
     if "--floor" in args:
         _write_confidence(items, paths, "--write" in args, frozenset({"floor"}), FLOOR)
         return
-    else:
-        threshold, table = fit(items)
-        scored = [i for i in items if i.coverage is not None]
-        facts = {
-            "questions": len(scored),
-            "unanswerable": sum(i.need == "refuse" for i in scored),
-            "objective": f"false refusals + {FALSE_ANSWER_COST} x unanswerable let through (the cost below)",
-        }
-        target = DATA
+    threshold, table = fit(items)
+    scored = [i for i in items if i.coverage is not None]
+    facts = {
+        "questions": len(scored),
+        "unanswerable": sum(i.need == "refuse" for i in scored),
+        "objective": f"false refusals + {FALSE_ANSWER_COST} x unanswerable let through (the cost below)",
+    }
     _print_table(table, threshold)
     summary = {"threshold": threshold, "fitted_on": [Path(p).name for p in paths], **facts, **dict(table)[threshold]}
-    _report(summary, target if "--write" in args else None)
+    _report(summary, DATA if "--write" in args else None)
 
 
 def _print_table(table: list[tuple[float, dict[str, int]]], chosen: float) -> None:
