@@ -285,3 +285,27 @@ The Velmora prize went to Arno Kell, Ostrava, on Monday.
         person = corpus.ask("Who won the Velmora prize?")
     assert place.answer == "Kesh Heights, Ostrava [1]." and place.citations[0].article == "brenholt.txt"
     assert person.answer.startswith("Arno Kell [1].")
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choice is scripted: no model call
+def test_an_answer_the_question_sets_aside_is_refused(settings, tmp_path: Path, monkeypatch):
+    """"Which other driver ... besides the Tarsk Motors driver born in 1990?" is not answered
+    by the driver a sentence describes in those words; another driver is an answer."""
+    from agent.answer import routes
+
+    spans = iter(["Arno Kell", "Ida Brenholt"])
+    monkeypatch.setattr(routes, "_pick", lambda q, shown, llm, composer: routes.Pick(passage=1, span=next(spans)))
+    articles = {"kell.txt": """Velmoran drivers
+
+Arno Kell (born 3 May 1990) is a Velmoran racing driver who drives for Tarsk Motors and has won a race.
+""", "brenholt.txt": """Velmoran drivers
+
+Ida Brenholt is a Velmoran racing driver who has won a race for Kesh Racing.
+"""}
+    question = "Which other Velmoran racing driver has won a race besides the Tarsk Motors driver born in 1990?"
+    with ingested_corpus(settings, tmp_path / "news", {"kell.txt": articles["kell.txt"]}) as corpus:
+        aside = corpus.ask(question)
+    with ingested_corpus(settings, tmp_path / "other", {"brenholt.txt": articles["brenholt.txt"]}) as corpus:
+        other = corpus.ask(question)
+    assert "Arno Kell" not in aside.answer
+    assert other.answer.startswith("Ida Brenholt [1].")

@@ -192,3 +192,18 @@ def test_a_two_part_stance_question_with_nothing_pointing_back_does_not_load_the
         "assert referred(b, a) == b; assert 'spacy' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "excluded"),
+    [
+        ("Which other Velmoran driver has won a race besides the Tarsk Motors driver born in 1990?", ("tarsk", "motors", "driver", "born", "1990")),
+        ("Who else, other than the man who founded Kesh Mills, sat on the board?", ("man", "founded", "kesh", "mills")),
+        # the phrase ends at its comma, however the parser hangs the question's clause on it
+        ("Apart from the band that released Kelp, which group did Ida Brenholt join?", ("band", "released", "kelp")),
+        ("Which company bid for the port?", ()),
+        ("Aside from the Kesh Remote, what other device controls the player?", ()),  # a name, not a description
+    ],
+)
+def test_the_one_a_question_sets_aside_is_read_off_the_parse(question, excluded):
+    assert analyse(question).excluded == excluded

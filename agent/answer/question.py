@@ -77,6 +77,9 @@ class Question:
     asks_many: bool = False
     # The noun "how many" counts, as a lemma: "subscriber" in "How many subscribers ...?".
     counted: str | None = None
+    # The words of the one the question sets aside ("besides the Force India driver born in
+    # 1990"), lower-case: an answer a sentence describes in all of them is that one.
+    excluded: tuple[str, ...] = ()
 
     @property
     def route(self) -> str:
@@ -306,6 +309,7 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
         qualifiers=_qualifiers(focus_token) if focus_token is not None else (),
         **_kind_asked(kind_token, expects, measure),
         counted=next((t.head.lemma_.lower() for t in doc[1:] if t.lower_ == "many" and doc[t.i - 1].lower_ == "how" and t.head.pos_ == "NOUN"), None),
+        excluded=_excluded(doc),
     )
 
 
@@ -482,6 +486,26 @@ def _kind_asked(head, expects: str, measure: str | None) -> dict:
     if head.lemma_.lower() in _NO_KIND:
         return {}
     return {"kind": head.lemma_.lower(), "asks_many": head.tag_ == "NNS"}
+
+
+def _excluded(doc) -> tuple[str, ...]:
+    """The content words of the description a question sets aside with "besides", "except",
+    "other than" or "apart/aside from" ("the Force India driver born in 1990"), lower-case.
+    A name set aside ("besides Kesh Mills") leaves none: the sentence that names it may hold
+    the answer beside it, and an answer that is the name is refused already (`names_beyond`)."""
+    for token in doc:
+        sets_aside = token.lower_ in {"besides", "except"} or (
+            token.lower_ == "than" and token.head.lower_ == "other"
+        ) or (token.lower_ == "from" and token.head.lower_ in {"apart", "aside"})
+        phrase = next((c for c in token.children if c.dep_ == "pobj"), None) if sets_aside else None
+        if phrase is not None and phrase.pos_ != "PROPN":
+            # up to the first comma: a parser may hang the question's own clause on the phrase
+            words = doc[phrase.left_edge.i : phrase.right_edge.i + 1]
+            end = next((t.i for t in words if t.is_punct), phrase.right_edge.i + 1)
+            return tuple(dict.fromkeys(
+                t.lower_ for t in doc[phrase.left_edge.i : end] if t.pos_ in {"NOUN", "PROPN", "VERB", "ADJ", "NUM"} and not t.is_stop
+            ))
+    return ()
 
 
 def _qualifiers(noun) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ from agent.answer.question import (
     Comparison, Question, analyse, bridge_question, check_question, comparison, count_claim, read, referred, split_parts,
 )
 from agent.answer.verify import (
-    about, another_one, close, content_words, counts_only_others, countries_said, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, numbers, of_kind, offers, restates, sole_amount, supports,
+    about, another_one, close, content_words, counts_only_others, countries_said, coverage, fits, has_form, has_word, is_clause, kind_spans, learn_forms, locate, mentions, names_beyond, naming_words, numbers, of_kind, offers, restates, sets_aside, sole_amount, supports,
 )
 from agent.data.prompts import load as load_prompt
 from agent.errors import InvalidModelOutput
@@ -1054,7 +1054,7 @@ def answer_floor(q: Question, composer: Composer, found: Retrieved, sources: Sou
         return False
     if counts_only_others(passage.quote, q):
         return False  # "one mobile network" quoted for "how many subscribers"
-    if another_one(passage.quote, q):
+    if another_one(passage.quote, q) or sets_aside(passage.quote, q):
         return False
     quote = " ".join(passage.quote.split()).rstrip(" .")
     return composer.say(quote, [passage], given=q.names, shown=f"{FLOOR}“{quote}”")
@@ -1147,9 +1147,16 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         return False  # the passage copied whole: the model found no answer in it
     if q.expects != "yesno" and " or " not in q.text and restates(span, q.text):
         return False  # "What genre is the author of X?" is not answered by "X"
+    if sets_aside(_sentence_holding(chosen.quote, located), q):
+        return False  # the driver "besides the Force India driver born in 1990" is another one
     if not _confident(composer, least_confidence(q, sources)):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)
+
+
+def _sentence_holding(text: str, located: tuple[int, int]) -> str:
+    start, end = next(((s, e) for s, e in split_sentences(text) if s <= located[0] < e), (0, len(text)))
+    return text[start:end]
 
 
 _LONG_DATE = 8  # words: a date as written is shorter ("Monday, 3 May 1956"); a longer span copied a sentence
@@ -1380,7 +1387,9 @@ def _second_hop(q: Question, sources: Sources, composer: Composer, first: Passag
     span = chosen.quote[found[0] : found[1]]
     if q.expects == "date" and len(span.split()) >= _LONG_DATE and (dated := asked_date(chosen, q)):
         span = chosen.quote[dated[0] : dated[1]]
-    if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)) or not _confident(composer, least_confidence(q, sources)):
+    if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)) or sets_aside(_sentence_holding(chosen.quote, found), q):
+        return False
+    if not _confident(composer, least_confidence(q, sources)):
         return False
     composer.say(bridge, [shown[0]], given=q.names)
     return composer.say(span, [chosen], given=(*q.names, bridge), shown=with_resolved_dates(span, chosen, sources.all_records()))

@@ -241,6 +241,13 @@ def another_one(text: str, question: Question) -> bool:
     return True
 
 
+def sets_aside(text: str, question: Question) -> bool:
+    """`text` describes the one the question sets aside (`Question.excluded`), in every word
+    the question uses for it: "born 26 January 1990 ... driving for Force India" is the
+    driver "besides the Force India driver born in 1990"."""
+    return len(question.excluded) >= 2 and all(has_form(text, word) for word in question.excluded)
+
+
 def coverage(text: str, question: Question) -> float:
     """How much of what the question rests on `text` covers, 0 to 1: its names (weight 2 each,
     by `mentions`), its focus noun (2) and its other content words (1 each), in close forms.
