@@ -294,18 +294,50 @@ def test_an_answer_the_question_sets_aside_is_refused(settings, tmp_path: Path, 
     from agent.answer import routes
 
     spans = iter(["Arno Kell", "Ida Brenholt"])
-    monkeypatch.setattr(routes, "_pick", lambda q, shown, llm, composer: routes.Pick(passage=1, span=next(spans)))
-    articles = {"kell.txt": """Velmoran drivers
 
-Arno Kell (born 3 May 1990) is a Velmoran racing driver who drives for Tarsk Motors and has won a race.
-""", "brenholt.txt": """Velmoran drivers
+    def pick(q, shown, llm, composer):
+        span = next(spans)
+        return routes.Pick(passage=next(p.n for p in shown if span in p.quote), span=span)
 
-Ida Brenholt is a Velmoran racing driver who has won a race for Kesh Racing.
-"""}
+    monkeypatch.setattr(routes, "_pick", pick)
+    article = """Velmoran drivers
+
+Arno Kell (born 3 May 1990) is a Velmoran racing driver who drives for Tarsk Motors and has won a race. Ida Brenholt is a Velmoran racing driver who has won a race for Kesh Racing.
+"""
     question = "Which other Velmoran racing driver has won a race besides the Tarsk Motors driver born in 1990?"
-    with ingested_corpus(settings, tmp_path / "news", {"kell.txt": articles["kell.txt"]}) as corpus:
+    with ingested_corpus(settings, tmp_path / "news", {"drivers.txt": article}) as corpus:
         aside = corpus.ask(question)
-    with ingested_corpus(settings, tmp_path / "other", {"brenholt.txt": articles["brenholt.txt"]}) as corpus:
         other = corpus.ask(question)
     assert "Arno Kell" not in aside.answer
     assert other.answer.startswith("Ida Brenholt [1].")
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choice is scripted: no model call
+def test_a_sentence_about_the_asked_thing_stands_on_the_name_just_before_it(settings, tmp_path: Path, monkeypatch):
+    """"Which company won the auction of Kesh Mills?" is answered by "The winning bidder at the
+    auction was Quorra Finance", which names the mill only in the sentence before it: "the
+    auction" is the one just named. A sentence that says "an auction" stands on nothing before it."""
+    from agent.answer import routes
+
+    def pick(q, shown, llm, composer):
+        winning = next((p.n for p in shown if "winning bidder" in p.quote), None)
+        return routes.Pick(passage=winning, span="Quorra Finance" if winning else "")
+
+    monkeypatch.setattr(routes, "_pick", pick)
+    articles = {"auction.txt": """Sale completed
+
+The state sold Kesh Mills at an auction in December to settle its debts. The winning bidder at the auction was Quorra Finance, a little-known firm.
+""", "other.txt": """Sale completed
+
+The state sold Kesh Mills in December to settle its debts. Analysts expect prices to rise.
+
+The winning bidder at an auction was Quorra Finance, a little-known firm.
+"""}
+    with ingested_corpus(settings, tmp_path / "news", {"auction.txt": articles["auction.txt"]}) as corpus:
+        after = corpus.ask("Which company won the auction of Kesh Mills?")
+        _verbatim(corpus, after)
+    apart = settings.model_copy(update={"index_path": tmp_path / "other-index"})
+    with ingested_corpus(apart, tmp_path / "other", {"other.txt": articles["other.txt"]}) as corpus:
+        unrelated = corpus.ask("Which company won the auction of Kesh Mills?")
+    assert after.answer == "Quorra Finance [1]." and "winning bidder at the auction" in after.citations[0].quote
+    assert "Quorra" not in unrelated.answer
