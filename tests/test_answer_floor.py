@@ -341,3 +341,23 @@ The winning bidder at an auction was Quorra Finance, a little-known firm.
         unrelated = corpus.ask("Which company won the auction of Kesh Mills?")
     assert after.answer == "Quorra Finance [1]." and "winning bidder at the auction" in after.citations[0].quote
     assert "Quorra" not in unrelated.answer
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choice is scripted: no model call
+def test_a_yes_or_no_rests_on_a_sentence_that_names_them_itself(settings, tmp_path: Path, monkeypatch):
+    """"Does Ostavia support Kesh keeping the rebate?" is not answered yes by a sentence about
+    the rebate whose speaker is someone else, because Ostavia was named just before it."""
+    from agent.answer import routes
+
+    def pick(q, shown, llm, composer):
+        said = next((p.n for p in shown if "essential" in p.quote), None)
+        return routes.YesNoPick(passage=said, verdict="yes", span="it is essential that Kesh keeps the rebate" if said else "")
+
+    monkeypatch.setattr(routes, "_pick", pick)
+    article = """Budget talks
+
+Kesh, Ostavia and Dunmar want the budget capped. Minister Ida Brenholt said it is essential that Kesh keeps the rebate.
+"""
+    with ingested_corpus(settings, tmp_path / "news", {"budget.txt": article}) as corpus:
+        answer = corpus.ask("Does Ostavia support Kesh keeping the rebate?")
+    assert not answer.answer.startswith("Yes")

@@ -882,6 +882,13 @@ def _names_found(passage: Passage | str, q: Question, names: tuple[str, ...] | N
     with a pronoun, the sentence before it."""
     names = q.names if names is None else names
     context = passage if isinstance(passage, str) else standing(passage)
+    if (
+        not isinstance(passage, str) and q.focus and q.expects != "yesno"
+        and not _PRONOUN_START.match(passage.quote) and _refers_back(passage.quote, q.focus)
+    ):
+        # "The winning bidder at the auction was ...": the auction the paragraph just named.
+        # Not for yes or no, whose sentence is the evidence quoted: it must name them itself.
+        context += " " + _before(passage)
     return sum(1 for name in names if mentions(context, name))
 
 
@@ -892,8 +899,18 @@ def standing(passage: Passage) -> str:
     if passage.article.title:
         context += " " + passage.article.title
     if _PRONOUN_START.match(passage.quote):
-        context += " " + passage.article.text[max(0, passage.start - 300) : passage.start]
+        context += " " + _before(passage)
     return context
+
+
+def _before(passage: Passage) -> str:
+    """The text a sentence may point back to: up to 300 characters before it."""
+    return passage.article.text[max(0, passage.start - 300) : passage.start]
+
+
+def _refers_back(text: str, noun: str) -> bool:
+    """`text` speaks of "the NOUN" (a word or two between): one already named before it."""
+    return re.search(rf"\b(?:the|this|that)\s+(?:[\w-]+\s+){{0,2}}?{re.escape(noun)}(?:s|es)?\b", text, re.IGNORECASE) is not None
 
 
 _PRONOUN_START = re.compile(r"^(?:she|he|it|they|its|her|his|their|the (?:city|town|village|novel|film|company|group))\b", re.IGNORECASE)
