@@ -60,6 +60,9 @@ def test_a_bridge_question_is_recognised():
     assert analyse("The Kesh Atlas was written by a Velorian mapmaker who has lived in Dunmar since what year?").hops
     # one describing what the question names does not.
     assert not analyse("The Osla Pointer and the Kesh Setter are both dog breeds developed during which century?").hops
+    # A clause on a thing a name owns says which of its things, not who or what it is first.
+    assert not analyse("How big is Kesh's port levy that Arno Kell wants put back on the table?").hops
+    assert analyse("How big is the port levy that Arno Kell wants put back on the table?").hops
 
 
 @pytest.mark.parametrize(
@@ -317,6 +320,10 @@ def test_a_passage_about_another_one_of_the_focus_is_no_answer():
     # the question's words anywhere before the noun, "U.N." written "UN"
     judge = analyse("What is the name of the U.N. bankruptcy judge in Kesh?")
     assert not another_one("The UN bankruptcy court judge in Kesh granted Tarsk Holdings an injunction.", judge)
+    # the question's abbreviation spelled out: "the VC levy" is the one "from the Velmora Council"
+    levy = analyse("How big is Kesh's VC levy?")
+    assert not another_one("Arno Kell called Kesh's £3bn levy from the Velmora Council unjustified.", levy)
+    assert another_one("Arno Kell called Ostavia's £3bn levy from the Tarsk League unjustified.", levy)
 
 
 def test_the_wh_words_noun_is_the_kind_of_answer_not_the_focus():

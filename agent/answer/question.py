@@ -282,6 +282,7 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
         and any(t.pos_ == "NOUN" and t.i not in name_tokens for t in doc[focus_token.i + 1 : first_name.i])
     ) or any(
         (t.dep_ == "relcl" or (t.dep_ == "acl" and t.tag_ == "VBN")) and not _describes_answer(t, kind_token)
+        and not _owned_by_a_name(t.head, name_tokens)
         for t in doc
     )
     counts = _COUNT.search(text)
@@ -451,6 +452,12 @@ def _wh_phrase(doc) -> tuple:
     inside = {t.i for t in run}
     head = next((t for t in reversed(run) if t.pos_ == "NOUN" and t.head.i not in inside), None)
     return (head, {wh.i} | {i for i in inside if i <= head.i}) if head is not None else (None, set())
+
+
+def _owned_by_a_name(noun, name_tokens: set[int]) -> bool:
+    """`noun` is already one named thing, whatever a clause adds: "the UK's rebate that X wants
+    back" (a possessor that is a name), not "the city where X was born"."""
+    return noun.pos_ == "NOUN" and any(t.dep_ == "poss" and t.i in name_tokens for t in noun.subtree if t.i < noun.i)
 
 
 def _describes_answer(clause, kind_token) -> bool:

@@ -225,8 +225,11 @@ def another_one(text: str, question: Question) -> bool:
     European elections"). A passage that names the focus plainly is no other one."""
     if question.focus is None or not question.qualifiers:
         return False
-    if all(has_form(text, word) for word in question.qualifiers):
-        return False  # "the format, HD-DVD" for "the HD-DVD format": the words that say which are there
+    spelled = initials(text)
+    if all(has_form(text, word) or word.upper() in spelled for word in question.qualifiers):
+        # "the format, HD-DVD" for "the HD-DVD format", "from the European Union" for "the EU
+        # rebate": the words that say which are there
+        return False
     (doc,) = parse([text])
     found = [t for t in doc if t.pos_ in {"NOUN", "PROPN"} and close(t.lemma_.lower(), question.focus)]
     if not found:
