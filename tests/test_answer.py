@@ -570,6 +570,25 @@ def test_the_floor_gets_its_own_threshold_for_answers_through_a_bridge(tmp_path,
     assert not (tmp_path / "answer_confidence.json").exists()
 
 
+def test_each_run_is_scored_at_the_thresholds_fitted_on_the_others():
+    """How the fitted threshold carries to a source it has not seen: run A's right answer is
+    sure of itself and its wrong one is not; run B's the other way round."""
+    from agent.evaluation.calibrate_refusal import held_out_by_run
+    from agent.evaluation.qa import QAItem
+
+    def item(correct: bool, confidence: float) -> QAItem:
+        return QAItem(question="Which bank sued Kesh Cellars?", need="any", answer="x", refused=False, correct=correct,
+                      false_refusal=False, false_answer=not correct, citations=1, citations_supported=1,
+                      citations_in_allowed_articles=1, route="passages", confidence=confidence)
+
+    runs = {"a.json": [item(True, 0.6), item(False, 0.3)], "b.json": [item(True, 0.35), item(False, 0.5)]}
+    scored = {name: (thresholds[False], figures) for name, thresholds, figures in held_out_by_run(runs)}
+    # Fitted on B, nothing is worth answering (1.01): A's right answer is withheld. Fitted on A
+    # (0.6), B's wrong answer is withheld, and its right one with it.
+    assert scored["a.json"] == (1.01, {"correct_kept": 0, "correct_withheld": 1, "false_answers_given": 0})
+    assert scored["b.json"] == (0.6, {"correct_kept": 0, "correct_withheld": 1, "false_answers_given": 0})
+
+
 def test_a_currency_sign_and_a_percent_sign_stay_with_the_copied_number():
     passage = "Orlen Group, which controls 51% of Vastel, valued its £3bn stake at $280bn."
     for span in ("51%", "£3bn", "$280bn"):

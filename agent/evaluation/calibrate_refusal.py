@@ -26,6 +26,9 @@ passage the model chose when its span failed the checks. Fitted on the answers t
 (run with every threshold on the model's probability at 0), at the same costs, again apart
 for questions answered directly and through a bridge; `--write` stores both in
 agent/data/floor_confidence.json.
+
+Given several runs, `--confidence` and `--floor` also score each run at the thresholds fitted
+on the others (`held_out_by_run`): whether the fit carries to a source it has not seen.
 """
 
 from __future__ import annotations
@@ -88,6 +91,28 @@ def _chosen_answers(items: list[QAItem], routes: frozenset[str] = CHOSEN_ROUTES)
     return [i for i in items if i.confidence is not None and not i.refused and i.route in routes]
 
 
+def held_out_by_run(
+    runs: dict[str, list[QAItem]], routes: frozenset[str] = CHOSEN_ROUTES
+) -> list[tuple[str, dict[bool, float], dict[str, int]]]:
+    """Each run scored at the thresholds fitted on all the others, each kind (direct, through
+    a bridge) apart: how the fit carries to a source it has not seen. Per run, the thresholds
+    (keyed by `through_a_bridge`) and the answers from a model choice they keep and withhold."""
+    bridged = {id(i): through_a_bridge(i) for run in runs.values() for i in run}
+    out = []
+    for name, own in runs.items():
+        others = [i for other, run in runs.items() if other != name for i in run]
+        thresholds = {b: fit_confidence([i for i in others if bridged[id(i)] == b], routes)[0] for b in (False, True)}
+        answered = _chosen_answers(own, routes)
+        kept = [i for i in answered if i.confidence >= thresholds[bridged[id(i)]]]  # type: ignore[operator]
+        figures = {
+            "correct_kept": sum(i.correct for i in kept),
+            "correct_withheld": sum(i.correct for i in answered) - sum(i.correct for i in kept),
+            "false_answers_given": sum(i.false_answer for i in kept),
+        }
+        out.append((name, thresholds, figures))
+    return out
+
+
 def _least_costly(values: list[float], cost_at) -> tuple[float, list[tuple[float, dict[str, int]]]]:
     # Each value seen is a candidate (a question at the threshold is kept), stored rounded down
     # to three places so the stored figure keeps the same questions.
@@ -101,12 +126,15 @@ def main(args: list[str]) -> None:
     paths = [a for a in args if not a.startswith("--")]
     if not paths:
         sys.exit(__doc__)
-    items = [QAItem(**item) for path in paths for item in json.loads(Path(path).read_text(encoding="utf-8"))["qa"]["items"]]
-    if "--confidence" in args:
-        _write_confidence(items, paths, "--write" in args)
-        return
-    if "--floor" in args:
-        _write_confidence(items, paths, "--write" in args, frozenset({"floor"}), FLOOR)
+    runs = {path: [QAItem(**item) for item in json.loads(Path(path).read_text(encoding="utf-8"))["qa"]["items"]] for path in paths}
+    items = [item for run in runs.values() for item in run]
+    if "--confidence" in args or "--floor" in args:
+        routes, target = (frozenset({"floor"}), FLOOR) if "--floor" in args else (CHOSEN_ROUTES, CONFIDENCE)
+        _write_confidence(items, paths, "--write" in args, routes, target)
+        if len(runs) > 1:
+            print("each run scored at the thresholds fitted on the others (direct, through a bridge):")
+            for path, thresholds, figures in held_out_by_run(runs, routes):
+                print(f"  {Path(path).name}: {thresholds[False]:.3f}, {thresholds[True]:.3f}  " + "  ".join(f"{n} {k.replace('_', ' ')}" for k, n in figures.items()))
         return
     threshold, table = fit(items)
     scored = [i for i in items if i.coverage is not None]
