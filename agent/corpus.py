@@ -587,6 +587,8 @@ class Corpus:
             refuse_below=self.settings.refuse_below if self.settings.refuse_below is not None else data.refusal()["threshold"],
             confident_above=confidence["threshold"],
             bridge_confident_above=confidence["through_a_bridge"],
+            covered_above=confidence.get("coverage_at_least", 0.0),
+            bridge_covered_above=confidence.get("bridge_coverage_at_least", 0.0),
             quote_above=floor["threshold"],
             bridge_quote_above=floor["through_a_bridge"],
         )

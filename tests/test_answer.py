@@ -570,6 +570,32 @@ def test_the_floor_gets_its_own_threshold_for_answers_through_a_bridge(tmp_path,
     assert not (tmp_path / "answer_confidence.json").exists()
 
 
+def test_the_probability_is_fitted_together_with_the_coverage_beside_it():
+    """A wrong answer the model is sure of, on passages that cover little of the question, is
+    kept out by a coverage floor; the probability alone would have to withhold a right answer."""
+    from agent.answer.routes import Composer, _confident
+    from agent.evaluation.calibrate_refusal import fit_confidence, fit_confidence_and_coverage
+    from agent.evaluation.qa import QAItem
+
+    def item(correct: bool, confidence: float, coverage: float) -> QAItem:
+        return QAItem(question="Which bank sued Kesh Cellars?", need="any", answer="x", refused=False, correct=correct,
+                      false_refusal=False, false_answer=not correct, citations=1, citations_supported=1,
+                      citations_in_allowed_articles=1, route="passages", confidence=confidence, coverage=coverage)
+
+    items = [item(True, 0.4, 0.8), item(False, 0.6, 0.3), item(True, 0.7, 0.9)]
+    alone, table = fit_confidence(items)
+    assert (alone, dict(table)[alone]["cost"]) == (0.7, 1)  # the right answer at 0.4 withheld
+    threshold, least_coverage, figures = fit_confidence_and_coverage(items)
+    assert (threshold, least_coverage, figures["cost"]) == (0.0, 0.8, 0)
+    # `ask` reads the pair: the probability and the best coverage of the question so far
+    composer = Composer(store=None)  # type: ignore[arg-type]
+    composer.confidence.append(0.9)
+    composer.evidence.append(0.3)
+    assert not _confident(composer, 0.5, 0.8)
+    composer.evidence.append(0.85)
+    assert _confident(composer, 0.5, 0.8) and not _confident(composer, 0.95, 0.8)
+
+
 def test_each_run_is_scored_at_the_thresholds_fitted_on_the_others():
     """How the fitted threshold carries to a source it has not seen: run A's right answer is
     sure of itself and its wrong one is not; run B's the other way round."""

@@ -190,6 +190,9 @@ class Sources:
     refuse_below: float = 0.0  # the passages route refuses below this coverage (`verify.coverage`)
     confident_above: float = 0.0  # nor answers from a model choice less probable than this (`Answer.confidence`)
     bridge_confident_above: float = 0.0  # the same, for a question answered through a bridge (`Question.hops`)
+    # nor where the passages cover less of the question than this (`Retrieved.evidence`), beside the probability
+    covered_above: float = 0.0
+    bridge_covered_above: float = 0.0
     quote_above: float = 0.0  # nor quotes, as the floor, a passage the model chose less probably than this
     bridge_quote_above: float = 0.0  # the same, for a question answered through a bridge
 
@@ -1034,7 +1037,7 @@ def answer_of_kind(q: Question, sources: Sources, composer: Composer, found: Ret
     the one name the passages about the question say is of that kind ("German investment bank
     Deutsche Bank"), cited from the best covered of them. Two or more such names leave the
     choice to no one; a model that chose no passage said there is no answer."""
-    if not q.kind or found.chosen is None or not _confident(composer, least_confidence(q, sources)):
+    if not q.kind or found.chosen is None or not _confident(composer, *least_confidence(q, sources)):
         return False
     ranked = sorted(zip(found.passages, found.covers), key=lambda pc: -pc[1])
     direct = [p for p, _ in ranked if _is_direct(p, q)]
@@ -1166,7 +1169,7 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         return False  # "What genre is the author of X?" is not answered by "X"
     if sets_aside(_sentence_holding(chosen.quote, located), q):
         return False  # the driver "besides the Force India driver born in 1990" is another one
-    if not _confident(composer, least_confidence(q, sources)):
+    if not _confident(composer, *least_confidence(q, sources)):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)
 
@@ -1279,19 +1282,24 @@ def named_subject(passage: Passage, q: Question) -> tuple[int, int] | None:
     return (start, end) if names_beyond(passage.quote[start:end], q) else None
 
 
-def least_confidence(q: Question, sources: Sources) -> float:
-    """The least probability of the model's passage choice that answers `q`: a question
-    answered through a bridge has its own threshold, fitted apart (on the development
-    questions the model's bridge answers were wrong three times in four)."""
-    return sources.bridge_confident_above if q.hops else sources.confident_above
+def least_confidence(q: Question, sources: Sources) -> tuple[float, float]:
+    """The least probability of the model's passage choice, and the least coverage of the
+    question by the passages retrieved, that answer `q`, fitted together: the probability
+    alone means something different on each source. A question answered through a bridge
+    has its own pair, fitted apart (the model's bridge answers are wrong far more often)."""
+    if q.hops:
+        return sources.bridge_confident_above, sources.bridge_covered_above
+    return sources.confident_above, sources.covered_above
 
 
-def _confident(composer: Composer, least: float) -> bool:
-    """Whether the model's last choice of passage is at least `least` probable (a threshold
-    fitted on development questions); a choice read without probabilities (an endpoint that
-    gives none) is taken as it is."""
+def _confident(composer: Composer, least: float, least_coverage: float = 0.0) -> bool:
+    """Whether the model's last choice of passage is at least `least` probable, and the
+    retrievals cover at least `least_coverage` of the question (thresholds fitted on
+    development questions); a choice read without probabilities (an endpoint that gives
+    none) is taken as it is."""
     probability = composer.confidence[-1] if composer.confidence else None
-    return probability is None or probability >= least
+    covered = max(composer.evidence) if composer.evidence else None  # as `Answer.coverage` reports it, the fit's input
+    return (probability is None or probability >= least) and (covered is None or covered >= least_coverage)
 
 
 def _whole(span: str, passage: Passage) -> bool:
@@ -1406,7 +1414,7 @@ def _second_hop(q: Question, sources: Sources, composer: Composer, first: Passag
         span = chosen.quote[dated[0] : dated[1]]
     if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)) or sets_aside(_sentence_holding(chosen.quote, found), q):
         return False
-    if not _confident(composer, least_confidence(q, sources)):
+    if not _confident(composer, *least_confidence(q, sources)):
         return False
     composer.say(bridge, [shown[0]], given=q.names)
     return composer.say(span, [chosen], given=(*q.names, bridge), shown=with_resolved_dates(span, chosen, sources.all_records()))

@@ -59,12 +59,17 @@ def fit(items: list[QAItem]) -> tuple[float, list[tuple[float, dict[str, int]]]]
     return _least_costly([i.coverage for i in scored], lambda t: cost(scored, t))  # type: ignore[misc]
 
 
-def confidence_cost(items: list[QAItem], threshold: float) -> dict[str, int]:
+def confidence_cost(items: list[QAItem], threshold: float, least_coverage: float = 0.0) -> dict[str, int]:
     """What answering only above `threshold` of the model's probability for its chosen passage
-    costs: one for each correct answer withheld, two for each false answer still given."""
-    withheld = sum(1 for i in items if i.correct and i.confidence < threshold)  # type: ignore[operator]
-    given = sum(1 for i in items if i.false_answer and i.confidence >= threshold)  # type: ignore[operator]
+    (and, given `least_coverage`, only where the passages cover at least that much of the
+    question) costs: one for each correct answer withheld, two for each false answer still given."""
+    withheld = sum(1 for i in items if i.correct and not _kept(i, threshold, least_coverage))
+    given = sum(1 for i in items if i.false_answer and _kept(i, threshold, least_coverage))
     return {"correct_withheld": withheld, "false_answers_given": given, "cost": withheld + FALSE_ANSWER_COST * given}
+
+
+def _kept(item: QAItem, threshold: float, least_coverage: float) -> bool:
+    return item.confidence >= threshold and (item.coverage is None or item.coverage >= least_coverage)  # type: ignore[operator]
 
 
 CHOSEN_ROUTES = frozenset({"passages", "floor"})  # the routes that answer from a model choice
@@ -75,6 +80,23 @@ def fit_confidence(items: list[QAItem], routes: frozenset[str] = CHOSEN_ROUTES) 
     `routes` gave from a model choice, and every candidate's figures."""
     answered = _chosen_answers(items, routes)
     return _least_costly([i.confidence for i in answered], lambda t: confidence_cost(answered, t))  # type: ignore[misc]
+
+
+def fit_confidence_and_coverage(items: list[QAItem], routes: frozenset[str] = CHOSEN_ROUTES) -> tuple[float, float, dict[str, int]]:
+    """The least costly pair: the model's probability at least p and the question's coverage
+    (`Answer.coverage`) at least c; the lowest coverage, then the lowest probability, of
+    equals. The model's probability alone means something different on each source (news
+    against encyclopedia paragraphs); beside coverage it carries across them."""
+    answered = _chosen_answers(items, routes)
+    floors = sorted({0.0} | {math.floor(i.coverage * 1000) / 1000 for i in answered if i.coverage is not None})
+    best: tuple[int, float, float, dict[str, int]] | None = None
+    for least_coverage in floors:
+        threshold, table = _least_costly([i.confidence for i in answered], lambda t: confidence_cost(answered, t, least_coverage))  # type: ignore[misc]
+        figures = dict(table)[threshold]
+        if best is None or figures["cost"] < best[0]:
+            best = (figures["cost"], threshold, least_coverage, figures)
+    assert best is not None
+    return best[1], best[2], best[3]
 
 
 def through_a_bridge(item: QAItem) -> bool:
@@ -101,9 +123,10 @@ def held_out_by_run(
     out = []
     for name, own in runs.items():
         others = [i for other, run in runs.items() if other != name for i in run]
-        thresholds = {b: fit_confidence([i for i in others if bridged[id(i)] == b], routes)[0] for b in (False, True)}
+        pairs = {b: _fit_pair([i for i in others if bridged[id(i)] == b], routes) for b in (False, True)}
+        thresholds = {b: pair[0] for b, pair in pairs.items()}
         answered = _chosen_answers(own, routes)
-        kept = [i for i in answered if i.confidence >= thresholds[bridged[id(i)]]]  # type: ignore[operator]
+        kept = [i for i in answered if _kept(i, *pairs[bridged[id(i)]])]
         figures = {
             "correct_kept": sum(i.correct for i in kept),
             "correct_withheld": sum(i.correct for i in answered) - sum(i.correct for i in kept),
@@ -111,6 +134,15 @@ def held_out_by_run(
         }
         out.append((name, thresholds, figures))
     return out
+
+
+def _fit_pair(items: list[QAItem], routes: frozenset[str]) -> tuple[float, float]:
+    """The probability threshold and coverage floor fitted for `routes`: the floor's quotes
+    are fitted on the probability alone."""
+    if routes == CHOSEN_ROUTES:
+        threshold, least_coverage, _ = fit_confidence_and_coverage(items, routes)
+        return threshold, least_coverage
+    return fit_confidence(items, routes)[0], 0.0
 
 
 def _least_costly(values: list[float], cost_at) -> tuple[float, list[tuple[float, dict[str, int]]]]:
@@ -169,10 +201,13 @@ def _write_confidence(
     summary: dict = {"fitted_on": [Path(p).name for p in paths]}
     for key, through in (("threshold", False), ("through_a_bridge", True)):
         these = [i for i, b in zip(items, bridged) if b == through]
-        threshold, table = fit_confidence(these, routes)
-        print(f"questions answered {'through a bridge' if through else 'directly'}:")
+        threshold, least_coverage = _fit_pair(these, routes)
+        table = [(t, confidence_cost(_chosen_answers(these, routes), t, least_coverage)) for t, _ in fit_confidence(these, routes)[1]]
+        print(f"questions answered {'through a bridge' if through else 'directly'} (coverage at least {least_coverage}):")
         _print_table(table, threshold)
         summary[key] = threshold
+        if routes == CHOSEN_ROUTES:
+            summary["coverage_at_least" if not through else "bridge_coverage_at_least"] = least_coverage
         summary["directly" if not through else "bridged"] = {"answers": len(_chosen_answers(these, routes)), **dict(table)[threshold]}
     summary["objective"] = f"correct answers withheld + {FALSE_ANSWER_COST} x false answers given (the cost below), each kind apart"
     _report(summary, (target or CONFIDENCE) if write else None)
