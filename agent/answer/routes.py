@@ -170,6 +170,11 @@ def sentence_at(article: Article, start: int, end: int) -> Passage:
     return Passage(0, article, start, end)
 
 
+def _sentence_holding(passage: Passage, located: tuple[int, int]) -> str:
+    """The sentence around a span located in a passage."""
+    return sentence_at(passage.article, passage.start + located[0], passage.start + located[1]).quote
+
+
 # --- the entry point --------------------------------------------------------------------
 
 
@@ -1167,16 +1172,11 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         return False  # the passage copied whole: the model found no answer in it
     if q.expects != "yesno" and " or " not in q.text and restates(span, q.text):
         return False  # "What genre is the author of X?" is not answered by "X"
-    if sets_aside(_sentence_holding(chosen.quote, located), q):
+    if sets_aside(_sentence_holding(chosen, located), q):
         return False  # the driver "besides the Force India driver born in 1990" is another one
     if not _confident(composer, *least_confidence(q, sources)):
         return False
     return _write(q, sources, composer, span, chosen, link, pick)
-
-
-def _sentence_holding(text: str, located: tuple[int, int]) -> str:
-    start, end = next(((s, e) for s, e in split_sentences(text) if s <= located[0] < e), (0, len(text)))
-    return text[start:end]
 
 
 _LONG_DATE = 8  # words: a date as written is shorter ("Monday, 3 May 1956"); a longer span copied a sentence
@@ -1412,7 +1412,7 @@ def _second_hop(q: Question, sources: Sources, composer: Composer, first: Passag
     span = chosen.quote[found[0] : found[1]]
     if q.expects == "date" and len(span.split()) >= _LONG_DATE and (dated := asked_date(chosen, q)):
         span = chosen.quote[dated[0] : dated[1]]
-    if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)) or sets_aside(_sentence_holding(chosen.quote, found), q):
+    if not fits(span, q.expects) or not _names_found(chosen, q, (bridge,)) or sets_aside(_sentence_holding(chosen, found), q):
         return False
     if not _confident(composer, *least_confidence(q, sources)):
         return False

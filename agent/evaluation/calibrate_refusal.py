@@ -87,16 +87,8 @@ def fit_confidence_and_coverage(items: list[QAItem], routes: frozenset[str] = CH
     (`Answer.coverage`) at least c; the lowest coverage, then the lowest probability, of
     equals. The model's probability alone means something different on each source (news
     against encyclopedia paragraphs); beside coverage it carries across them."""
-    answered = _chosen_answers(items, routes)
-    floors = sorted({0.0} | {math.floor(i.coverage * 1000) / 1000 for i in answered if i.coverage is not None})
-    best: tuple[int, float, float, dict[str, int]] | None = None
-    for least_coverage in floors:
-        threshold, table = _least_costly([i.confidence for i in answered], lambda t: confidence_cost(answered, t, least_coverage))  # type: ignore[misc]
-        figures = dict(table)[threshold]
-        if best is None or figures["cost"] < best[0]:
-            best = (figures["cost"], threshold, least_coverage, figures)
-    assert best is not None
-    return best[1], best[2], best[3]
+    threshold, least_coverage, table = _fit_pair(items, routes, with_coverage=True)
+    return threshold, least_coverage, dict(table)[threshold]
 
 
 def through_a_bridge(item: QAItem) -> bool:
@@ -123,7 +115,7 @@ def held_out_by_run(
     out = []
     for name, own in runs.items():
         others = [i for other, run in runs.items() if other != name for i in run]
-        pairs = {b: _fit_pair([i for i in others if bridged[id(i)] == b], routes) for b in (False, True)}
+        pairs = {b: _fit_pair([i for i in others if bridged[id(i)] == b], routes, routes == CHOSEN_ROUTES)[:2] for b in (False, True)}
         thresholds = {b: pair[0] for b, pair in pairs.items()}
         answered = _chosen_answers(own, routes)
         kept = [i for i in answered if _kept(i, *pairs[bridged[id(i)]])]
@@ -136,13 +128,17 @@ def held_out_by_run(
     return out
 
 
-def _fit_pair(items: list[QAItem], routes: frozenset[str]) -> tuple[float, float]:
-    """The probability threshold and coverage floor fitted for `routes`: the floor's quotes
-    are fitted on the probability alone."""
-    if routes == CHOSEN_ROUTES:
-        threshold, least_coverage, _ = fit_confidence_and_coverage(items, routes)
-        return threshold, least_coverage
-    return fit_confidence(items, routes)[0], 0.0
+def _fit_pair(
+    items: list[QAItem], routes: frozenset[str], with_coverage: bool
+) -> tuple[float, float, list[tuple[float, dict[str, int]]]]:
+    """The probability threshold and, `with_coverage`, the coverage floor fitted for `routes`
+    (each coverage seen is a candidate, the lowest of equals kept), with the table of
+    thresholds at that floor."""
+    answered = _chosen_answers(items, routes)
+    floors = sorted({0.0} | {math.floor(i.coverage * 1000) / 1000 for i in answered if i.coverage is not None}) if with_coverage else [0.0]
+    fits = [(c, *_least_costly([i.confidence for i in answered], lambda t, c=c: confidence_cost(answered, t, c))) for c in floors]  # type: ignore[misc]
+    least_coverage, threshold, table = min(fits, key=lambda f: (dict(f[2])[f[1]]["cost"], f[0]))
+    return threshold, least_coverage, table
 
 
 def _least_costly(values: list[float], cost_at) -> tuple[float, list[tuple[float, dict[str, int]]]]:
@@ -201,8 +197,8 @@ def _write_confidence(
     summary: dict = {"fitted_on": [Path(p).name for p in paths]}
     for key, through in (("threshold", False), ("through_a_bridge", True)):
         these = [i for i, b in zip(items, bridged) if b == through]
-        threshold, least_coverage = _fit_pair(these, routes)
-        table = [(t, confidence_cost(_chosen_answers(these, routes), t, least_coverage)) for t, _ in fit_confidence(these, routes)[1]]
+        # answers from a model choice are fitted with a coverage floor; the floor's quotes on the probability alone
+        threshold, least_coverage, table = _fit_pair(these, routes, routes == CHOSEN_ROUTES)
         print(f"questions answered {'through a bridge' if through else 'directly'} (coverage at least {least_coverage}):")
         _print_table(table, threshold)
         summary[key] = threshold
