@@ -361,3 +361,57 @@ Kesh, Ostavia and Dunmar want the budget capped. Minister Ida Brenholt said it i
     with ingested_corpus(settings, tmp_path / "news", {"budget.txt": article}) as corpus:
         answer = corpus.ask("Does Ostavia support Kesh keeping the rebate?")
     assert not answer.answer.startswith("Yes")
+
+
+def _scripted(spans):
+    """A `_pick` that copies the next of `spans` from the shown passage holding it (none when no
+    shown passage does): the model's choice, scripted."""
+    from agent.answer import routes
+
+    spans = iter(spans)
+
+    def pick(q, shown, llm, composer):
+        span = next(spans)
+        passage = next((p.n for p in shown if span in p.quote), None)
+        return routes.Pick(passage=passage, span=span if passage else "")
+
+    return pick
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choice is scripted: no model call
+def test_a_sentence_copied_for_how_much_is_narrowed_to_its_amount_or_refused(settings, tmp_path: Path, monkeypatch):
+    """"How much ...?" answered by a copy of a sentence: the one amount in it is the answer; a
+    sentence with several numbers, none marked as the one asked, is neither an answer nor a
+    passage for the floor to quote."""
+    from agent.answer import routes
+
+    several = "Tarsk Mills says it has already met much of what the Velmoran government wanted in a $2bn settlement reached with 12 towns in 1998."
+    one = "Prosecutors said the Velmoran government wanted Tarsk Mills to pay $9bn in the case."
+    monkeypatch.setattr(routes, "_pick", _scripted([several, one]))
+    article = f"""Court rejects case against Tarsk Mills
+
+An appeal court threw out the Velmoran government's case against Tarsk Mills on Monday. {several} {one}
+"""
+    question = "How much did the Velmoran government want Tarsk Mills to pay in the case thrown out on appeal?"
+    with ingested_corpus(settings, tmp_path / "news", {"court.txt": article}) as corpus:
+        refused = corpus.ask(question)
+        narrowed = corpus.ask(question)
+    assert refused.refused and refused.answer == REFUSAL and not refused.citations
+    assert narrowed.answer == "$9bn [1]." and narrowed.citations[0].article == "court.txt"
+
+
+@pytest.mark.vcr(record_mode="none")  # the model's choice is scripted: no model call
+def test_a_passage_copied_whole_for_who_must_say_the_question_s_verb(settings, tmp_path: Path, monkeypatch):
+    """"Who produced the song ...?" is not answered by a copy of "Ida Brenholt ... is a Velmoran
+    singer": the passage names someone, but says nothing of producing."""
+    from agent.answer import routes
+
+    whole = "Ida Brenholt (born in 1952 in Port Halden, Velmora) is a Velmoran folk singer."
+    monkeypatch.setattr(routes, "_pick", _scripted([whole] * 4))
+    article = f"""Ida Brenholt
+
+{whole} She is best known for her song "Kesh Nights", which reached number one in 1971.
+"""
+    with ingested_corpus(settings, tmp_path / "news", {"brenholt.txt": article}) as corpus:
+        answer = corpus.ask("Who produced the song that the Velmoran folk singer born in 1952 in Port Halden was best known for?")
+    assert answer.refused and answer.answer == REFUSAL and not answer.citations

@@ -60,7 +60,7 @@ def test_a_later_part_answered_in_the_earlier_part_s_words_is_refused(settings, 
     monkeypatch.setattr(routes, "answer_part", the_same_answer)
     with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answer = corpus.ask("Who chairs the Tarsk League, and who is the league's treasurer?")
-    assert answer.answer == f"Arno Kell [1]. who is the league's treasurer? {REFUSAL}"
+    assert answer.answer == f"Arno Kell [1]. Who is the league's treasurer? {REFUSAL}"
     assert not answer.refused and answer.route == "passages"
 
 
@@ -80,5 +80,5 @@ def test_a_later_part_answered_after_a_refused_one_says_which_part_it_answers(se
     monkeypatch.setattr(routes, "answer_part", second_only)
     with ingested_corpus(settings, tmp_path / "news", ARTICLES) as corpus:
         answer = corpus.ask("Who chairs the Tarsk League, and who is the Tarsk League's treasurer?")
-    assert answer.answer == f"Who chairs the Tarsk League? {REFUSAL} who is the Tarsk League's treasurer? Ida Brenholt [1]."
+    assert answer.answer == f"Who chairs the Tarsk League? {REFUSAL} Who is the Tarsk League's treasurer? Ida Brenholt [1]."
     assert not answer.refused

@@ -207,3 +207,27 @@ def test_a_two_part_stance_question_with_nothing_pointing_back_does_not_load_the
 )
 def test_the_one_a_question_sets_aside_is_read_off_the_parse(question, excluded):
     assert analyse(question).excluded == excluded
+
+
+def test_a_part_with_no_verb_asks_what_the_next_part_asks():
+    first, second = split_parts("Which former Velmoran Chancellor and which Tarsk figure backed Ann Lee's plan?")
+    assert first == "Which former Velmoran Chancellor backed Ann Lee's plan?"
+    assert second == "which Tarsk figure backed Ann Lee's plan?"
+    # a title the tagger reads as a name is still the kind of answer asked for
+    assert analyse(first).kind == "chancellor" and analyse(first).asks_subject
+    # each part with a verb of its own keeps it
+    assert split_parts("Which bank sued Kesh Mills and which court heard the case?") == [
+        "Which bank sued Kesh Mills?", "which court heard the case?",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "predicate"),
+    [
+        ("Who produced the song that Ida Brenholt was best known for?", "produce"),
+        ("Whom did the finance ministers blame for the rise?", "blame"),
+        ("Who is Kesh Mills' chairman?", None),  # a light verb: any name may answer
+    ],
+)
+def test_the_question_s_main_verb_is_read_off_the_parse(question, predicate):
+    assert analyse(question).predicate == predicate

@@ -80,6 +80,9 @@ class Question:
     # The words of the one the question sets aside ("besides the Force India driver born in
     # 1990"), lower-case: an answer a sentence describes in all of them is that one.
     excluded: tuple[str, ...] = ()
+    # The lemma of the question's main verb, unless a light one ("be", "have"): "produce" in
+    # "Who produced the single ...?". A passage copied whole answers "who" only if it says it.
+    predicate: str | None = None
 
     @property
     def route(self) -> str:
@@ -113,10 +116,29 @@ def split_parts(question: str) -> list[str]:
     for sentence in asked:
         pieces = [p.strip(" ,") for p in _PART_JOIN.split(sentence) if p.strip(" ,")]
         if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces) and not _continues_a_clause(sentence):
+            pieces = [_with_shared_predicate(p, after) for p, after in zip(pieces, pieces[1:] + [""])]
             parts += [p if p.endswith("?") else p + "?" for p in pieces]
         else:
             parts.append(sentence)
     return parts
+
+
+_WHICH_PHRASE = re.compile(r"^(?:which|what)\s+\w", re.IGNORECASE)
+
+
+def _with_shared_predicate(piece: str, after: str) -> str:
+    """A piece with no verb asks what the piece after it asks: "Which former Cabinet Secretary
+    and which Lib Dem figure backed X?" is "Which former Cabinet Secretary backed X?" too."""
+    if not all(_WHICH_PHRASE.match(p) for p in (piece, after)):
+        return piece  # "Who backs X and who backs Y?": each has its verb, no parse needed
+    doc, doc_after = parse([piece, after])
+    if any(t.pos_ in {"VERB", "AUX"} for t in doc):
+        return piece
+    _, asked = _wh_phrase(doc_after)
+    if not asked or 0 not in asked:
+        return piece
+    rest = doc_after[max(asked) + 1 :]
+    return f"{piece.rstrip(' ?')} {rest.text}" if rest and rest[0].pos_ in {"VERB", "AUX"} else piece
 
 
 def _continues_a_clause(sentence: str) -> bool:
@@ -311,7 +333,15 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
         **_kind_asked(kind_token, expects, measure),
         counted=next((t.head.lemma_.lower() for t in doc[1:] if t.lower_ == "many" and doc[t.i - 1].lower_ == "how" and t.head.pos_ == "NOUN"), None),
         excluded=_excluded(doc),
+        predicate=_predicate(doc),
     )
+
+
+def _predicate(doc) -> str | None:
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ != "VERB" or root.lemma_.lower() in _LIGHT_VERBS:
+        return None
+    return root.lemma_.lower()
 
 
 _RELATIVE = frozenset({"which", "that", "who", "whom", "where", "when"})
@@ -488,7 +518,9 @@ def _kind_asked(head, expects: str, measure: str | None) -> dict:
     """The noun a "which/what" opens (`_wh_phrase`), when the answer is a name of that kind:
     "bank" in "Which bank sued X?", plural in "Which parties oppose X?". Not for numbers, dates
     or measures ("What price ...?")."""
-    if head is None or head.pos_ != "NOUN" or expects not in {"any", "name"} or measure is not None:
+    # A title the tagger reads as a name is still a kind: "Which former Cabinet Secretary ...?"
+    title = head is not None and head.pos_ == "PROPN" and head.lower_ in data.titles()
+    if head is None or (head.pos_ != "NOUN" and not title) or expects not in {"any", "name"} or measure is not None:
         return {}
     if head.lemma_.lower() in _NO_KIND:
         return {}

@@ -256,12 +256,12 @@ def ask(question: str, sources: Sources) -> Answer:
         if route:
             if len(routes) < i:
                 # an earlier part was refused: this answer says which part it answers
-                composer.sentences[before] = f"{part} {composer.sentences[before]}"
+                composer.sentences[before] = f"{_as_asked(part)} {composer.sentences[before]}"
             routes.append(route)
         else:
             del composer.sentences[before:]
             refusal = _missing_names(q, sources) or REFUSAL
-            composer.refuse(refusal if len(parts) == 1 else f"{part} {refusal}")
+            composer.refuse(refusal if len(parts) == 1 else f"{_as_asked(part)} {refusal}")
     refused = not routes
     return Answer(
         question=question,
@@ -296,6 +296,11 @@ def _mentioned(name: str, retriever: Retriever) -> bool:
         return any(all(retriever.mentions(w[: max(4, len(w) - 3)]) for w in ws) for ws in ([whole], parts) if ws)
     letters = re.sub(r"[\W_]", "", name)
     return bool(letters) and (retriever.mentions(name) or retriever.mentions(letters))
+
+
+def _as_asked(part: str) -> str:
+    """A part heading its answer, as a sentence: "Which Lib Dem figure ...?", not "which"."""
+    return part[:1].upper() + part[1:]
 
 
 def answer_part(q: Question, sources: Sources, composer: Composer) -> str | None:
@@ -1079,6 +1084,8 @@ def answer_floor(q: Question, composer: Composer, found: Retrieved, sources: Sou
         return False
     if counts_only_others(passage.quote, q):
         return False  # "one mobile network" quoted for "how many subscribers"
+    if q.expects == "number" and sole_amount(passage.quote, q) is None:
+        return False  # "$206bn ... with 46 states in 1998": several numbers, none marked as the one asked
     if another_one(passage.quote, q) or sets_aside(passage.quote, q):
         return False
     quote = " ".join(passage.quote.split()).rstrip(" .")
@@ -1140,7 +1147,7 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         # "How much ...?" answered with words, or with a number of another kind: the one amount
         # of the kind asked for in the passage the model chose is the answer.
         span = chosen.quote[located[0] : located[1]] if chosen is not None and located is not None else ""
-        if not (span and fits(span, q.expects) and of_kind(span, q)) and (amount := sole_amount(found.chosen.quote, q)):
+        if not (span and fits(span, q.expects) and of_kind(span, q) and not is_clause(span)) and (amount := sole_amount(found.chosen.quote, q)):
             chosen, located = found.chosen, amount
     if found.chosen is not None and q.expects == "date":
         # "... since what year?" answered with the whole sentence: the date in it the question asks.
@@ -1170,6 +1177,10 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         return False  # someone the question already names; "who is older, X or Y?" names its answer
     if q.expects == "any" and q.measure is None and _whole(span, chosen):
         return False  # the passage copied whole: the model found no answer in it
+    if q.expects == "number" and is_clause(span):
+        return False  # a sentence with numbers in it, none of them the one amount asked for
+    if q.expects in {"name", "place"} and q.predicate and _whole(span, chosen) and not has_form(chosen.quote, q.predicate):
+        return False  # "Who produced X?" answered by a copy of a passage that says nothing of producing
     if q.expects != "yesno" and " or " not in q.text and restates(span, q.text):
         return False  # "What genre is the author of X?" is not answered by "X"
     if sets_aside(_sentence_holding(chosen, located), q):
