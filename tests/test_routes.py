@@ -91,7 +91,7 @@ def test_a_part_about_what_the_earlier_part_did_not_find_is_refused_without_a_mo
     # The first part names no one the articles mention; "that company" is the one it did not find.
     answer = corpus.ask("Which company bought Quorra Foods, and who runs that company?")
     assert answer.refused and answer.answer == (
-        "Which company bought Quorra Foods? The articles do not mention Quorra Foods. who runs that company? The articles do not say."
+        "Which company bought Quorra Foods? The articles do not mention Quorra Foods. Who runs that company? The articles do not say."
     )
     assert corpus._llm is None
 
@@ -100,7 +100,7 @@ def test_a_part_that_names_nothing_after_a_part_that_found_nothing_is_refused_wi
     # "Who wrote X and who died in 2007?" asks one person two things: the second part alone
     # would be answered by anyone who died that year.
     answer = corpus.ask("Who wrote the Quorra Anthem and who died in 2007?")
-    assert answer.refused and answer.answer.endswith("who died in 2007? The articles do not say.")
+    assert answer.refused and answer.answer.endswith("Who died in 2007? The articles do not say.")
     assert corpus._llm is None
 
 
@@ -175,6 +175,28 @@ def test_the_subject_of_a_chosen_passage_answers_a_question_asking_for_one(quest
 
     found = named_subject(_passage(sentence), analyse(question))
     assert (sentence[found[0] : found[1]] if found else None) == subject
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "argument"),
+    [
+        # the object of the question's verb, cut before the phrase after the name
+        ("Kesh Nights starred which Velmoran actress as a judge?", "It stars Ida Brenholt as a judge and Mia Vask as a witness.", "Ida Brenholt"),
+        ("Whom did the finance ministers blame for the rise?", "European leaders have openly blamed the Tarsk League for the sharp rise.", "the Tarsk League"),
+        # its subject, anywhere in the sentence
+        ("Who founded Kesh Mills?", "The mill, which Arno Kell founded in 1987, closed in May.", "Arno Kell"),
+        # the passage does not say the question's verb
+        ("Who produced the song that Ida Brenholt sang?", "Ida Brenholt (born 1952) is a Velmoran folk singer.", None),
+        # the name at the verb is the question's own
+        ("Kesh Nights starred which actress?", "Kesh Nights stars a young actress.", None),
+    ],
+)
+def test_the_name_at_the_question_s_verb_answers_when_the_model_copied_the_passage(question: str, sentence: str, argument: str | None):
+    from agent.answer.question import analyse
+    from agent.answer.routes import named_argument
+
+    found = named_argument(_passage(sentence), analyse(question))
+    assert (sentence[found[0] : found[1]] if found else None) == argument
 
 
 class _OneArticleStore:

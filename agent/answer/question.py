@@ -83,6 +83,8 @@ class Question:
     # The lemma of the question's main verb, unless a light one ("be", "have"): "produce" in
     # "Who produced the single ...?". A passage copied whole answers "who" only if it says it.
     predicate: str | None = None
+    # The wh-phrase is the object of that verb: "X starred which actress?", "Whom did X blame?".
+    asks_object: bool = False
 
     @property
     def route(self) -> str:
@@ -334,6 +336,7 @@ def analyse(text: str, words: Lexicon = DEFAULT_LEXICON) -> Question:
         counted=next((t.head.lemma_.lower() for t in doc[1:] if t.lower_ == "many" and doc[t.i - 1].lower_ == "how" and t.head.pos_ == "NOUN"), None),
         excluded=_excluded(doc),
         predicate=_predicate(doc),
+        asks_object=_asks_object(doc, kind_token),
     )
 
 
@@ -561,6 +564,16 @@ def _asks_subject(doc, kind_token=None) -> bool:
         return False
     subject = kind_token if kind_token is not None else wh
     return subject.dep_ == "nsubj" and subject.head.pos_ in {"VERB", "AUX"} and subject.head.lemma_ != "be"
+
+
+def _asks_object(doc, kind_token=None) -> bool:
+    """The wh-word, or the noun it opens, is the object of a verb other than "be"."""
+    wh = next((t for t in doc if t.tag_ in {"WP", "WDT"} and t.lower_ in {"who", "whom", "which", "what"}), None)
+    if wh is None:
+        return False
+    asked = kind_token if kind_token is not None else wh
+    # "whom" is an object however the parser labels it ("Whom did X blame?" parses as a subject)
+    return (asked.dep_ == "dobj" or asked.lower_ == "whom") and asked.head.pos_ == "VERB" and asked.head.lemma_ != "be"
 
 
 def _compound_head(token, generic: frozenset[str]):

@@ -1137,6 +1137,12 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         subject = named_subject(found.chosen, q)
         if subject is not None:
             chosen, located = found.chosen, subject
+    if chosen is not None and chosen is found.chosen and located is not None and q.expects in {"name", "place", "any"} and q.measure is None:
+        # "X starred which actress?" answered by a copy of "It stars Ann Lee as a judge": the
+        # model found the passage but not the answer in it; the name at the question's verb is.
+        span = chosen.quote[located[0] : located[1]]
+        if (_whole(span, chosen) or is_clause(span)) and (argument := named_argument(chosen, q)):
+            located = argument
     if q.kind and found.chosen is not None:
         # "Which bank ...?" answered with words around the name, or with the whole passage:
         # the name the chosen passage says is a bank is the answer.
@@ -1287,8 +1293,42 @@ def named_subject(passage: Passage, q: Question) -> tuple[int, int] | None:
     subject = next((t for t in root.children if t.dep_ == "nsubj"), None) if root.pos_ in {"VERB", "AUX"} else None
     if subject is None or subject.pos_ != "PROPN":
         return None
-    words = list(subject.subtree)
-    aside = next((k for k, t in enumerate(words) if t.i > subject.i and (t.is_punct or t.dep_ in {"appos", "relcl", "acl"})), len(words))
+    return _name_phrase(passage, subject, q)
+
+
+def named_argument(passage: Passage, q: Question) -> tuple[int, int] | None:
+    """Where the passage names the one in the question's role at the question's own verb: the
+    object of "star" in "It stars Ann Lee as a judge" for "X starred which actress?", the
+    subject of "found" for "Who founded X?" (`Question.predicate`, `asks_subject`,
+    `asks_object`); a name the question does not give, cut before an aside. None when the
+    passage does not say the verb, or says it of no name."""
+    if q.predicate is None or not (q.asks_subject or q.asks_object):
+        return None
+    roles = {"nsubj"} if q.asks_subject else {"dobj", "nsubjpass"}
+    (doc,) = parse([passage.quote])
+    for verb in doc:
+        if verb.pos_ == "VERB" and verb.lemma_.lower() == q.predicate:
+            argument = next((c for c in verb.children if c.dep_ in roles), None)
+            if argument is not None and _is_named(argument) and (found := _name_phrase(passage, argument, q)):
+                return found
+    return None
+
+
+def _is_named(token) -> bool:
+    """A proper noun, or a word the tagger misread standing after one ("Sandra Oh": "Oh" read as
+    an interjection)."""
+    return token.pos_ == "PROPN" or (token.text[:1].isupper() and any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in token.children))
+
+
+def _name_phrase(passage: Passage, head, q: Question) -> tuple[int, int] | None:
+    """Where the name `head` stands, with the words before it in its phrase ("Tory MP Ann
+    Lee"), cut before an aside or a phrase after it ("Ann Lee, who ...", "Ann Lee as a
+    judge"); None when it is a name the question gives."""
+    words = list(head.subtree)
+    aside = next(
+        (k for k, t in enumerate(words) if t.i > head.i and (t.is_punct or t.dep_ in {"appos", "relcl", "acl", "prep"} and t.head is head)),
+        len(words),
+    )
     start, end = words[0].idx, words[aside - 1].idx + len(words[aside - 1].text)
     return (start, end) if names_beyond(passage.quote[start:end], q) else None
 
