@@ -165,6 +165,7 @@ def _passage(text: str):
         ("Which countries pressed for the embargo to be lifted?", "Kelm and Dunmar have repeatedly called for the embargo to be lifted.", "Kelm and Dunmar"),
         ("Who told Arno Kell to stick to his guns?", 'Arno Kell should "stick to his guns", Tory MP Orrin Vask has insisted.', "Tory MP Orrin Vask"),
         ("Which company says the sale was illegal?", "Tarsk Holdings, the company which controls 51% of Kesh Cellars, says this was illegal.", "Tarsk Holdings"),
+        ("Which bank complained to Ida Brenholt?", "The Bank of Kesh has complained to Ida Brenholt.", "The Bank of Kesh"),
         ("Which bank tried to stop the sale?", "But the harbour judge in Port Halden granted Kesh Cellars an injunction.", None),  # no name
         ("Who criticised Arno Kell?", "Arno Kell criticised the harbour plan.", None),  # the question's own name
     ],

@@ -1320,15 +1320,18 @@ def _is_named(token) -> bool:
     return token.pos_ == "PROPN" or (token.text[:1].isupper() and any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in token.children))
 
 
+def _phrase_after(token, head) -> bool:
+    """`token` opens a phrase after the name `head` that is no part of it: "as a judge" after
+    "Ann Lee"; not "of Kesh" in "Bank of Kesh"."""
+    return token.dep_ == "prep" and token.head is head and not any(c.pos_ == "PROPN" for c in token.children)
+
+
 def _name_phrase(passage: Passage, head, q: Question) -> tuple[int, int] | None:
     """Where the name `head` stands, with the words before it in its phrase ("Tory MP Ann
     Lee"), cut before an aside or a phrase after it ("Ann Lee, who ...", "Ann Lee as a
     judge"); None when it is a name the question gives."""
     words = list(head.subtree)
-    aside = next(
-        (k for k, t in enumerate(words) if t.i > head.i and (t.is_punct or t.dep_ in {"appos", "relcl", "acl", "prep"} and t.head is head)),
-        len(words),
-    )
+    aside = next((k for k, t in enumerate(words) if t.i > head.i and (t.is_punct or t.dep_ in {"appos", "relcl", "acl"} or _phrase_after(t, head))), len(words))
     start, end = words[0].idx, words[aside - 1].idx + len(words[aside - 1].text)
     return (start, end) if names_beyond(passage.quote[start:end], q) else None
 
