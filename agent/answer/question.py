@@ -87,6 +87,12 @@ class Question:
     asks_object: bool = False
 
     @property
+    def asks_an_argument(self) -> bool:
+        """Whether it asks who or what fills a role at its own verb: the subject or the object
+        of `predicate` ("Who founded X?", "X starred which actress?")."""
+        return self.predicate is not None and (self.asks_subject or self.asks_object)
+
+    @property
     def route(self) -> str:
         if self.counts:
             return "count"

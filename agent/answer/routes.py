@@ -1137,9 +1137,10 @@ def answer_extractive(q: Question, sources: Sources, composer: Composer, found: 
         subject = named_subject(found.chosen, q)
         if subject is not None:
             chosen, located = found.chosen, subject
-    if chosen is not None and chosen is found.chosen and located is not None and q.expects in {"name", "place", "any"} and q.measure is None:
+    if q.asks_an_argument and chosen is not None and chosen is found.chosen and located is not None and q.expects in {"name", "place", "any"} and q.measure is None:
         # "X starred which actress?" answered by a copy of "It stars Ann Lee as a judge": the
         # model found the passage but not the answer in it; the name at the question's verb is.
+        # (The question is read first: most ask no role at a verb, and the span goes unparsed.)
         span = chosen.quote[located[0] : located[1]]
         if (_whole(span, chosen) or is_clause(span)) and (argument := named_argument(chosen, q)):
             located = argument
@@ -1302,7 +1303,7 @@ def named_argument(passage: Passage, q: Question) -> tuple[int, int] | None:
     subject of "found" for "Who founded X?" (`Question.predicate`, `asks_subject`,
     `asks_object`); a name the question does not give, cut before an aside. None when the
     passage does not say the verb, or says it of no name."""
-    if q.predicate is None or not (q.asks_subject or q.asks_object):
+    if not q.asks_an_argument:
         return None
     roles = {"nsubj"} if q.asks_subject else {"dobj", "nsubjpass"}
     (doc,) = parse([passage.quote])
