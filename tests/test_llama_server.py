@@ -5,6 +5,7 @@ Runs on the real embedded model when it is installed (`make demo` installs it)."
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def _logprobs(model, patched: bool, monkeypatch: pytest.MonkeyPatch, **request) 
     with monkeypatch.context() as m:
         if patched:
             m.setattr(Llama, "_create_completion", Llama._create_completion)  # put back on leaving
+            m.setattr(Llama, "_init_sampler", Llama._init_sampler)
             llama_server.install()
         model.reset()  # each computed from scratch: a cached prefix re-evaluates its last token
         return model.create_completion(PROMPT, temperature=0, **request)
@@ -89,3 +91,46 @@ def test_a_request_without_log_probabilities_is_left_alone(model, monkeypatch: p
     fast = _logprobs(model, True, monkeypatch, max_tokens=6)
     assert fast["choices"][0]["logprobs"] is None
     assert fast["choices"][0]["text"] == _logprobs(model, False, monkeypatch, max_tokens=6)["choices"][0]["text"]
+
+
+# A grammar the model's favourite tokens break at once ("{" first, words): whole-vocabulary filtering.
+DIGITS_THEN_WORD = 'root ::= [0-9]+ " " [a-z]+ "."'
+PICK_SCHEMA = {
+    "type": "object",
+    "properties": {"passage": {"anyOf": [{"type": "integer"}, {"type": "null"}]}, "span": {"type": "string", "maxLength": 60}},
+    "required": ["passage", "span"],
+}
+
+
+@pytest.mark.parametrize("grammar", ["pick", "digits"])
+@pytest.mark.parametrize("repeat_penalty", [1.0, 1.1, 1.5])
+def test_greedy_under_a_grammar_writes_what_llama_cpp_python_writes(model, monkeypatch: pytest.MonkeyPatch, grammar: str, repeat_penalty: float) -> None:
+    from llama_cpp import Llama, LlamaGrammar
+
+    def written(patched: bool) -> dict:
+        rules = LlamaGrammar.from_json_schema(json.dumps(PICK_SCHEMA), verbose=False) if grammar == "pick" else LlamaGrammar.from_string(DIGITS_THEN_WORD, verbose=False)
+        with monkeypatch.context() as m:
+            if patched:
+                m.setattr(Llama, "_create_completion", Llama._create_completion)
+                m.setattr(Llama, "_init_sampler", Llama._init_sampler)
+                llama_server.install()
+                assert isinstance(model._init_sampler(temp=0.0, grammar=rules), llama_server.GreedyUnderGrammar)
+            model.reset()
+            return model.create_completion(PROMPT, temperature=0, max_tokens=40, grammar=rules, repeat_penalty=repeat_penalty, logprobs=2)
+
+    fast, slow = written(True), written(False)
+    assert fast["choices"][0]["text"] == slow["choices"][0]["text"]
+    assert fast["usage"] == slow["usage"]
+    assert fast["choices"][0]["logprobs"]["tokens"] == slow["choices"][0]["logprobs"]["tokens"]
+
+
+def test_sampling_that_is_not_greedy_keeps_llama_cpp_pythons_chain(model, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_cpp import Llama, LlamaGrammar
+
+    rules = LlamaGrammar.from_string(DIGITS_THEN_WORD, verbose=False)
+    with monkeypatch.context() as m:
+        m.setattr(Llama, "_create_completion", Llama._create_completion)
+        m.setattr(Llama, "_init_sampler", Llama._init_sampler)
+        llama_server.install()
+        assert not isinstance(model._init_sampler(temp=0.7, grammar=rules), llama_server.GreedyUnderGrammar)
+        assert not isinstance(model._init_sampler(temp=0.0, grammar=None), llama_server.GreedyUnderGrammar)
