@@ -6,5 +6,8 @@ class Llama:  # what Dossier's launcher (`agent.model.llama_server`) patches bef
     def _create_completion(self, *args, **kwargs):
         raise NotImplementedError
 
+    def _init_sampler(self, *args, **kwargs):
+        raise NotImplementedError
+
 
 llama_cpp = None
