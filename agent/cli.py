@@ -12,17 +12,18 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from agent import kept_ask
-from agent.corpus import Corpus, IngestInterrupted
-from agent.errors import DossierError
-from agent.ingest.readers import printable
+from agent.errors import DossierError, printable
 from agent.settings import Settings
+
+if TYPE_CHECKING:
+    from agent.corpus import Corpus
 
 # typer prints a value type after every option in help, flags included ("--json <bool>"):
 # a flag takes no value, so it shows none.
@@ -46,6 +47,15 @@ def _settings(index: Path | None = None) -> Settings:
     settings = Settings()
     update = dict(_GLOBAL) | ({"index_path": index} if index else {})
     return settings.model_copy(update=update) if update else settings
+
+
+def _open(settings: Settings) -> Corpus:
+    """The corpus at `settings.index_path`. Its module (the parser, the index, the model client)
+    is loaded here, by the commands that read the index: an `ask` answered by a kept process
+    never loads it, and starts in a fraction of the time."""
+    from agent.corpus import Corpus
+
+    return Corpus(settings)
 
 
 def _version(value: bool) -> None:
@@ -97,10 +107,12 @@ def ingest(
     index: IndexOption = None,
 ) -> None:
     """Read, chunk and index articles. Re-ingesting an unchanged file does nothing."""
+    from agent.corpus import IngestInterrupted
+
     settings = _settings(index)
     if allow_private:
         settings = settings.model_copy(update={"fetch_allow_private": True})
-    with Corpus(settings) as corpus:
+    with _open(settings) as corpus:
         try:
             report = corpus.ingest(paths)
         except IngestInterrupted as stop:
@@ -152,7 +164,7 @@ def ask_command(
         result, notes = kept
         _print_notes(notes)
     else:
-        with Corpus(settings) as corpus:
+        with _open(settings) as corpus:
             result = corpus.ask(question)
             _print_notes(corpus.notes)
             used_model = corpus.model_started
@@ -209,7 +221,7 @@ def extract(
         done_count += 1
 
     try:
-        with Corpus(_settings(index)) as corpus:
+        with _open(_settings(index)) as corpus:
             results = corpus.extract(paths, workers=workers, on_done=done)  # a progress bar on a terminal
             _print_notes(corpus.notes)
             text, count = render_records((r for result in results for r in result.records), fmt)
@@ -265,7 +277,7 @@ def eval_command(
 
     try:
         check_inputs(gold, attitudes, baseline, predictions, per_label)
-        with Corpus(_settings(index)) as corpus:
+        with _open(_settings(index)) as corpus:
             if questions and gold is not None:
                 _warn_unindexed_questions(load_gold(gold), corpus)
             report = evaluate_corpus(
@@ -328,7 +340,7 @@ def calibrate_command(
         if ranker:
             report = calibrate_ranker_files(train, check, out, per_label, seed)
         else:
-            with Corpus(_settings(index)) as corpus:
+            with _open(_settings(index)) as corpus:
                 report = calibrate_files(
                     corpus, train, check, per_label=per_label, check_per_label=check_per_label, seed=seed,
                     baseline=baseline, out=out, on_item=progress,
@@ -415,7 +427,7 @@ def stances(
     its articles, outlets, status and quotes (run `agent extract` first)."""
     if relation is not None and relation not in {"supports", "opposes", "condemns", "calls_for"}:
         _fail(DossierError(f"unknown --relation {relation!r}: use supports, opposes, condemns or calls_for"))
-    with Corpus(_settings(index)) as corpus:
+    with _open(_settings(index)) as corpus:
         edges = corpus.stances(actor=actor, relation=relation)
         if relation is None:
             edges = [e for e in edges if e.relation != "calls_for"]
@@ -444,7 +456,7 @@ def actors(
 ) -> None:
     """One row per real-world actor across articles: name, type, aliases, what it leads, articles and
     outlets (run `agent extract` first). Pin or split merges in aliases.toml beside the index."""
-    with Corpus(_settings(index)) as corpus:
+    with _open(_settings(index)) as corpus:
         found = corpus.actors(actor=why or actor)
         aliases_path = corpus.aliases_path
         empty = None if found else _none_found("actors", actor, corpus)
@@ -488,7 +500,7 @@ def lexicon(
     beside the index). With --learned, the verbs the model judged in the extracted articles."""
     from agent.extract import lexicon as lexicon_module
 
-    with Corpus(_settings(index)) as corpus:
+    with _open(_settings(index)) as corpus:
         settings = corpus.settings
         user = lexicon_module.user_file(settings.index_path, settings.lexicon)
         words = corpus.lexicon
@@ -524,7 +536,7 @@ def dates(index: IndexOption = None, as_json: JsonOption = False, as_csv: CsvOpt
     """List extracted date mentions with their resolved values (run `agent extract` first)."""
     from agent.output.export import flat
 
-    with Corpus(_settings(index)) as corpus:
+    with _open(_settings(index)) as corpus:
         found = corpus.dates()
     if _emit(found, as_json, as_csv, flat):
         return
@@ -542,7 +554,7 @@ def report(
 ) -> None:
     """Write the evidence report: one self-contained HTML file with the stance graph, the actors, a timeline
     of dates and every article with its records marked (from what `agent extract` stored)."""
-    with Corpus(_settings(index)) as corpus:
+    with _open(_settings(index)) as corpus:
         corpus.report(out)
         listing = corpus.listing()
     extracted = sum(a.extracted for a in listing)
@@ -557,7 +569,7 @@ def articles_command(
     index: IndexOption = None,
 ) -> None:
     """List what is indexed: id, title, outlet, date, chunks, and whether it is extracted."""
-    with Corpus(_settings(index)) as corpus:
+    with _open(_settings(index)) as corpus:
         rows = corpus.listing()
     if as_json:
         sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False) + "\n")
@@ -583,7 +595,7 @@ def forget(
     index: IndexOption = None,
 ) -> None:
     """Remove articles from the index, with their chunks, vectors and extracted records."""
-    with Corpus(_settings(index)) as corpus:
+    with _open(_settings(index)) as corpus:
         removed = corpus.forget(ids)
         left = corpus.store.counts()[0]
     console.print(f"forgot {_count(len(removed), 'article')}: {escape(', '.join(removed))}. Index: {_count(left, 'article')}.")
@@ -682,7 +694,7 @@ def check(
     index: IndexOption = None,
 ) -> None:
     """Compare the store with the vector index: missing, orphaned or damaged parts. Exit 1 if any."""
-    with Corpus(_settings(index)) as corpus:
+    with _open(_settings(index)) as corpus:
         if repair:
             before, report = corpus.repair()
         else:

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent import data
-from agent.errors import DossierError, no_index, read_only, store_damaged
+from agent.errors import DossierError, no_index, printable, read_only, store_damaged
 from agent.extract.attitude_judge import AnswerCache
 from agent.extract.pair_attitude import Pair, as_stances, judge_between
 from agent.extract.pipeline import ArticleResult, cache_key, extract_article, run_batch
 from agent.index.store import Store
 from agent.ingest import boilerplate as furniture
 from agent.ingest.chunking import chunk_article
-from agent.ingest.readers import SUPPORTED, Note, Skipped, is_record, printable, read_paths
+from agent.ingest.readers import SUPPORTED, Note, Skipped, is_record, read_paths
 from agent.model.local import model_endpoint, model_file
 from agent.models import Answer, Article, ArticleInfo, CheckReport, Chunk, DateMention, Edge, Listing, ReadStance, Record, Stance
 from agent.output.export import record_from_dict

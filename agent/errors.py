@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import shutil
 import sqlite3
+import unicodedata
 from pathlib import Path
 
 
@@ -127,3 +128,12 @@ def clip(text: str, limit: int = 160) -> str:
     """A message on one line, cut after `limit` characters: for quoting what a library said."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def printable(text: str) -> str:
+    """`text` with control and format characters (newline, escape, right-to-left override)
+    written as Python escapes, so a name prints as one line that shows what it holds."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+        for c in text
+    )

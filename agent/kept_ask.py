@@ -26,13 +26,16 @@ import tempfile
 import threading
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agent.corpus import Corpus
 from agent.data import prompts
 from agent.errors import DossierError
 from agent.model.local import find_running_server
 from agent.models import Answer
 from agent.settings import Settings
+
+if TYPE_CHECKING:
+    from agent.corpus import Corpus
 
 try:
     import fcntl
@@ -142,6 +145,8 @@ def serve(settings: Settings) -> None:
     """Answer questions on `socket_path(settings)` until `keep_alive` seconds pass without one,
     or the model server this process used is gone. One at a time; a second process for the
     same socket leaves at once."""
+    from agent.corpus import Corpus  # here, not at the top: a question handed to this process imports none of it
+
     path = socket_path(settings)
     model_url = find_running_server(settings)
     if model_url is None:

@@ -179,3 +179,21 @@ def test_a_cache_folder_too_deep_for_a_socket_gets_a_short_folder_of_its_own(ext
     thread.join(timeout=30)
     assert not thread.is_alive() and not path.exists()
     shutil.rmtree(runtime)
+
+
+def test_a_question_for_the_kept_process_loads_no_parser_index_or_model_client() -> None:
+    """`ask` starts, hands its question over and prints: the heavy modules are the kept
+    process's to load (`agent.cli` and `agent.kept_ask` reach them only inside the commands
+    that open a corpus)."""
+    heavy = ["agent.corpus", "agent.answer.routes", "agent.index.store", "chromadb", "spacy", "openai", "instructor", "numpy"]
+    probe = f"import sys, agent.cli, agent.kept_ask; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert json.loads(loaded.replace("'", '"')) == []
+
+
+def test_the_public_api_still_comes_from_the_package() -> None:
+    import agent
+
+    assert agent.Corpus is Corpus and agent.Settings.__module__ == "agent.settings"
+    with pytest.raises(AttributeError, match="no attribute 'Corpse'"):
+        agent.Corpse  # noqa: B018

@@ -11,12 +11,12 @@ import json
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from agent.errors import printable
 from agent.ingest.boilerplate import Boilerplate
 from agent.ingest.boilerplate import load as load_boilerplate
 from agent.ingest.fetch import FetchError, fetch, is_url, url_id
@@ -41,15 +41,6 @@ class Skipped:
     def __str__(self) -> str:
         # A file name is data: a newline in it must not forge a line of the report.
         return printable(f"{self.path}: {self.reason}")
-
-
-def printable(text: str) -> str:
-    """`text` with control and format characters (newline, escape, right-to-left override)
-    written as Python escapes, so a name prints as one line that shows what it holds."""
-    return "".join(
-        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
-        for c in text
-    )
 
 
 @dataclass(frozen=True)
