@@ -213,6 +213,11 @@ def test_the_one_amount_of_the_kind_asked_for_is_found_in_a_passage():
     assert amount("Kesh Cellars will put US$1 billion into the fund over four years.", "How much money is Kesh Cellars putting into the fund?") == "US$1 billion"
     assert amount("The Pell Green Party won 12 seats and 16.1% of the vote in 2004.", "How many seats did the Pell Green Party win in 2004?") == "12 seats"
     assert amount("Sarnia makes 115,000 tonnes a year, and Ostrava 30,000 tonnes.", "How much feta does Sarnia make?") is None
+    # A year says when, and a verb after a number is no unit: no amount at all here.
+    oil = "How much oil did Velmora produce?"
+    assert amount("The upheaval in Velmora, where the ruler was toppled in 2011, has disrupted its oil production.", oil) is None
+    assert amount("Velmora has produced 1.2 million barrels a day since 2011.", oil) == "1.2 million barrels"
+    assert amount("By 2019, 2,400 workers had left the Kesh oilfields.", "How many workers left the Kesh oilfields?") == "2,400 workers"
     assert amount("Kesh Cellars sells 4,000 bottles of its red wine per year.", "What is the price of Kesh Cellars' red wine?") is None
 
 

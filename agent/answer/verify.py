@@ -320,8 +320,8 @@ def of_kind(span: str, question: Question) -> bool:
 # A number as news writes an amount: a currency sign or code before it ("US$", "£"), a
 # multiplier or a percent after it ("bn", "million", "%"), then at most one unit word ("tonnes").
 _AMOUNT = re.compile(
-    r"(?:\b[A-Z]{1,3})?[^\w\s(]?(?<![\w.,])\d[\d,]*(?:\.\d+)?"
-    r"(?:\s?(?:bn|m|tn|k|%)(?!\w)|\s(?:billion|million|trillion|thousand|per cent|percent)\b)?(?:\s[a-z]+s\b)?"
+    r"(?:\b[A-Z]{1,3})?[^\w\s(]?(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?"
+    r"(?:\s?(?:bn|m|tn|k|%)(?!\w)|\s(?:billion|million|trillion|thousand|per cent|percent)\b)?(?P<unit>\s[a-z]+s\b)?"
 )
 
 
@@ -333,8 +333,14 @@ def sole_amount(passage: str, question: Question) -> tuple[int, int] | None:
     (£3.6bn)"."""
     given = numbers(question.text)
     found: list[tuple[int, int]] = []
-    for match in _AMOUNT.finditer(passage):
+    matches = list(_AMOUNT.finditer(passage))
+    doc = parse([passage])[0] if matches else None
+    for match in matches:
         start, end = match.span()
+        if match["unit"] and not _is_noun_at(doc, match.start("unit") + 1):
+            end = match.start("unit")  # "in 2011, has": a verb, not what was counted
+        if _is_year(doc, start, end):
+            continue  # "since 2011" says when, not how much
         if unicodedata.category(passage[start])[0] not in "NS" and not passage[start].isupper():
             start += 1  # a quote mark or a dash before the number
         amount = passage[start:end]
@@ -346,6 +352,17 @@ def sole_amount(passage: str, question: Question) -> tuple[int, int] | None:
     if len(found) > 1:  # "How many seats ...?": "12 seats", not "16.1%"
         found = [(a, b) for a, b in found if any(has_word(question.text, w) for w in words(passage[a:b]) if not w[0].isdigit())]
     return found[0] if len(found) == 1 else None
+
+
+def _is_noun_at(doc, char: int) -> bool:
+    token = next((t for t in doc if t.idx == char), None)
+    return token is not None and token.pos_ == "NOUN"
+
+
+def _is_year(doc, start: int, end: int) -> bool:
+    """The number alone (no sign, no unit) and the parser reads it as a date."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and len(span) == 1 and span[0].like_num and span[0].ent_type_ == "DATE"
 
 
 def offers(passage: str, question: Question) -> bool:
