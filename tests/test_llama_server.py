@@ -23,8 +23,7 @@ PROMPT = (
 )
 
 
-@pytest.fixture(scope="module")
-def model():
+def _load(logits_all: bool):
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python is not installed")
     path = Path(os.environ.get("DOSSIER_TEST_GGUF") or model_file(Settings(_env_file=None)))  # type: ignore[call-arg]
@@ -32,7 +31,20 @@ def model():
         pytest.skip(f"no model at {path}: `agent model install`")
     from llama_cpp import Llama
 
-    return Llama(str(path), logits_all=True, n_ctx=512, n_threads=2, verbose=False)
+    return Llama(str(path), logits_all=logits_all, n_ctx=512, n_threads=2, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def model():
+    """The model as llama-cpp-python needs it for log-probabilities: a row of logits kept for
+    every evaluated token."""
+    return _load(logits_all=True)
+
+
+@pytest.fixture(scope="module")
+def served():
+    """The model as the embedded server runs it: logits for the last evaluated token only."""
+    return _load(logits_all=False)
 
 
 def _logprobs(model, patched: bool, monkeypatch: pytest.MonkeyPatch, **request) -> dict:
@@ -47,24 +59,18 @@ def _logprobs(model, patched: bool, monkeypatch: pytest.MonkeyPatch, **request) 
         return model.create_completion(PROMPT, temperature=0, **request)
 
 
-class _Kept:
-    """What `written_logprobs` reads of a model: its logits, one row per evaluated token, and
-    its detokenizer (token 7 is "<7>")."""
-
-    def __init__(self, rows: int, vocabulary: int) -> None:
-        self.scores = np.random.default_rng(0).normal(size=(rows, vocabulary)).astype(np.float32)
-
-    def detokenize(self, tokens: list[int], prev_tokens=None) -> bytes:
+class _Detokenizer:
+    def detokenize(self, tokens: list[int], prev_tokens=None) -> bytes:  # token 7 is "<7>"
         return "".join(f"<{t}>" for t in tokens).encode()
 
 
-def test_each_written_token_is_read_from_the_row_before_it() -> None:
-    model = _Kept(rows=12, vocabulary=50)
-    written = [4, 9, 4]  # after a prompt of 8 tokens: rows 7, 8 and 9 predicted them
-    got = llama_server.written_logprobs(model, prompt_tokens=8, written=written, top=3)
+def test_each_written_token_is_read_from_its_row() -> None:
+    rows = np.random.default_rng(0).normal(size=(3, 50)).astype(np.float32)
+    written = [4, 9, 4]
+    got = llama_server.written_logprobs(_Detokenizer(), [llama_server.read_step(row, t, top=3) for row, t in zip(rows, written)])
     assert got["tokens"] == ["<4>", "<9>", "<4>"]
-    for row, token, logprob, top in zip((7, 8, 9), written, got["token_logprobs"], got["top_logprobs"]):
-        logits = model.scores[row].astype(np.float64)
+    for row, token, logprob, top in zip(rows, written, got["token_logprobs"], got["top_logprobs"]):
+        logits = row.astype(np.float64)
         expected = logits - np.log(np.exp(logits - logits.max()).sum()) - logits.max()
         assert logprob == pytest.approx(expected[token], abs=1e-5)
         best = [f"<{t}>" for t in np.argsort(-expected)[:3]]
@@ -74,17 +80,22 @@ def test_each_written_token_is_read_from_the_row_before_it() -> None:
 
 
 @pytest.mark.parametrize("request_", [dict(max_tokens=10, logprobs=3), dict(max_tokens=60, logprobs=1, stop=["}"])])
-def test_written_tokens_get_the_log_probabilities_llama_cpp_gives(model, monkeypatch: pytest.MonkeyPatch, request_: dict) -> None:
+def test_written_tokens_get_the_log_probabilities_llama_cpp_gives(model, served, monkeypatch: pytest.MonkeyPatch, request_: dict) -> None:
     slow = _logprobs(model, False, monkeypatch, **request_)
-    fast = _logprobs(model, True, monkeypatch, **request_)
-    assert fast["choices"][0]["text"] == slow["choices"][0]["text"]
-    assert fast["usage"] == slow["usage"]
-    ours, theirs = fast["choices"][0]["logprobs"], slow["choices"][0]["logprobs"]
-    assert ours["tokens"] == theirs["tokens"] and len(ours["tokens"]) == fast["usage"]["completion_tokens"]
-    assert ours["token_logprobs"] == pytest.approx([float(x) for x in theirs["token_logprobs"]], abs=1e-5)
-    for mine, reference in zip(ours["top_logprobs"], theirs["top_logprobs"]):
-        assert mine.keys() == reference.keys()
-        assert list(mine.values()) == pytest.approx([float(v) for v in reference.values()], abs=1e-5)
+    for fast in (_logprobs(model, True, monkeypatch, **request_), _logprobs(served, True, monkeypatch, **request_)):
+        assert fast["choices"][0]["text"] == slow["choices"][0]["text"]
+        assert fast["usage"] == slow["usage"]
+        ours, theirs = fast["choices"][0]["logprobs"], slow["choices"][0]["logprobs"]
+        assert ours["tokens"] == theirs["tokens"] and len(ours["tokens"]) == fast["usage"]["completion_tokens"]
+        assert ours["token_logprobs"] == pytest.approx([float(x) for x in theirs["token_logprobs"]], abs=1e-5)
+        for mine, reference in zip(ours["top_logprobs"], theirs["top_logprobs"]):
+            assert mine.keys() == reference.keys()
+            assert list(mine.values()) == pytest.approx([float(v) for v in reference.values()], abs=1e-5)
+
+
+def test_llama_cpp_python_alone_gives_no_log_probabilities_without_logits_all(served, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="logits_all"):
+        _logprobs(served, False, monkeypatch, max_tokens=4, logprobs=1)
 
 
 def test_a_request_without_log_probabilities_is_left_alone(model, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -199,7 +199,7 @@ class LLM:
 
     def structured_scored(self, response_model: type[T], messages: list[dict], max_tokens: int | None = None) -> Scored[T]:
         """Like `structured`, with the log-probability of each token the model wrote, where the
-        endpoint gives them (llama.cpp's server with `logits_all`, OpenAI): what a decision's
+        endpoint gives them (the embedded server, OpenAI): what a decision's
         confidence is read from (`Scored.probability`)."""
         return self._structured(response_model, messages, max_tokens, scored=self.gives_logprobs is not False)
 

@@ -370,9 +370,10 @@ class LocalServer:
             # The server's default is half the cores for generation, i.e. 1 of 2 here.
             "--n_threads", str(threads),
             "--n_threads_batch", str(threads),
-            # Token log-probabilities (the attitude judge's P(yes)) need it; it keeps a row of
-            # logits per evaluated token (up to n_ctx x vocab float32, 2.5 GB at 4096 x 152K).
-            "--logits_all", "true",
+            # Token log-probabilities (the attitude judge's P(yes)) are read from the written
+            # tokens' rows (`llama_server`): no row of logits per prompt token, which costs a
+            # fifth of the prompt's time and up to 2.5 GB (4096 x 152K float32).
+            "--logits_all", "false",
             # By default a new request cancels a streaming one: commands sharing a kept
             # server must queue instead.
             "--interrupt_requests", "false",
