@@ -251,6 +251,23 @@ def test_an_index_built_by_another_embedding_model_is_a_clear_error(tmp_path: Pa
     assert "some-other-model" in str(info.value) and "re-ingest" in str(info.value)
 
 
+def test_remembered_vectors_are_the_embedders_and_each_text_is_embedded_once(monkeypatch):
+    import numpy as np
+
+    from agent.index import embeddings
+
+    texts = ["The council backed the plan.", "Talks resumed in Ostrand.", "The council backed the plan."]
+    expected = embeddings.embed(texts)
+    monkeypatch.setattr(embeddings, "_REMEMBERED", {})
+    batches = []
+    embed = embeddings.embed
+    monkeypatch.setattr(embeddings, "embed", lambda t: batches.append(list(t)) or embed(t))
+    assert np.allclose(embeddings.embed_remembered(texts), expected, atol=1e-5)
+    again = embeddings.embed_remembered(["Talks resumed in Ostrand.", "The harbour reopened."])
+    assert batches == [texts[:2], ["The harbour reopened."]]
+    assert np.allclose(again[0], expected[1], atol=1e-5) and again.shape == (2, 384)
+
+
 def test_embeddings_rank_the_supporting_sentence_above_an_unrelated_one():
     from agent.index.embeddings import embed
 

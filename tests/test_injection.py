@@ -108,6 +108,19 @@ def test_news_about_instructions_and_answers_is_not_flagged(sentence: str) -> No
     assert not is_instruction(sentence)
 
 
+def test_sentences_read_together_are_parsed_in_one_batch_and_read_as_each_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    sentences = ATTACKS + NEWS_SENTENCES
+    monkeypatch.setattr(agent.text.safety, "_READINGS", {})
+    batches: list[list[str]] = []
+    parse = agent.text.safety.parse
+    monkeypatch.setattr(agent.text.safety, "parse", lambda texts: batches.append(list(texts)) or parse(texts))
+    flags = agent.text.safety.are_instructions(sentences)
+    assert flags == [True] * len(ATTACKS) + [False] * len(NEWS_SENTENCES)
+    assert len(batches) == 1 and set(batches[0]) < set(sentences)  # plain facts need no parse
+    assert agent.text.safety.are_instructions(sentences[::-1]) == flags[::-1]
+    assert len(batches) == 1  # each sentence read once
+
+
 def _write_articles(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in ARTICLES.items():

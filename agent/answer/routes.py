@@ -45,7 +45,7 @@ from agent.text.countries import is_country_name
 from agent.text.names import fold, is_bare_name
 from agent.text.places import is_place_name
 from agent.text.nlp import parse
-from agent.text.safety import is_instruction
+from agent.text.safety import are_instructions, is_instruction
 from agent.text.sentences import split_sentences
 from agent.timing import stage
 
@@ -834,9 +834,9 @@ def build_passages(store: Store, hits: list[Hit], question: str, llm: LLM | None
     Instructions to a reader or a model are left out (`safety`; `llm` judges what its rules
     cannot tell). Lexical overlap breaks ties the small embedding model blurs (names, numbers).
     """
-    from agent.index.embeddings import embed
+    from agent.index.embeddings import embed_remembered
 
-    candidates: list[Passage] = []
+    found: list[tuple[str, Passage]] = []
     articles: dict[str, Article] = {}
     for hit in hits:
         article = articles.get(hit.chunk.article_id) or store.article(hit.chunk.article_id)
@@ -845,12 +845,13 @@ def build_passages(store: Store, hits: list[Hit], question: str, llm: LLM | None
         articles[article.id] = article
         for start, end in split_sentences(hit.chunk.text):
             sentence = hit.chunk.text[start:end]
-            if len(tokens(sentence)) < 3 or _bare_title(sentence, article) or is_instruction(sentence, llm):
-                continue
-            candidates.append(Passage(0, article, hit.chunk.start + start, hit.chunk.start + end))
+            if len(tokens(sentence)) >= 3 and not _bare_title(sentence, article):
+                found.append((sentence, Passage(0, article, hit.chunk.start + start, hit.chunk.start + end)))
+    flags = are_instructions([sentence for sentence, _ in found], llm)
+    candidates = [p for (_, p), instruction in zip(found, flags) if not instruction]
     if not candidates:
         return []
-    vectors = embed([question] + [p.quote for p in candidates])
+    vectors = embed_remembered([question] + [p.quote for p in candidates])
     scores = vectors[1:] @ vectors[0]
     asked = set(tokens(question))
     ranked = sorted(range(len(candidates)), key=lambda i: -(float(scores[i]) + 0.1 * len(asked & set(tokens(candidates[i].quote)))))

@@ -54,6 +54,22 @@ def count_tokens(texts: list[str]) -> int:
     return sum(len(e.ids) for e in tokenizer.encode_batch(texts))
 
 
+_REMEMBERED: dict[str, np.ndarray] = {}
+_MAX_REMEMBERED = 16384  # 384 floats each: 25 MB at most
+
+
+def embed_remembered(texts: list[str]) -> np.ndarray:
+    """`embed`, keeping each text's vector for the next call: the sentences ranked for one
+    question come back for the next ones on the same articles (the kept `ask` process answers
+    many)."""
+    new = [t for t in dict.fromkeys(texts) if t not in _REMEMBERED]
+    if len(_REMEMBERED) + len(new) > _MAX_REMEMBERED:
+        _REMEMBERED.clear()
+        new = list(dict.fromkeys(texts))
+    _REMEMBERED.update(zip(new, embed(new)))
+    return np.array([_REMEMBERED[t] for t in texts], dtype=np.float32).reshape(len(texts), 384)
+
+
 def embed(texts: list[str]) -> np.ndarray:
     """L2-normalised 384-d vectors, one per text (mean-pooled over the attention mask)."""
     session, tokenizer = _session_and_tokenizer()

@@ -372,15 +372,34 @@ def _may_instruct() -> re.Pattern:
     return re.compile(rf"\b(?:said|{'|'.join(map(re.escape, stems))})", re.IGNORECASE)
 
 
-@lru_cache(maxsize=65536)
-def _reading(text: str) -> Reading:
-    if _MARKERS.search(text) is None and _may_instruct().search(text) is None:
-        return "fact"
-    return read(parse([text])[0])
+_READINGS: dict[str, Reading] = {}
+_MAX_READINGS = 65536
+
+
+def _read_all(texts: Sequence[str]) -> None:
+    """Read the texts not read yet; those the rules must parse go to the parser in one batch,
+    which reads short texts about twice as fast as one call each."""
+    new = [t for t in dict.fromkeys(texts) if t not in _READINGS]
+    if len(_READINGS) + len(new) > _MAX_READINGS:
+        _READINGS.clear()
+        new = list(dict.fromkeys(texts))
+    to_parse = []
+    for text in new:
+        if _MARKERS.search(text) is None and _may_instruct().search(text) is None:
+            _READINGS[text] = "fact"
+        else:
+            to_parse.append(text)
+    for text, doc in zip(to_parse, parse(to_parse) if to_parse else []):
+        _READINGS[text] = read(doc)
 
 
 def is_instruction(text: str, llm: Judgement | None = None) -> bool:
-    """Whether a sentence (or a title, an outlet) is an instruction; its reading is cached, so a
+    """Whether a sentence (or a title, an outlet) is an instruction; its reading is kept, so a
     passage seen by many questions is parsed once."""
-    reading = _reading(text)
-    return reading == "instruction" or reading == "unsure" and (llm is None or judge(text, llm))
+    return are_instructions([text], llm)[0]
+
+
+def are_instructions(texts: Sequence[str], llm: Judgement | None = None) -> list[bool]:
+    """`is_instruction` for each of the texts, parsed in one batch."""
+    _read_all(texts)
+    return [_READINGS[t] == "instruction" or _READINGS[t] == "unsure" and (llm is None or judge(t, llm)) for t in texts]
