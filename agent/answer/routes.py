@@ -986,7 +986,7 @@ class Retrieved:
 def retrieve(q: Question, sources: Sources) -> Retrieved:
     passages = build_passages(sources.store, sources.retriever.search(q.text, sources.top_k), q.text, sources.llm)
     contexts = [standing(p) for p in passages]
-    learn_forms(contexts)  # one parser batch
+    learn_forms(contexts + [p.quote for p in passages])  # one parser batch: what the checks below read
     return Retrieved(passages, [coverage(c, q) for c in contexts])
 
 
