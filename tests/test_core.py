@@ -258,7 +258,7 @@ def test_remembered_vectors_are_the_embedders_and_each_text_is_embedded_once(mon
 
     texts = ["The council backed the plan.", "Talks resumed in Ostrand.", "The council backed the plan."]
     expected = embeddings.embed(texts)
-    monkeypatch.setattr(embeddings, "_REMEMBERED", {})
+    embeddings._REMEMBERED.clear()
     batches = []
     embed = embeddings.embed
     monkeypatch.setattr(embeddings, "embed", lambda t: batches.append(list(t)) or embed(t))

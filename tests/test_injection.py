@@ -110,7 +110,7 @@ def test_news_about_instructions_and_answers_is_not_flagged(sentence: str) -> No
 
 def test_sentences_read_together_are_parsed_in_one_batch_and_read_as_each_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     sentences = ATTACKS + NEWS_SENTENCES
-    monkeypatch.setattr(agent.text.safety, "_READINGS", {})
+    agent.text.safety._READINGS.clear()
     batches: list[list[str]] = []
     parse = agent.text.safety.parse
     monkeypatch.setattr(agent.text.safety, "parse", lambda texts: batches.append(list(texts)) or parse(texts))

@@ -18,6 +18,7 @@ from agent import data
 from agent.answer.question import NAME_LABELS, Question
 from agent.text.countries import country_code
 from agent.text.dates import MONTH_NAMES
+from agent.text.memo import BatchMemo
 from agent.text.names import name_key
 from agent.text.nlp import parse
 
@@ -54,27 +55,22 @@ def close(a: str, b: str) -> bool:
     return shorter >= 4 and _shared_prefix(a, b) >= max(4, shorter - 3)
 
 
-_FORMS: dict[str, frozenset[str]] = {}
-_MAX_FORMS = 4096
+def _forms_of(texts: list[str]) -> list[frozenset[str]]:
+    return [frozenset(words(text)) | frozenset(t.lemma_.lower() for t in doc if t.is_alpha) for text, doc in zip(texts, parse(texts))]
+
+
+_FORMS: BatchMemo[frozenset[str]] = BatchMemo(_forms_of, limit=4096)
 
 
 def forms(text: str) -> frozenset[str]:
     """The words of `text` and their lemmas from the parser ('led' -> 'lead', 'born' -> 'bear')."""
-    if text not in _FORMS:
-        learn_forms([text])
     return _FORMS[text]
 
 
 def learn_forms(texts: list[str]) -> None:
     """Parse the texts whose forms are not known yet, in one batch: the parser reads a batch
     of short texts about twice as fast as the same texts one call each."""
-    new = [t for t in dict.fromkeys(texts) if t not in _FORMS]
-    if not new:
-        return
-    if len(_FORMS) + len(new) > _MAX_FORMS:
-        _FORMS.clear()
-    for text, doc in zip(new, parse(new)):
-        _FORMS[text] = frozenset(words(text)) | frozenset(t.lemma_.lower() for t in doc if t.is_alpha)
+    _FORMS.learn(texts)
 
 
 def has_word(text: str, word: str) -> bool:

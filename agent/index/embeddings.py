@@ -18,6 +18,8 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from agent.text.memo import BatchMemo
+
 EMBEDDING_NAME = "dossier-minilm-l6-v2-int8"
 _MAX_TOKENS = 256  # the length all-MiniLM-L6-v2 was trained on
 _BATCH = 32
@@ -54,20 +56,15 @@ def count_tokens(texts: list[str]) -> int:
     return sum(len(e.ids) for e in tokenizer.encode_batch(texts))
 
 
-_REMEMBERED: dict[str, np.ndarray] = {}
-_MAX_REMEMBERED = 16384  # 384 floats each: 25 MB at most
+# 384 floats each: 25 MB at most. `embed` looked up when called, so a test can count the calls.
+_REMEMBERED: BatchMemo[np.ndarray] = BatchMemo(lambda texts: embed(texts), limit=16384)
 
 
 def embed_remembered(texts: list[str]) -> np.ndarray:
     """`embed`, keeping each text's vector for the next call: the sentences ranked for one
     question come back for the next ones on the same articles (the kept `ask` process answers
     many)."""
-    new = [t for t in dict.fromkeys(texts) if t not in _REMEMBERED]
-    if len(_REMEMBERED) + len(new) > _MAX_REMEMBERED:
-        _REMEMBERED.clear()
-        new = list(dict.fromkeys(texts))
-    _REMEMBERED.update(zip(new, embed(new)))
-    return np.array([_REMEMBERED[t] for t in texts], dtype=np.float32).reshape(len(texts), 384)
+    return np.array(_REMEMBERED.values(texts), dtype=np.float32).reshape(len(texts), 384)
 
 
 def embed(texts: list[str]) -> np.ndarray:

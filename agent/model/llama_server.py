@@ -45,7 +45,7 @@ class Step(NamedTuple):
 
 def read_step(row: np.ndarray, token: int, top: int) -> Step:
     """`token`'s step, from the row of logits the model gave for its place."""
-    logprobs = log_softmax(row.astype(np.float32))
+    logprobs = log_softmax(row)  # a new array: the row is llama.cpp's buffer, left as it is
     best = np.argpartition(logprobs, -top)[-top:] if top else np.array([], dtype=int)
     ranked = best[np.argsort(-logprobs[best], kind="stable")]
     return Step(token, float(logprobs[token]), [(int(t), float(logprobs[t])) for t in ranked])
