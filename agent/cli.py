@@ -676,11 +676,13 @@ def bench(
     model: Annotated[bool, typer.Option("--model", help="Also time extraction and model-answered questions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
     folder: Annotated[Path, typer.Option("--corpus", help="The small corpus measured beside the synthetic one.")] = Path("examples/libya"),
+    questions: Annotated[Optional[Path], typer.Option("--questions", help="Instead, time these questions on --index (a gold file's, or one a line), in this process and from the command line, beside the model's rates.")] = None,
+    index: IndexOption = None,
 ) -> None:
     """Measure this machine: ingest and embedding throughput, search and ask latency, memory."""
-    from agent.evaluation.bench import measure, table
+    from agent.evaluation.bench import measure, measure_questions, table
 
-    figures = measure(folder, articles, model, _settings())
+    figures = measure_questions(questions, _settings(index)) if questions else measure(folder, articles, model, _settings())
     if as_json:
         sys.stdout.write(json.dumps(figures) + "\n")
     else:

@@ -9,8 +9,9 @@ import pytest
 from agent import timing
 from agent.answer.question import analyse
 from agent.corpus import Corpus
+from agent.errors import DossierError
 from agent.evaluation import bench
-from agent.evaluation.bench import ask_figures, measure, table
+from agent.evaluation.bench import _cli_env, ask_figures, measure, question_figures, read_questions, table
 from tests.conftest import EXAMPLES
 
 
@@ -68,3 +69,32 @@ def test_bench_measures_the_demo_and_synthetic_articles(settings, monkeypatch: p
         assert figures[size]["search_p50_ms"] <= figures[size]["search_p95_ms"]
     printed = table(figures)
     assert "ingest_s" in printed and "peak memory" in printed
+
+
+def test_questions_are_read_from_a_gold_file_or_one_a_line(tmp_path: Path):
+    gold = tmp_path / "dev.json"
+    gold.write_text('{"qa": [{"question": "Who backs the council?"}, {"question": " "}, {"question": "When did talks start?"}]}', encoding="utf-8")
+    assert read_questions(gold) == ["Who backs the council?", "When did talks start?"]
+    listed = tmp_path / "questions.txt"
+    listed.write_text("Who backs the council?\n\n  When did talks start?  \n", encoding="utf-8")
+    assert read_questions(listed) == ["Who backs the council?", "When did talks start?"]
+    for name, content in (("empty.txt", "\n \n"), ("none.json", '{"qa": 3}'), ("broken.json", '{"qa": ['), ("bytes.txt", b"\xff\xfe")):
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        with pytest.raises(DossierError, match=name):
+            read_questions(path)
+    with pytest.raises(DossierError, match="missing.txt"):
+        read_questions(tmp_path / "missing.txt")
+
+
+def test_your_questions_are_timed_in_the_process_and_from_the_command_line(extracted: Corpus, monkeypatch: pytest.MonkeyPatch):
+    # The rates' prompts carry a nonce, so no cassette holds them: their figures are taken as
+    # given. Both questions are answered from the records, so the `ask` processes need no model.
+    monkeypatch.setattr(bench, "model_rates", lambda corpus: {"model_prompt_tokens_per_s": 80.0, "model_generation_tokens_per_s": 25.0})
+    questions = ["When was the ceasefire supposed to start?", "Who backs the GNA?"]
+    row = question_figures(extracted, questions, _cli_env(extracted.settings))
+    assert row["questions"] == 2 and row["records_questions"] == 2 and "model_questions" not in row
+    assert row["model_prompt_tokens_per_s"] == 80.0
+    # A fresh process per question: its start, imports and index opening are in the wall time.
+    assert 0 < row["ask_records_p50_s"] < row["cli_ask_records_p50_s"] <= row["cli_ask_records_p95_s"]
+    assert "ask_model_median_model_s" not in row

@@ -151,3 +151,13 @@ def test_eval_questions_warns_when_the_gold_cites_articles_not_in_the_index(extr
         f"warning: 2 of the 3 articles the gold questions cite are not in the index at {env['DOSSIER_INDEX_PATH']}: "
         "harbour_board.txt, quay.txt; their questions will be answered without them (run `agent ingest` on them first)"
     ]
+
+
+def test_bench_names_a_questions_file_it_cannot_read_and_an_index_that_is_not_there(tmp_path: Path):
+    result = runner.invoke(app, ["bench", "--questions", str(tmp_path / "mine.txt")])
+    assert result.exit_code == 1 and "cannot read questions from" in result.output and "mine.txt" in result.output
+    listed = tmp_path / "mine.txt"
+    listed.write_text("Who backs the council?\n", encoding="utf-8")
+    result = runner.invoke(app, ["bench", "--questions", str(listed), "--index", str(tmp_path / "typo")])
+    assert result.exit_code == 1 and "there is no index at" in result.output
+    assert not (tmp_path / "typo").exists()

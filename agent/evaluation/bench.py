@@ -5,7 +5,9 @@ invented names) it measures ingest throughput beside the embedding model's raw s
 length-sorted batches (the ceiling ingest is compared to), search latency, and `ask`
 latency at each size (the same questions at 5 and at N synthetic articles). With `--model`
 it also times extraction per article and model-answered questions, against the configured
-endpoint or the embedded server.
+endpoint or the embedded server. With `--questions FILE` it times your questions on your
+index instead, beside the model's rates in the same run (a shared host's speed drifts by
+a quarter from hour to hour, so a latency means little without them).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 
 from agent import timing
 from agent.corpus import Corpus
+from agent.errors import DossierError
+from agent.evaluation.score import load_gold
 from agent.index.embeddings import count_tokens, embed
 from agent.settings import Settings
 
@@ -78,12 +82,27 @@ def demo_questions(corpus_folder: Path) -> list[str]:
     """Questions for the small corpus: its gold file's, when one lies beside it (data, not code).
     Up to eight: enough that two go through the model, so that the time of one is not the time
     of a prompt the server has just read whole."""
-    import json
-
     for gold in (corpus_folder.parent / "eval" / "dev.json", corpus_folder / "dev.json"):
         if gold.exists():
-            return [q["question"] for q in json.loads(gold.read_text(encoding="utf-8")).get("qa", [])][:8]
+            return read_questions(gold)[:8]
     return QUESTIONS
+
+
+def read_questions(path: Path) -> list[str]:
+    """The questions of a gold file (`agent eval`'s JSON: its `qa` entries) or of a text file,
+    one a line."""
+    try:
+        if path.suffix == ".json":
+            entries = load_gold(path).get("qa", [])
+            questions = [str(q.get("question") or "").strip() for q in entries if isinstance(q, dict)] if isinstance(entries, list) else []
+        else:
+            questions = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise DossierError(f"cannot read questions from {path}: {exc}") from exc
+    questions = [q for q in questions if q]
+    if not questions:
+        raise DossierError(f"no questions in {path}: a gold file's `qa` entries, or one question a line")
+    return questions
 
 
 def model_rates(corpus: Corpus) -> dict:
@@ -146,6 +165,43 @@ def ask_figures(corpus: Corpus, questions: list[str], cli_env: dict | None = Non
                 row[f"cli_ask_{label}_p50_s"] = round(_pct(walls[through_model], 0.5), 2)
                 row[f"cli_ask_{label}_p95_s"] = round(_pct(walls[through_model], 0.95), 2)
     return row
+
+
+def question_figures(corpus: Corpus, questions: list[str], cli_env: dict) -> dict:
+    """Each question once in this process, then once from the command line (a fresh `ask`
+    process, with the model server and the `ask` process kept, as at a terminal), p50 and p95
+    split by whether it took a model call; the model's rates and the median question's tokens
+    beside them."""
+    row: dict = {"questions": len(questions)} | model_rates(corpus)
+    corpus.ask(questions[0])  # after the rates' prompts: the instructions back in the server's cache
+    timing.take()
+    runs = []
+    for question in questions:
+        _, wall = _timed(lambda q=question: corpus.ask(q))
+        runs.append((wall, timing.take()))
+    _run([sys.executable, "-m", "agent.cli", "ask", "--json", questions[0]], cli_env)  # starts the kept `ask` process
+    cli = [_timed(lambda q=question: _run([sys.executable, "-m", "agent.cli", "ask", "--json", q], cli_env))[1] for question in questions]
+    for through_model, label in ((False, "records"), (True, "model")):
+        chosen = [(wall, st, cli_wall) for (wall, st), cli_wall in zip(runs, cli) if (st.get("model_calls", 0) > 0) == through_model]
+        if not chosen:
+            continue
+        row[f"{label}_questions"] = len(chosen)
+        row[f"ask_{label}_p50_s"] = round(_pct([w for w, _, _ in chosen], 0.5), 2)
+        row[f"cli_ask_{label}_p50_s"] = round(_pct([c for _, _, c in chosen], 0.5), 2)
+        row[f"cli_ask_{label}_p95_s"] = round(_pct([c for _, _, c in chosen], 0.95), 2)
+        if through_model:
+            for key in ("model_calls", "model_s", "prompt_tokens", "completion_tokens"):
+                row[f"ask_model_median_{key}"] = round(statistics.median(st.get(key, 0) for _, st, _ in chosen), 2)
+    return row
+
+
+def measure_questions(questions_file: Path, settings: Settings) -> dict:
+    """`question_figures` for the questions in `questions_file`, on `settings`' index."""
+    questions = read_questions(questions_file)
+    with Corpus(settings) as corpus:
+        figures = {questions_file.name: question_figures(corpus, questions, _cli_env(settings))}
+    figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return figures
 
 
 def _run(command: list[str], env: dict) -> None:
