@@ -26,7 +26,7 @@ from pathlib import Path
 
 from agent import timing
 from agent.corpus import Corpus
-from agent.errors import DossierError
+from agent.errors import DossierError, no_index
 from agent.evaluation.score import load_gold
 from agent.index.embeddings import count_tokens, embed
 from agent.settings import Settings
@@ -198,6 +198,8 @@ def question_figures(corpus: Corpus, questions: list[str], cli_env: dict) -> dic
 def measure_questions(questions_file: Path, settings: Settings) -> dict:
     """`question_figures` for the questions in `questions_file`, on `settings`' index."""
     questions = read_questions(questions_file)
+    if not settings.store_path.exists():  # named before a model is started for the rates
+        raise no_index(settings.index_path)
     with Corpus(settings) as corpus:
         figures = {questions_file.name: question_figures(corpus, questions, _cli_env(settings))}
     figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
