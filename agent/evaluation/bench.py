@@ -159,7 +159,7 @@ def ask_figures(corpus: Corpus, questions: list[str], cli_env: dict | None = Non
         by_model = {q: st.get("model_calls", 0) > 0 for q, (_, st) in zip(questions * 2, runs)}
         walls: dict[bool, list[float]] = {False: [], True: []}
         for question in questions * 3:
-            walls[by_model[question]].append(_timed(lambda q=question: _run([sys.executable, "-m", "agent.cli", "ask", "--json", q], cli_env))[1])
+            walls[by_model[question]].append(_cli_ask(question, cli_env))
         for through_model, label in ((False, "records"), (True, "model")):
             if walls[through_model]:
                 row[f"cli_ask_{label}_p50_s"] = round(_pct(walls[through_model], 0.5), 2)
@@ -179,8 +179,8 @@ def question_figures(corpus: Corpus, questions: list[str], cli_env: dict) -> dic
     for question in questions:
         _, wall = _timed(lambda q=question: corpus.ask(q))
         runs.append((wall, timing.take()))
-    _run([sys.executable, "-m", "agent.cli", "ask", "--json", questions[0]], cli_env)  # starts the kept `ask` process
-    cli = [_timed(lambda q=question: _run([sys.executable, "-m", "agent.cli", "ask", "--json", q], cli_env))[1] for question in questions]
+    _cli_ask(questions[0], cli_env)  # starts the kept `ask` process
+    cli = [_cli_ask(question, cli_env) for question in questions]
     for through_model, label in ((False, "records"), (True, "model")):
         chosen = [(wall, st, cli_wall) for (wall, st), cli_wall in zip(runs, cli) if (st.get("model_calls", 0) > 0) == through_model]
         if not chosen:
@@ -204,6 +204,11 @@ def measure_questions(questions_file: Path, settings: Settings) -> dict:
         figures = {questions_file.name: question_figures(corpus, questions, _cli_env(settings))}
     figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return figures
+
+
+def _cli_ask(question: str, env: dict) -> float:
+    """Seconds for a fresh `ask` process to answer `question`, as at a terminal."""
+    return _timed(lambda: _run([sys.executable, "-m", "agent.cli", "ask", "--json", question], env))[1]
 
 
 def _run(command: list[str], env: dict) -> None:
